@@ -1,0 +1,2 @@
+"""The grading engine: runs notebooks against hidden checks in a confined kernel and judges
+what they observe. It knows tasks, cells, checks and points, not interviews."""

@@ -1,0 +1,52 @@
+"""What the engine is asked to grade: tasks with checks, and the answers a submission gives.
+
+A *task* is one gradable unit (the interview side makes one per coding question). Its
+hidden checks are snippets run in the candidate's kernel after the answer code; the value
+of a snippet's last expression is its *observation*. Observations must be plain data of
+exact built-in types (None, bool, int, float, complex, str, bytes, and tuples, lists,
+sets, frozensets and dicts of those). The engine judges a candidate's observation against
+the observation the task's reference answer produced, in the grader process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """One hidden check: observe-only code worth `points`."""
+
+    name: str
+    code: str
+    points: int
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One gradable unit and everything the grader needs to judge it."""
+
+    id: str
+    #: trusted code that answers the task correctly; source of the expected observations
+    reference: str
+    hidden_checks: tuple[Check, ...]
+    #: the candidate-visible asserts; graded separately, worth no points
+    public_checks: str = ""
+    #: run before every hidden check in the same namespace copy (fixtures, fake clocks)
+    check_setup: str = ""
+    #: seconds one check (or the answer cell) may run; None means the grader's default
+    timeout: float | None = None
+
+    @property
+    def max_points(self) -> int:
+        return sum(check.points for check in self.hidden_checks)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """The code a submission gives for one task, and where it came from."""
+
+    task_id: str
+    code: str
+    cell_id: str | None = None

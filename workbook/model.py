@@ -1,0 +1,136 @@
+"""The question bank's domain: plain, frozen dataclasses and nothing that does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Level(str, Enum):
+    JUNIOR = "junior"
+    MIDDLE = "middle"
+    SENIOR = "senior"
+
+
+class Kind(str, Enum):
+    CODING = "coding"
+    DISCUSSION = "discussion"
+
+
+#: Section id -> human title. Order is the order sections appear in a workbook.
+SECTIONS: dict[str, str] = {
+    "data-structures": "Data structures",
+    "generators": "Generators and iteration",
+    "oop-data-model": "OOP, data model and descriptors",
+    "internals": "Python internals",
+    "memory": "Memory management and leaks",
+    "performance": "Performance and profiling",
+    "asyncio": "asyncio",
+    "concurrency": "Threads, processes and the GIL",
+    "concurrency-patterns": "Concurrency patterns",
+    "testing": "Testing and mocking",
+    "packaging": "Packaging and dependencies",
+    "typing": "Typing",
+    "web-apis": "Web frameworks and APIs",
+    "production-debugging": "Production debugging",
+    "design": "Design and architecture",
+    "coding-challenges": "Coding challenges",
+}
+
+#: Competency id -> (title, weight in the overall scorecard, in percent).
+COMPETENCIES: dict[str, tuple[str, int]] = {
+    "problem_solving": ("Problem solving", 25),
+    "code_quality": ("Code quality", 20),
+    "fundamentals": ("Python fundamentals", 15),
+    "testing_debugging": ("Testing and debugging", 15),
+    "communication": ("Communication", 15),
+    "domain": ("Domain knowledge", 10),
+}
+
+SCORE_RANGE = range(0, 5)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HiddenCheck:
+    """Code that observes the candidate's answer; the grader judges what it observes."""
+
+    name: str
+    points: int
+    code: str
+    description: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decoy:
+    """A known-wrong answer and the mistake it embodies."""
+
+    name: str
+    note: str
+    code: str
+    line: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rubric:
+    strong_signals: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    #: score (0..4) -> what earning it looks like
+    scores: dict[int, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    id: str
+    title: str
+    section: str
+    level: Level
+    kind: Kind
+    #: competency id -> weight; weights are positive and normalised when scored
+    competencies: dict[str, float]
+    points: int
+    minutes: int
+    prompt: str
+    rubric: Rubric
+    starter: str = ""
+    reference: str = ""
+    public_checks: str = ""
+    #: code run before every hidden check (fake clocks, fixtures); never shown to candidates
+    check_setup: str = ""
+    hidden_checks: tuple[HiddenCheck, ...] = ()
+    decoys: tuple[Decoy, ...] = ()
+    #: per-question limit for running one check, in seconds; None means the grader default
+    timeout: float | None = None
+    source: str = field(default="", compare=False)
+
+    @property
+    def is_coding(self) -> bool:
+        return self.kind is Kind.CODING
+
+    @property
+    def hidden_points(self) -> int:
+        return sum(check.points for check in self.hidden_checks)
+
+    @property
+    def section_title(self) -> str:
+        return SECTIONS[self.section]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bank:
+    """A loaded, validated question bank."""
+
+    name: str
+    version: str
+    questions: tuple[Question, ...]
+
+    def get(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.questions)
