@@ -1,0 +1,74 @@
+"""What grading returns: plain, frozen records that the gradebook stores and reports show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class EventKind(str, Enum):
+    """Why something went wrong while running a candidate's code."""
+
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    KERNEL_DIED = "kernel-died"
+    OUTPUT_FLOOD = "output-flood"
+    ERROR = "error"  # the answer cell itself raised
+    BAD_OBSERVATION = "bad-observation"  # a check produced something that is not plain data
+    INTEGRITY = "integrity"  # cell deleted, duplicated, re-identified, restored, ...
+
+
+class SubmissionStatus(str, Enum):
+    GRADED = "graded"
+    REFUSED = "refused"  # not a notebook, invalid JSON, empty, ...: nothing could be graded
+    FAILED = "failed"  # infrastructure failure; retried on the next run
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    kind: EventKind
+    detail: str
+    task_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    name: str
+    passed: bool
+    points: int
+    max_points: int
+    message: str = ""
+    hidden: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskResult:
+    task_id: str
+    points: int
+    max_points: int
+    checks: tuple[CheckResult, ...]
+    #: candidate-visible checks: passed or not, worth no points
+    public_checks: tuple[CheckResult, ...] = ()
+    events: tuple[Event, ...] = ()
+    #: the answer code that was graded (as submitted, or restored from the starter)
+    answer: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmissionResult:
+    candidate: str
+    source: str
+    content_hash: str
+    status: SubmissionStatus
+    tasks: tuple[TaskResult, ...] = ()
+    #: integrity notes and submission-wide events (refusal reasons live here too)
+    events: tuple[Event, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> int:
+        return sum(task.points for task in self.tasks)
+
+    @property
+    def max_points(self) -> int:
+        return sum(task.max_points for task in self.tasks)
