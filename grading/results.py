@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     """Why something went wrong while running a candidate's code."""
 
     TIMEOUT = "timeout"
@@ -18,7 +18,7 @@ class EventKind(str, Enum):
     INTEGRITY = "integrity"  # cell deleted, duplicated, re-identified, restored, ...
 
 
-class SubmissionStatus(str, Enum):
+class SubmissionStatus(StrEnum):
     GRADED = "graded"
     REFUSED = "refused"  # not a notebook, invalid JSON, empty, ...: nothing could be graded
     FAILED = "failed"  # infrastructure failure; retried on the next run

@@ -4,8 +4,10 @@ A *task* is one gradable unit (the interview side makes one per coding question)
 hidden checks are snippets run in the candidate's kernel after the answer code; the value
 of a snippet's last expression is its *observation*. Observations must be plain data of
 exact built-in types (None, bool, int, float, complex, str, bytes, and tuples, lists,
-sets, frozensets and dicts of those). The engine judges a candidate's observation against
-the observation the task's reference answer produced, in the grader process.
+sets, frozensets and dicts of those). Check code may use top-level `await`, as in a
+notebook cell (ipykernel runs an event loop in the cell's thread). The engine judges a
+candidate's observation against the observation the task's reference answer produced,
+in the grader process.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Task:
     #: trusted code that answers the task correctly; source of the expected observations
     reference: str
     hidden_checks: tuple[Check, ...]
+    #: the code a candidate starts from; restored when an answer cell is missing
+    starter: str = ""
     #: the candidate-visible asserts; graded separately, worth no points
     public_checks: str = ""
     #: run before every hidden check in the same namespace copy (fixtures, fake clocks)

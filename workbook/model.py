@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     JUNIOR = "junior"
     MIDDLE = "middle"
     SENIOR = "senior"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     CODING = "coding"
     DISCUSSION = "discussion"
 

@@ -89,10 +89,8 @@ class _Reader:
         if not lines or lines[0].strip() != "+++":
             raise self.fail(1, "front matter", "the file must start with a '+++' line opening "
                             "the TOML front matter")
-        for end, line in enumerate(lines[1:], start=1):
-            if line.strip() == "+++":
-                break
-        else:
+        end = next((n for n, line in enumerate(lines[1:], start=1) if line.strip() == "+++"), 0)
+        if not end:
             raise self.fail(1, "front matter", "no closing '+++' line after the TOML front matter")
         toml_text = "\n".join(lines[1:end])
         try:
