@@ -52,7 +52,8 @@ def select_questions(
         if pool:
             by_section[name] = pool
     if not by_section:
-        raise SelectionError(f"no {level.value} questions in section(s) {', '.join(wanted)}")
+        where = f"section(s) {', '.join(wanted)}" if sections else "the bank"
+        raise SelectionError(f"no {level.value} questions in {where}; see `workbook bank list`")
 
     # Round-robin over sections (in a seeded order) so a short workbook still spreads wide.
     order = list(by_section)
