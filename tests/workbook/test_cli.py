@@ -15,7 +15,7 @@ from tests.workbook.question_text import VALID_CODING, replace
 
 
 def workbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "workbook.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "workbook", *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=120)
 
 

@@ -1,0 +1,7 @@
+"""`python -m workbook` runs the same command as the `workbook` script."""
+
+import sys
+
+from workbook.cli import main
+
+sys.exit(main())
