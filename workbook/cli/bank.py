@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from typing import Any
 
 from workbook.cli.common import add_bank_option, load_bank_from
@@ -20,6 +22,8 @@ def register(commands: Any) -> None:
     listing = actions.add_parser("list", help="one line per question, or JSON",
                                  description="List the bank's questions.")
     listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--summary", action="store_true",
+                         help="print the counts by section, level and kind instead")
     add_bank_option(listing)
     listing.set_defaults(run=run_list)
     show = actions.add_parser("show", help="everything about one question",
@@ -27,6 +31,15 @@ def register(commands: Any) -> None:
     show.add_argument("id", metavar="ID")
     add_bank_option(show)
     show.set_defaults(run=run_show)
+    check = actions.add_parser("check", help="prove questions sound in the confined kernel",
+                               description="Grade each coding question's reference, starter "
+                               "and decoys for real: the reference must pass every check, "
+                               "the starter fail one, each decoy fail a hidden check.")
+    check.add_argument("ids", nargs="*", metavar="ID", help="questions to check (default: all)")
+    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="kernels at once (default: number of cores)")
+    add_bank_option(check)
+    check.set_defaults(run=run_check)
     parser.set_defaults(run=lambda args: parser.print_help() or 2)
 
 
@@ -62,6 +75,14 @@ def _ordered(bank: Bank) -> list[Question]:
 def run_list(args: argparse.Namespace) -> int:
     bank = load_bank_from(args)
     questions = _ordered(bank)
+    if args.summary:
+        summary = bank_summary(bank)
+        if args.format == "json":
+            print(json.dumps(summary, indent=2))
+        else:
+            for key in ("by_section", "by_level", "by_kind"):
+                print(f"{key[3:]}: " + ", ".join(f"{k} {n}" for k, n in summary[key].items()))
+        return 0
     if args.format == "json":
         print(json.dumps([question_record(q) for q in questions], indent=2))
         return 0
@@ -99,4 +120,31 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"- {decoy.name}: {decoy.note}")
         print()
     print(rubric_markdown(q))
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from workbook.bankcheck import prove_questions
+
+    bank = load_bank_from(args)
+    unknown = [qid for qid in args.ids if qid not in bank.ids]
+    if unknown:
+        raise SelectionError(f"no question(s) {', '.join(unknown)} in {bank.name}; "
+                             "see `workbook bank list`")
+    if args.jobs < 1:
+        raise SelectionError("--jobs must be at least 1")
+    failures = total = 0
+    for proof in prove_questions(bank, args.ids or None, jobs=args.jobs):
+        total += 1
+        failures += not proof.ok
+        public = "public pass" if proof.public_passed else "public fail"
+        print(f"{'ok  ' if proof.ok else 'FAIL'}  {proof.question:<34} {proof.subject:<30} "
+              f"{public:<12} {proof.detail}", flush=True)
+    discussion = sum(not q.is_coding for q in bank.questions
+                     if not args.ids or q.id in args.ids)
+    print(f"\n{total - failures} of {total} proofs hold; {discussion} discussion questions "
+          "have complete rubrics", file=sys.stderr if failures else sys.stdout)
+    if failures:
+        print(f"error: {failures} proof(s) failed", file=sys.stderr)
+        return 1
     return 0
