@@ -135,7 +135,7 @@ def build_notebook(bank: Bank, questions: Sequence[Question],
     """The workbook for `questions`, as an nbformat 4.5 notebook node."""
     from nbformat import v4
 
-    nb = v4.new_notebook()
+    nb: NotebookNode = v4.new_notebook()
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}

@@ -346,10 +346,11 @@ def parse_question(text: str, path: Path | str = "<question>") -> Question:
 
     blocks: dict[str, Block] = {}
     for block in reader.blocks(lines, body_start):
-        key = HEADING_TO_FIELD.get(block.title.lower())
-        if key is None:
+        heading = HEADING_TO_FIELD.get(block.title.lower())
+        if heading is None:
             raise reader.fail(block.line, "body", f"unknown heading '## {block.title}'; use "
                               f"{', '.join(SECTION_FIELDS.values())}")
+        key = heading
         if key in blocks:
             raise reader.fail(block.line, key, f"'## {block.title}' appears twice")
         blocks[key] = block
