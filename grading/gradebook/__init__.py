@@ -1,0 +1,13 @@
+"""The gradebook: every batch verdict and every live score, in SQLite or any SQLAlchemy URL.
+
+    from grading.gradebook import Gradebook
+    gb = Gradebook.open("out/gradebook.sqlite")       # or "postgresql://user@host/db"
+    gb.record_submission(result, workbook_meta=meta)  # one transaction per submission
+    gb.results()                                      # latest submission per candidate
+
+SQLAlchemy is imported here and nowhere else in the engine.
+"""
+
+from grading.gradebook.store import Gradebook, ScoreRecord, database_url
+
+__all__ = ["Gradebook", "ScoreRecord", "database_url"]

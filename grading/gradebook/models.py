@@ -1,0 +1,130 @@
+"""The gradebook's tables as SQLAlchemy 2 models: the schema as it stands after every migration.
+
+The models are how the store reads and writes; `migrations.py` is how a database gets to
+this shape. A test compares the two, so a model change without its migration fails.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CandidateRow(Base):
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    submissions: Mapped[list[SubmissionRow]] = relationship(back_populates="candidate")
+
+
+class SubmissionRow(Base):
+    """One graded (or refused, or failed) notebook file; regrading adds a new row."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    max_points: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    bank_version: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the notebook's `metadata.workbook`, kept whole for reports
+    workbook_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    candidate: Mapped[CandidateRow] = relationship(back_populates="submissions")
+    questions: Mapped[list[QuestionResultRow]] = relationship(
+        back_populates="submission", order_by="QuestionResultRow.position",
+        cascade="all, delete-orphan")
+    events: Mapped[list[EventRow]] = relationship(
+        back_populates="submission", order_by="EventRow.position", cascade="all, delete-orphan")
+
+
+class QuestionResultRow(Base):
+    __tablename__ = "question_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(Integer)
+    max_points: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text)
+
+    submission: Mapped[SubmissionRow] = relationship(back_populates="questions")
+    checks: Mapped[list[CheckResultRow]] = relationship(
+        back_populates="question", order_by="CheckResultRow.position",
+        cascade="all, delete-orphan")
+
+
+class CheckResultRow(Base):
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_result_id: Mapped[int] = mapped_column(ForeignKey("question_results.id"),
+                                                    index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    #: hidden checks earn points; public (candidate-visible) checks are graded apart
+    hidden: Mapped[bool] = mapped_column()
+    passed: Mapped[bool] = mapped_column()
+    points: Mapped[int] = mapped_column(Integer)
+    max_points: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+
+    question: Mapped[QuestionResultRow] = relationship(back_populates="checks")
+
+
+class EventRow(Base):
+    """Something that happened while grading: a timeout, a restored cell, a refusal reason.
+
+    `question_result_id` is set for events that belong to one question's result and empty
+    for submission-wide events (whose `task_id` may still name a question).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    question_result_id: Mapped[int | None] = mapped_column(ForeignKey("question_results.id"),
+                                                           nullable=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+
+    submission: Mapped[SubmissionRow] = relationship(back_populates="events")
+    question: Mapped[QuestionResultRow | None] = relationship()
+
+
+class ScoreRow(Base):
+    """One field of a live interview score (a rubric score, a note, a flag), upserted alone.
+
+    A row per field means two browser tabs writing different fields of the same question
+    never overwrite each other.
+    """
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("session", "candidate", "question", "field",
+                                       name="uq_scores_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session: Mapped[str] = mapped_column(Text)
+    candidate: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(Text)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,323 @@
+"""The Gradebook: where every verdict and every live score is written the moment it exists.
+
+SQLite (a file) by default, any SQLAlchemy URL otherwise (PostgreSQL for a team). Opening
+a gradebook creates it or brings its schema up to date. Each submission's results are
+written in one transaction, so a batch killed at any instant leaves whole submissions or
+none. SQLite runs in WAL mode with a busy timeout and takes its write lock when a
+transaction begins, so a batch and a live scoring panel can share one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from grading.errors import GradebookError
+from grading.gradebook.migrations import migrate
+from grading.gradebook.models import (
+    CandidateRow,
+    CheckResultRow,
+    EventRow,
+    QuestionResultRow,
+    ScoreRow,
+    SubmissionRow,
+)
+from grading.results import (
+    CheckResult,
+    Event,
+    EventKind,
+    SubmissionResult,
+    SubmissionStatus,
+    TaskResult,
+)
+
+#: how long a SQLite writer waits for another one before giving up, in milliseconds
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: statuses that settle a submission: grading it again would give the same outcome
+SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreRecord:
+    """One field of a live interview score."""
+
+    session: str
+    candidate: str
+    question: str
+    field: str
+    value: Any
+    updated_at: datetime
+
+
+def database_url(url_or_path: str | Path) -> URL:
+    """A SQLAlchemy URL from a URL or a file path (a path means a SQLite file).
+
+    `postgresql://` without a driver means psycopg 3, the driver this project installs.
+    """
+    text_form = str(url_or_path)
+    if "://" not in text_form:
+        return URL.create("sqlite", database=str(Path(text_form).expanduser().resolve()))
+    try:
+        url = make_url(text_form)
+    except (ArgumentError, ValueError):
+        raise GradebookError(f"gradebook URL {text_form!r} is not a valid SQLAlchemy URL "
+                             f"(e.g. postgresql://user@host/db or a file path)") from None
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # take the write lock up front: a deferred transaction that reads and then writes
+        # fails at once when another writer got in between, whatever the busy timeout
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Gradebook:
+    """Candidates, submissions, question and check results, events, and live scores."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+
+    @classmethod
+    def open(cls, url_or_path: str | Path) -> Gradebook:
+        """Open (creating and migrating if needed) the gradebook at a URL or SQLite path."""
+        url = database_url(url_or_path)
+        shown = url.render_as_string(hide_password=True)
+        if url.get_backend_name() == "sqlite" and url.database:
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise GradebookError(f"gradebook {shown}: cannot create its folder: "
+                                     f"{exc.strerror}") from None
+        try:
+            engine = create_engine(url)
+        except (ArgumentError, ImportError) as exc:
+            raise GradebookError(f"gradebook {shown}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        try:
+            migrate(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise GradebookError(f"gradebook {shown}: cannot open or migrate it: "
+                                 f"{_reason(exc)}") from None
+        return cls(engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Session]:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise GradebookError(f"gradebook {self.url}: cannot {doing}: "
+                                 f"{_reason(exc)}") from None
+        except (TypeError, ValueError) as exc:
+            # some drivers (psycopg) reject a value they cannot adapt before SQLAlchemy sees it
+            raise GradebookError(f"gradebook {self.url}: cannot {doing}: {exc}") from None
+
+    # -- batch grading -------------------------------------------------------------------
+
+    def is_graded(self, content_hash: str) -> bool:
+        """True when a submission with this hash was graded or refused (not when it failed)."""
+        with self._transaction("look up a submission") as session:
+            found = session.scalar(
+                select(SubmissionRow.id).where(SubmissionRow.content_hash == content_hash,
+                                               SubmissionRow.status.in_(SETTLED)).limit(1))
+        return found is not None
+
+    def record_submission(self, result: SubmissionResult, *,
+                          workbook_meta: Mapping[str, Any]) -> None:
+        """Write one submission and everything in it, in one transaction."""
+        with self._transaction(f"record {result.source}") as session:
+            candidate_id = self._candidate_id(session, result.candidate)
+            session.add(_submission_row(result, candidate_id, dict(workbook_meta)))
+
+    def _candidate_id(self, session: Session, name: str) -> int:
+        found = session.scalar(select(CandidateRow.id).where(CandidateRow.name == name))
+        if found is not None:
+            return found
+        try:
+            with session.begin_nested():
+                row = CandidateRow(name=name, created_at=datetime.now(UTC))
+                session.add(row)
+        except IntegrityError:  # another writer created it between our look-up and insert
+            return session.scalars(select(CandidateRow.id)
+                                   .where(CandidateRow.name == name)).one()
+        return row.id
+
+    def submission(self, content_hash: str) -> SubmissionResult | None:
+        """The latest recorded result of the submission with this hash, if any."""
+        with self._transaction("read a submission") as session:
+            row = session.scalars(self._submissions_query()
+                                  .where(SubmissionRow.content_hash == content_hash)
+                                  .order_by(SubmissionRow.id.desc()).limit(1)).first()
+            return _submission_result(row) if row else None
+
+    def results(self, candidate: str | None = None) -> list[SubmissionResult]:
+        """The latest recorded submission of each candidate (or of one), by candidate name."""
+        latest = (select(func.max(SubmissionRow.id))
+                  .group_by(SubmissionRow.candidate_id).scalar_subquery())
+        query = self._submissions_query().where(SubmissionRow.id.in_(latest))
+        if candidate is not None:
+            query = query.where(CandidateRow.name == candidate)
+        with self._transaction("read results") as session:
+            rows = session.scalars(query.order_by(CandidateRow.name)).all()
+            return [_submission_result(row) for row in rows]
+
+    @staticmethod
+    def _submissions_query() -> Any:
+        return (select(SubmissionRow).join(SubmissionRow.candidate)
+                .options(selectinload(SubmissionRow.candidate),
+                         selectinload(SubmissionRow.events),
+                         selectinload(SubmissionRow.questions)
+                         .selectinload(QuestionResultRow.checks)))
+
+    # -- live scoring --------------------------------------------------------------------
+
+    def set_score(self, *, session: str, candidate: str, question: str, field: str,
+                  value: Any) -> None:
+        """Write one field of a live score now, replacing only that field's earlier value."""
+        values = {"session": session, "candidate": candidate, "question": question,
+                  "field": field, "value": value, "updated_at": datetime.now(UTC)}
+        keys = ["session", "candidate", "question", "field"]
+        dialect = self._engine.dialect.name
+        with self._transaction(f"save score {field!r} of {question}") as db:
+            if dialect in ("sqlite", "postgresql"):
+                insert = _dialect_insert(dialect)
+                statement = insert(ScoreRow).values(**values)
+                db.execute(statement.on_conflict_do_update(
+                    index_elements=keys,
+                    set_={"value": statement.excluded.value,
+                          "updated_at": statement.excluded.updated_at}))
+                return
+            row = db.scalars(select(ScoreRow).filter_by(**{k: values[k] for k in keys})).first()
+            if row is None:
+                db.add(ScoreRow(**values))
+            else:
+                row.value, row.updated_at = value, values["updated_at"]
+
+    def scores(self, session: str | None = None, candidate: str | None = None
+               ) -> list[ScoreRecord]:
+        """Live score fields, optionally of one session and/or one candidate."""
+        query = select(ScoreRow).order_by(ScoreRow.session, ScoreRow.candidate,
+                                          ScoreRow.question, ScoreRow.field)
+        if session is not None:
+            query = query.where(ScoreRow.session == session)
+        if candidate is not None:
+            query = query.where(ScoreRow.candidate == candidate)
+        with self._transaction("read scores") as db:
+            return [ScoreRecord(session=row.session, candidate=row.candidate,
+                                question=row.question, field=row.field, value=row.value,
+                                updated_at=row.updated_at) for row in db.scalars(query)]
+
+
+def _dialect_insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def _reason(exc: Exception) -> str:
+    original = getattr(exc, "orig", None)
+    text_form = str(original if original is not None else exc)
+    return text_form.strip().splitlines()[0] if text_form.strip() else type(exc).__name__
+
+
+def _event_rows(events: tuple[Event, ...], start: int) -> list[EventRow]:
+    return [EventRow(position=start + i, kind=str(e.kind), task_id=e.task_id, detail=e.detail)
+            for i, e in enumerate(events)]
+
+
+def _submission_row(result: SubmissionResult, candidate_id: int,
+                    workbook_meta: dict[str, Any]) -> SubmissionRow:
+    row = SubmissionRow(
+        candidate_id=candidate_id, content_hash=result.content_hash, source_path=result.source,
+        status=str(result.status), points=result.points, max_points=result.max_points,
+        seconds=result.seconds, bank_version=_text_or_none(workbook_meta.get("bank_version")),
+        workbook_meta=workbook_meta, recorded_at=datetime.now(UTC))
+    row.events = _event_rows(result.events, 0)
+    position = len(result.events)
+    for index, task in enumerate(result.tasks):
+        question = QuestionResultRow(position=index, question_id=task.task_id,
+                                     points=task.points, max_points=task.max_points,
+                                     answer=task.answer)
+        question.checks = [
+            CheckResultRow(position=i, name=c.name, hidden=c.hidden, passed=c.passed,
+                           points=c.points, max_points=c.max_points, message=c.message)
+            for i, c in enumerate((*task.checks, *task.public_checks))]
+        task_events = _event_rows(task.events, position)
+        position += len(task_events)
+        for event_row in task_events:
+            event_row.question = question
+        row.questions.append(question)
+        row.events.extend(task_events)
+    return row
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _check(row: CheckResultRow) -> CheckResult:
+    return CheckResult(name=row.name, passed=row.passed, points=row.points,
+                       max_points=row.max_points, message=row.message, hidden=row.hidden)
+
+
+def _event(row: EventRow) -> Event:
+    return Event(kind=EventKind(row.kind), detail=row.detail, task_id=row.task_id)
+
+
+def _submission_result(row: SubmissionRow) -> SubmissionResult:
+    by_question: dict[int, list[Event]] = {}
+    submission_events = []
+    for event_row in row.events:
+        if event_row.question_result_id is None:
+            submission_events.append(_event(event_row))
+        else:
+            by_question.setdefault(event_row.question_result_id, []).append(_event(event_row))
+    tasks = tuple(
+        TaskResult(task_id=q.question_id, points=q.points, max_points=q.max_points,
+                   checks=tuple(_check(c) for c in q.checks if c.hidden),
+                   public_checks=tuple(_check(c) for c in q.checks if not c.hidden),
+                   events=tuple(by_question.get(q.id, ())), answer=q.answer)
+        for q in row.questions)
+    return SubmissionResult(candidate=row.candidate.name, source=row.source_path,
+                            content_hash=row.content_hash, status=SubmissionStatus(row.status),
+                            tasks=tasks, events=tuple(submission_events), seconds=row.seconds)
