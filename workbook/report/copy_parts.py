@@ -1,0 +1,207 @@
+"""The graded copy's parts (header, scorecard, questions) as notebook outputs.
+
+Each part is a list of nbformat `display_data` outputs with an HTML and a plain-text
+form of the same content. Every string that came from a candidate, a check message or an
+interviewer's notes is escaped, so the copy shows it and never interprets it. Whether
+the outputs are computed in the reporting process or by the template's kernel, they come
+from these functions, so both ways give the same copy.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from grading.results import CheckResult, Event
+from workbook.report.assemble import MAX_SCORE
+from workbook.report.charts import horizontal_bars
+from workbook.report.records import (
+    CandidateReport,
+    CellOutput,
+    InterviewScore,
+    QuestionReport,
+)
+
+Output = dict[str, Any]
+
+PASS, FAIL = "pass", "FAIL"
+_STYLE = ("<style>.wb-report table{border-collapse:collapse;margin:.4em 0}"
+          ".wb-report td,.wb-report th{border:1px solid #ccd;padding:2px 8px;text-align:left;"
+          "vertical-align:top}.wb-report .fail{color:#a40000;font-weight:bold}"
+          ".wb-report .pass{color:#1d6b1d}.wb-report pre{white-space:pre-wrap;margin:.2em 0}"
+          ".wb-report .out{background:#f6f6f6;border-left:3px solid #ccd;padding:2px 6px}"
+          "</style>")
+
+
+def points_text(points: float | None, max_points: float) -> str:
+    if points is None:
+        return f"not scored (of {max_points:g})"
+    return f"{points:g} / {max_points:g}"
+
+
+def _display(html_body: str, text: str) -> Output:
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": f'<div class="wb-report">{_STYLE}{html_body}</div>',
+                     "text/plain": text}}
+
+
+def _png_output(png: str, text: str) -> Output:
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": png, "text/plain": text}}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _rows(pairs: list[tuple[str, str]]) -> str:
+    return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
+                               for k, v in pairs) + "</table>"
+
+
+def _event_line(event: Event) -> str:
+    return f"{event.kind}: {event.detail}"
+
+
+def header(report: CandidateReport, *, date: str) -> list[Output]:
+    """Who, which workbook, when, and the total."""
+    weighted = report.weighted_percent
+    pairs = [("Candidate", report.candidate), ("Workbook", report.workbook),
+             ("Date", date), ("Status", str(report.status)),
+             ("Total", f"{report.points:g} / {report.max_points:g} points "
+                       f"({report.percent:.1f}%)"),
+             ("Weighted scorecard", "no evidence" if weighted is None else f"{weighted:.1f}%")]
+    unscored = [q.title for q in report.unscored]
+    if unscored:
+        pairs.append(("Not scored", ", ".join(unscored)))
+    lines = [f"{k}: {v}" for k, v in pairs]
+    body = f"<h1>Graded copy: {_e(report.candidate)}</h1>{_rows(pairs)}"
+    if report.events:
+        body += "<h3>Submission notes</h3><ul>" + "".join(
+            f"<li>{_e(_event_line(e))}</li>" for e in report.events) + "</ul>"
+        lines += ["Submission notes:", *(f"- {_event_line(e)}" for e in report.events)]
+    if report.notes:
+        body += "<p><em>" + "<br>".join(_e(n) for n in report.notes) + "</em></p>"
+        lines += [f"Note: {n}" for n in report.notes]
+    return [_display(body, "\n".join(lines))]
+
+
+def scorecard(report: CandidateReport, *, date: str) -> list[Output]:
+    """The competency scorecard as a table and a bar chart."""
+    del date
+    head = "<tr><th>Competency</th><th>Weight</th><th>Points</th><th>Percent</th></tr>"
+    rows, lines = [], ["Competency scorecard:"]
+    for c in report.competencies:
+        percent = "no evidence" if c.percent is None else f"{c.percent:.1f}%"
+        rows.append(f"<tr><td>{_e(c.title)}</td><td>{c.weight}%</td>"
+                    f"<td>{c.points:.2f} / {c.max_points:.2f}</td><td>{percent}</td></tr>")
+        lines.append(f"- {c.title} (weight {c.weight}%): {c.points:.2f} / "
+                     f"{c.max_points:.2f}, {percent}")
+    body = f"<h2>Competency scorecard</h2><table>{head}{''.join(rows)}</table>"
+    chart = horizontal_bars([f"{c.title} ({c.weight}%)" for c in report.competencies],
+                            [c.percent for c in report.competencies],
+                            title=f"Competencies of {report.candidate}")
+    return [_display(body, "\n".join(lines)),
+            _png_output(chart, "bar chart of the competency percentages above")]
+
+
+def questions(report: CandidateReport, *, date: str) -> list[Output]:
+    """One output per question: answer, outputs, checks, events, interviewer's score."""
+    del date
+    return [_question(number, q) for number, q in enumerate(report.questions, start=1)]
+
+
+def _question(number: int, q: QuestionReport) -> Output:
+    title = f"Question {number}: {q.title}"
+    summary = f"{q.kind} question {q.question_id}, points {points_text(q.points, q.max_points)}"
+    body = [f"<h2>{_e(title)}</h2><p><em>{_e(summary)}</em></p>"]
+    lines = [title, summary]
+    if q.answer:
+        label = "Answer as submitted" if q.kind == "coding" else "Candidate's notes"
+        body.append(f"<h3>{label}</h3>{_code_html(q.answer, python=q.kind == 'coding')}")
+        lines += [f"{label}:", q.answer]
+    for label, outputs in (("Outputs of the answer cell", q.answer_outputs),
+                           ("Outputs of the public-check cell", q.public_check_outputs)):
+        if outputs:
+            body.append(f"<h3>{label}</h3>" + "".join(_output_html(o) for o in outputs))
+            lines += [f"{label}:", *(o.text if o.kind == "text" else "[image]"
+                                     for o in outputs)]
+    checks = [*q.checks, *q.public_checks]
+    if checks:
+        body.append(_checks_html(checks))
+        lines += ["Checks:", *(_check_line(c) for c in checks)]
+    if q.events:
+        body.append("<h3>Integrity notes and events</h3><ul>"
+                    + "".join(f"<li>{_e(_event_line(e))}</li>" for e in q.events) + "</ul>")
+        lines += ["Events:", *(f"- {_event_line(e)}" for e in q.events)]
+    if q.interview is not None:
+        html_part, text_part = _interview(q.interview, q)
+        body.append(html_part)
+        lines += text_part
+    return _display("".join(body), "\n".join(lines))
+
+
+def _check_line(check: CheckResult) -> str:
+    verdict = PASS if check.passed else FAIL
+    where = "hidden" if check.hidden else "public"
+    points = f"{check.points}/{check.max_points} points" if check.hidden else "no points"
+    message = f": {check.message}" if check.message and not check.passed else ""
+    return f"- [{verdict}] {check.name} ({where}, {points}){message}"
+
+
+def _checks_html(checks: list[CheckResult]) -> str:
+    rows = []
+    for c in checks:
+        verdict = f'<span class="{"pass" if c.passed else "fail"}">' \
+                  f'{PASS if c.passed else FAIL}</span>'
+        points = f"{c.points} / {c.max_points}" if c.hidden else "public, no points"
+        message = "" if c.passed else _e(c.message)
+        rows.append(f"<tr><td>{_e(c.name)}</td><td>{verdict}</td><td>{points}</td>"
+                    f"<td><pre>{message}</pre></td></tr>")
+    return ("<h3>Checks</h3><table><tr><th>Check</th><th>Verdict</th><th>Points</th>"
+            "<th>Failure message</th></tr>" + "".join(rows) + "</table>")
+
+
+def _interview(interview: InterviewScore, q: QuestionReport) -> tuple[str, list[str]]:
+    score = "no score given" if interview.score is None else f"{interview.score} / {MAX_SCORE}"
+    lines = [f"Interviewer (session {interview.session}): rubric score {score}"]
+    body = [f"<h3>Interviewer</h3><p>Session {_e(interview.session)}: rubric score "
+            f"<strong>{_e(score)}</strong>"]
+    if q.kind == "discussion" and interview.score is not None:
+        body.append(f" ({_e(points_text(q.points, q.max_points))} points)")
+    body.append("</p>")
+    for label, items in (("Strong signals seen", interview.signals),
+                         ("Red flags seen", interview.red_flags)):
+        if items:
+            body.append(f"<p>{label}:</p><ul>" + "".join(f"<li>{_e(i)}</li>" for i in items)
+                        + "</ul>")
+            lines += [f"{label}:", *(f"- {i}" for i in items)]
+    if interview.notes:
+        body.append(f"<p>Notes:</p><pre>{_e(interview.notes)}</pre>")
+        lines += ["Notes:", interview.notes]
+    return "".join(body), lines
+
+
+def _output_html(output: CellOutput) -> str:
+    if output.kind == "png":
+        # submitted.py kept only strict base64 text, so it cannot leave the attribute
+        return f'<img alt="candidate output" src="data:image/png;base64,{output.text}">'
+    return f'<pre class="out">{_e(output.text)}</pre>'
+
+
+def _code_html(code: str, *, python: bool) -> str:
+    if not python:
+        return f"<pre>{_e(code)}</pre>"
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    # inline styles: the copy carries no stylesheet of pygments' classes
+    return str(highlight(code, PythonLexer(), HtmlFormatter(noclasses=True)))
+
+
+#: part name -> renderer; a template cell names its part in metadata.workbook.part
+PARTS: dict[str, Callable[..., list[Output]]] = {
+    "header": header, "scorecard": scorecard, "questions": questions,
+}

@@ -1,0 +1,145 @@
+"""Write a candidate's graded copy: the papermill template, parameterised, with its outputs.
+
+Two ways to fill the template, giving the same outputs (both call `copy_parts`):
+
+- `inline` (the default): papermill prepares the copy (`prepare_only`: parameters injected,
+  papermill metadata written, no kernel) and this process fills each report cell with the
+  outputs `copy_parts` computes. One process renders any number of candidates, so the
+  template, the exporter and matplotlib are loaded once; bench/report_bench.py measures this
+  at a few hundredths of a second per candidate.
+- `kernel`: papermill executes the template in a fresh kernel, whose cells load the
+  candidate from the gradebook and display the same parts. It runs only report code, never
+  candidate code, but pays a kernel start and imports per candidate (over a second each),
+  which is why it is not the default for a cohort.
+
+papermill is imported here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from workbook.errors import WorkbookError
+from workbook.report.copy_parts import PARTS
+from workbook.report.html_export import notebook_html
+from workbook.report.records import CandidateReport
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "graded-copy.ipynb"
+GRADED_DIR = "graded"
+INLINE, KERNEL = "inline", "kernel"
+ENGINES = (INLINE, KERNEL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CopySettings:
+    """Where the template's kernel finds the data, and what the copy prints as its date."""
+
+    gradebook: str
+    date: str
+    bank: str = ""
+    html: bool = True
+
+
+def copy_stem(candidate: str) -> str:
+    """A file name for a candidate id: readable, and distinct for distinct ids."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", candidate).strip("._-")
+    if safe == candidate:
+        return safe
+    return f"{safe or 'candidate'}-{hashlib.sha256(candidate.encode()).hexdigest()[:8]}"
+
+
+def copy_paths(outdir: Path, candidate: str) -> tuple[Path, Path]:
+    """The graded copy's notebook and HTML paths under `outdir/graded/`."""
+    folder, stem = outdir / GRADED_DIR, copy_stem(candidate)
+    return folder / f"{stem}.ipynb", folder / f"{stem}.html"
+
+
+@cache
+def _template() -> Any:
+    import nbformat
+
+    if not TEMPLATE.exists():
+        raise WorkbookError(f"{TEMPLATE}: graded-copy template not found; reinstall the "
+                            f"project from a full checkout")
+    return nbformat.read(TEMPLATE, as_version=4)
+
+
+def _parameters(candidate: str, settings: CopySettings) -> dict[str, str]:
+    return {"candidate": candidate, "gradebook": settings.gradebook, "bank": settings.bank,
+            "report_date": settings.date}
+
+
+def prepare(candidate: str, settings: CopySettings, output: Path) -> Any:
+    """The template with this candidate's parameters and papermill's metadata, not run."""
+    import papermill
+
+    nb = papermill.execute_notebook(_copy.deepcopy(_template()), None,
+                                    parameters=_parameters(candidate, settings),
+                                    prepare_only=True, language="python",
+                                    progress_bar=False)
+    nb.metadata.papermill["input_path"] = str(TEMPLATE)
+    nb.metadata.papermill["output_path"] = str(output)
+    return nb
+
+
+def fill(nb: Any, report: CandidateReport, *, date: str) -> Any:
+    """Put each report cell's outputs in place, as running it would have."""
+    import nbformat
+
+    for cell in nb.cells:
+        part = cell.get("metadata", {}).get("workbook", {}).get("part")
+        if cell.cell_type == "code" and part in PARTS:
+            cell.outputs = [nbformat.from_dict(o) for o in PARTS[part](report, date=date)]
+    return nb
+
+
+def _mark(nb: Any, report: CandidateReport, engine: str) -> None:
+    nb.metadata["workbook"] = {"role": "graded-copy", "format": 1, "engine": engine,
+                               "candidate": report.candidate,
+                               "content_hash": report.content_hash}
+
+
+def write_copy(report: CandidateReport, outdir: Path, settings: CopySettings) -> Path:
+    """Render the graded copy in this process; returns the notebook path."""
+    import nbformat
+
+    notebook_path, html_path = copy_paths(outdir, report.candidate)
+    notebook_path.parent.mkdir(parents=True, exist_ok=True)
+    nb = fill(prepare(report.candidate, settings, notebook_path), report, date=settings.date)
+    _mark(nb, report, INLINE)
+    nbformat.write(nb, notebook_path)
+    if settings.html:
+        html_path.write_text(notebook_html(nb), encoding="utf-8")
+    return notebook_path
+
+
+def execute_copy(report: CandidateReport, outdir: Path, settings: CopySettings, *,
+                 timeout: float = 120) -> Path:
+    """Render the graded copy by running the template in a kernel; returns the notebook path.
+
+    The kernel reads the gradebook itself, so the copy shows what is recorded there.
+    """
+    import nbformat
+    import papermill
+
+    notebook_path, html_path = copy_paths(outdir, report.candidate)
+    notebook_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        nb = papermill.execute_notebook(
+            str(TEMPLATE), None, parameters=_parameters(report.candidate, settings),
+            progress_bar=False, kernel_name="python3", execution_timeout=timeout)
+    except papermill.PapermillExecutionError as exc:
+        raise WorkbookError(f"graded copy of {report.candidate}: the template failed in "
+                            f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    nb.metadata.papermill["output_path"] = str(notebook_path)
+    _mark(nb, report, KERNEL)
+    nbformat.write(nb, notebook_path)
+    if settings.html:
+        html_path.write_text(notebook_html(nb), encoding="utf-8")
+    return notebook_path

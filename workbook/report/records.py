@@ -1,0 +1,115 @@
+"""What a report shows about one candidate: plain, frozen records built once, rendered many ways.
+
+The graded copy, the cohort page, the CSV/JSON files and the ATS exports all read these
+records, so every number a hiring team sees comes from one calculation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grading.results import CheckResult, Event, SubmissionStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellOutput:
+    """One output of a submitted cell, reduced to what is safe to show: text or a PNG."""
+
+    #: "text" (stdout, results, tracebacks: shown verbatim) or "png" (base64 data)
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterviewScore:
+    """What an interviewer recorded for one question in a live session."""
+
+    session: str
+    #: rubric score 0..4, or None when the interviewer ticked boxes but gave no score
+    score: int | None
+    signals: tuple[str, ...] = ()
+    red_flags: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionReport:
+    """One question of one candidate's workbook, with everything that decided its points."""
+
+    question_id: str
+    title: str
+    kind: str  # "coding" or "discussion"
+    #: competency id -> share of this question's points (the shares sum to 1)
+    competency_shares: dict[str, float]
+    #: None when nothing scored the question (a discussion question nobody interviewed)
+    points: float | None
+    max_points: float
+    answer: str = ""
+    answer_outputs: tuple[CellOutput, ...] = ()
+    public_check_outputs: tuple[CellOutput, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    public_checks: tuple[CheckResult, ...] = ()
+    events: tuple[Event, ...] = ()
+    interview: InterviewScore | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.points is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompetencyScore:
+    competency: str
+    title: str
+    #: the competency's weight in the overall scorecard, in percent
+    weight: int
+    points: float
+    max_points: float
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.points / self.max_points if self.max_points else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateReport:
+    """Everything the graded copy of one candidate shows."""
+
+    candidate: str
+    workbook: str
+    status: SubmissionStatus
+    source: str
+    content_hash: str
+    questions: tuple[QuestionReport, ...]
+    competencies: tuple[CompetencyScore, ...]
+    #: submission-wide integrity notes and refusal reasons
+    events: tuple[Event, ...] = ()
+    #: why some of the report could not be filled in (source notebook moved, ...)
+    notes: tuple[str, ...] = field(default=())
+    grading_seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return sum(q.points for q in self.questions if q.points is not None)
+
+    @property
+    def max_points(self) -> float:
+        return sum(q.max_points for q in self.questions if q.scored)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.points / self.max_points if self.max_points else 0.0
+
+    @property
+    def weighted_percent(self) -> float | None:
+        """The competency scorecard as one figure: each competency's percentage, weighted
+        by its scorecard weight, over the competencies this workbook gave evidence for."""
+        known = [c for c in self.competencies if c.percent is not None]
+        total_weight = sum(c.weight for c in known)
+        if not total_weight:
+            return None
+        return sum(c.weight * (c.percent or 0.0) for c in known) / total_weight
+
+    @property
+    def unscored(self) -> tuple[QuestionReport, ...]:
+        return tuple(q for q in self.questions if not q.scored)
