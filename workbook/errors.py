@@ -4,7 +4,8 @@
     ├── QuestionFileError   a question file is malformed (names file, line and field)
     ├── BankError           the bank as a whole is refused (duplicate ids, empty folder, ...)
     ├── SelectionError      no question matches what was asked for
-    └── NotebookError       a notebook cannot be read or is not one of ours
+    ├── NotebookError       a notebook cannot be read or is not one of ours
+    └── SessionError        a live interview session cannot be prepared, bound or served
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ class SelectionError(WorkbookError):
 
 class NotebookError(WorkbookError):
     """A notebook file that is missing, unreadable or not built by workbook."""
+
+
+class SessionError(WorkbookError):
+    """A live interview session cannot be prepared, bound, scored or served."""

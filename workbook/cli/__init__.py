@@ -27,13 +27,13 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from workbook.cli import bank, build
+    from workbook.cli import bank, build, interview
 
     parser = Parser(prog="workbook", description="Build, run and grade Python interview "
                     "notebooks.")
     parser.add_argument("--version", action="version", version=f"workbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (build, bank):
+    for module in (build, bank, interview):
         module.register(commands)
     return parser
 

@@ -1,0 +1,59 @@
+"""Read a candidate's current answer to one question from a notebook file on disk.
+
+In a paired session the candidate's notebook is edited in JupyterLab with real-time
+collaboration, which writes the document back to disk shortly after every edit; the file
+is therefore the freshest copy a separate process can read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from workbook.errors import SessionError
+from workbook.notebook import ROLE_ANSWER, cell_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class SavedAnswer:
+    question: str
+    code: str
+    notebook: Path
+    #: when the notebook file was last written
+    saved_at: datetime
+    cell_id: str | None = None
+
+
+def read_answer(notebook: Path, question: str) -> SavedAnswer:
+    """The answer cell of `question` in `notebook` as last saved."""
+    try:
+        text = notebook.read_text(encoding="utf-8")
+        saved_at = datetime.fromtimestamp(notebook.stat().st_mtime).astimezone()
+    except OSError as exc:
+        raise SessionError(f"{notebook}: cannot read the candidate's notebook: "
+                           f"{exc.strerror}") from None
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        raise SessionError(f"{notebook}: the candidate's notebook is not valid notebook "
+                           "JSON right now; try again in a moment") from None
+    expected_id = cell_id(question, ROLE_ANSWER)
+    by_role = by_id = None
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict):
+            continue
+        meta = cell.get("metadata", {}).get("workbook", {})
+        if (isinstance(meta, dict) and meta.get("role") == ROLE_ANSWER
+                and meta.get("question") == question and by_role is None):
+            by_role = cell
+        if cell.get("id") == expected_id and by_id is None:
+            by_id = cell
+    found = by_role or by_id
+    if found is None:
+        raise SessionError(f"{notebook}: no answer cell for '{question}' (was it deleted?)")
+    source = found.get("source", "")
+    code = "".join(source) if isinstance(source, list) else str(source)
+    return SavedAnswer(question=question, code=code, notebook=notebook, saved_at=saved_at,
+                       cell_id=found.get("id"))

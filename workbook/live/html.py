@@ -1,0 +1,145 @@
+"""HTML fragments the panels show: pure functions from plain values to escaped markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html import escape
+
+from grading.results import CheckResult
+from workbook.live.scorecard import MAX_SCORE, Scorecard
+from workbook.live.state import LiveVerdict
+from workbook.model import COMPETENCIES, Question
+
+PASS_COLOUR = "#1a7f37"
+FAIL_COLOUR = "#cf222e"
+MUTED_COLOUR = "#57606a"
+
+_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_EMPH = re.compile(r"(?<![\w*])\*([^*]+)\*(?![\w*])")
+
+
+def inline(text: str) -> str:
+    """Rubric text (inline Markdown: `code`, **bold**, *emphasis*) as safe HTML."""
+    html = escape(text)
+    html = _CODE.sub(r"<code>\1</code>", html)
+    html = _BOLD.sub(r"<b>\1</b>", html)
+    return _EMPH.sub(r"<i>\1</i>", html)
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss (or h:mm:ss past an hour)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def heading(text: str, colour: str = "#24292f") -> str:
+    return (f"<div style='font-weight:600;color:{colour};margin:8px 0 2px 0;"
+            f"font-size:13px;text-transform:uppercase;letter-spacing:.03em'>{escape(text)}</div>")
+
+
+def panel_title(question: Question) -> str:
+    kind = "coding" if question.is_coding else "discussion"
+    competencies = ", ".join(f"{COMPETENCIES[name][0]} ×{weight:g}"
+                             for name, weight in question.competencies.items())
+    return (f"<div style='font-size:16px;font-weight:600'>Scoring: {escape(question.title)}"
+            f"</div><div style='color:{MUTED_COLOUR}'>{kind} · {question.minutes} min budget · "
+            f"{question.points} points · scores {escape(competencies)}</div>")
+
+
+def follow_ups(items: Sequence[str]) -> str:
+    if not items:
+        return f"<div style='color:{MUTED_COLOUR}'>No follow-up probes for this question.</div>"
+    rows = "".join(f"<li style='margin:2px 0'>{inline(item)}</li>" for item in items)
+    return f"<ol style='margin:2px 0 2px 0;padding-left:22px'>{rows}</ol>"
+
+
+def score_scale(scores: dict[int, str], selected: int | None) -> str:
+    """Every score's meaning, the selected one highlighted, so the scale is read at a glance."""
+    rows = []
+    for score, meaning in sorted(scores.items()):
+        chosen = score == selected
+        style = ("background:#ddf4ff;border-left:3px solid #0969da;font-weight:600"
+                 if chosen else f"color:{MUTED_COLOUR};border-left:3px solid transparent")
+        rows.append(f"<div class='workbook-score-meaning' data-score='{score}' "
+                    f"style='padding:1px 6px;{style}'><b>{score}</b> · {inline(meaning)}</div>")
+    status = ("<div style='margin-top:2px;color:#9a6700'>Not scored yet: pick 0 to 4 when "
+              "you have seen enough.</div>" if selected is None else "")
+    return "".join(rows) + status
+
+
+def timer_text(seconds: float, budget_minutes: int, running: bool) -> str:
+    budget = budget_minutes * 60
+    over = seconds > budget
+    colour = FAIL_COLOUR if over else ("#9a6700" if seconds > 0.8 * budget else "#24292f")
+    state = "running" if running else ("paused" if seconds else "not started")
+    note = f" · {clock(seconds - budget)} over budget" if over else ""
+    return (f"<span class='workbook-timer' style='font-family:monospace;font-size:15px;"
+            f"color:{colour}'>{clock(seconds)}</span> <span style='color:{MUTED_COLOUR}'>of "
+            f"{clock(budget)} · {state}{escape(note)}</span>")
+
+
+def verdict_html(verdict: LiveVerdict | None) -> str:
+    if verdict is None:
+        return (f"<div style='color:{MUTED_COLOUR}'>Not run yet. Runs the public and hidden "
+                "checks on the candidate's current answer, in a separate confined kernel."
+                "</div>")
+    result = verdict.result
+    all_passed = result.points == result.max_points and all(
+        c.passed for c in result.public_checks)
+    colour = PASS_COLOUR if all_passed else FAIL_COLOUR
+    summary = (f"<div class='workbook-verdict' style='font-weight:600;color:{colour}'>"
+               f"{'All checks pass' if all_passed else 'Some checks fail'}: "
+               f"{result.points}/{result.max_points} hidden points</div>")
+    lines = [_check_line(check) for check in (*result.public_checks, *result.checks)]
+    lines += [f"<li style='color:{FAIL_COLOUR}'>⚠ {escape(str(e.kind))}: {escape(e.detail)}"
+              "</li>" for e in result.events]
+    source = (f"<div style='color:{MUTED_COLOUR};font-size:12px'>ran {escape(verdict.ran_at)} "
+              f"on the answer saved {escape(verdict.answer_saved_at)} in "
+              f"{escape(verdict.answer_source)}</div>")
+    return (summary + f"<ul style='list-style:none;padding-left:4px;margin:2px 0'>"
+            f"{''.join(lines)}</ul>" + source)
+
+
+def _check_line(check: CheckResult) -> str:
+    mark, colour = ("✓", PASS_COLOUR) if check.passed else ("✗", FAIL_COLOUR)
+    kind = "hidden" if check.hidden else "public"
+    points = f" · {check.points}/{check.max_points} pt" if check.hidden else ""
+    message = (f"<div style='color:{MUTED_COLOUR};margin-left:18px;white-space:pre-wrap'>"
+               f"{escape(check.message)}</div>" if check.message and not check.passed else "")
+    return (f"<li class='workbook-check' data-passed='{str(check.passed).lower()}'>"
+            f"<span style='color:{colour};font-weight:600'>{mark}</span> "
+            f"<code>{escape(check.name)}</code> <span style='color:{MUTED_COLOUR}'>({kind}"
+            f"{points})</span>{message}</li>")
+
+
+def scorecard_html(card: Scorecard) -> str:
+    rows = []
+    for line in card.lines:
+        if line.score is None:
+            score_cell, bar = f"<span style='color:{MUTED_COLOUR}'>not assessed</span>", ""
+        else:
+            score_cell = f"{line.score:.1f} / {MAX_SCORE}"
+            width = int(100 * line.score / MAX_SCORE)
+            bar = (f"<div style='background:#eaeef2;width:120px;height:8px'><div style='"
+                   f"background:#0969da;width:{width}%;height:8px'></div></div>")
+        rows.append(f"<tr><td style='padding:2px 10px 2px 0'>{escape(line.title)}</td>"
+                    f"<td style='text-align:right;padding-right:10px'>{line.weight}%</td>"
+                    f"<td style='padding-right:10px'>{score_cell}</td><td>{bar}</td>"
+                    f"<td style='color:{MUTED_COLOUR};padding-left:10px'>{line.evidence} "
+                    f"question{'s' if line.evidence != 1 else ''}</td></tr>")
+    if card.overall is None:
+        overall = "Overall: nothing scored yet."
+    else:
+        overall = (f"Overall: <b class='workbook-overall'>{card.overall:.2f} / {MAX_SCORE}</b>"
+                   f" ({card.overall_percent:.0f}%) over the competencies assessed so far")
+    return (f"<div style='font-size:16px;font-weight:600'>Competency scorecard</div>"
+            f"<div style='color:{MUTED_COLOUR}'>{card.scored} of {card.total} questions "
+            f"scored · updates as you score</div>"
+            f"<table style='margin-top:6px;border-collapse:collapse'><tr style='color:"
+            f"{MUTED_COLOUR};text-align:left'><th>Competency</th><th>Weight</th><th>Score</th>"
+            f"<th></th><th></th></tr>{''.join(rows)}</table>"
+            f"<div style='margin-top:6px;font-size:14px'>{overall}</div>")

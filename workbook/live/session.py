@@ -1,0 +1,94 @@
+"""Prepare a live interview's folder: the candidate's notebook and the bound interviewer's.
+
+    <folder>/candidate/candidate.ipynb       what the candidate sees and edits (nothing hidden)
+    <folder>/interviewer/interviewer.ipynb   rubric and scoring panels, bound to the session
+
+The two copies sit in separate sub-folders so the candidate's JupyterLab can be rooted at
+`candidate/` and never lists the interviewer's notebook. With `solo`, one person drives:
+there is no candidate copy and answers are read from the interviewer notebook itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from workbook.errors import SessionError
+from workbook.live.binding import session_metadata
+from workbook.model import Bank, Level
+from workbook.notebook import CANDIDATE, INTERVIEWER, BuildOptions, build_notebook
+from workbook.selection import DEFAULT_MINUTES, select_questions
+
+CANDIDATE_FOLDER = "candidate"
+INTERVIEWER_FOLDER = "interviewer"
+CANDIDATE_NOTEBOOK = "candidate.ipynb"
+INTERVIEWER_NOTEBOOK = "interviewer.ipynb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreparedSession:
+    session: str
+    candidate: str
+    folder: Path
+    interviewer_notebook: Path
+    #: None when one person drives and answers in the interviewer notebook
+    candidate_notebook: Path | None
+    gradebook: str
+    questions: tuple[str, ...]
+    minutes: int
+
+
+def session_id(candidate: str, now: datetime) -> str:
+    """A readable, unique-enough id: the candidate's name as a slug and the start time."""
+    slug = re.sub(r"[^a-z0-9]+", "-", candidate.lower()).strip("-") or "candidate"
+    return f"{slug[:40]}-{now:%Y%m%d-%H%M%S}"
+
+
+def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | None,
+                    gradebook: str, bank_dir: Path | None = None,
+                    question_ids: Sequence[str] | None = None,
+                    sections: Sequence[str] | None = None, count: int | None = None,
+                    minutes: int = DEFAULT_MINUTES, seed: int = 0, solo: bool = False,
+                    now: datetime | None = None) -> PreparedSession:
+    """Select the questions and write both notebooks; refuses to overwrite a session."""
+    import nbformat
+
+    if not candidate.strip():
+        raise SessionError("--candidate must name the candidate (it labels their scores)")
+    session = session_id(candidate, now or datetime.now())
+    folder = (folder or Path("out") / "interviews" / session).resolve()
+    interviewer_path = folder / INTERVIEWER_FOLDER / INTERVIEWER_NOTEBOOK
+    candidate_path = None if solo else folder / CANDIDATE_FOLDER / CANDIDATE_NOTEBOOK
+    for path in (interviewer_path, candidate_path):
+        if path is not None and path.exists():
+            raise SessionError(f"{path} already exists: pick another --out folder (a session "
+                               "folder is never overwritten, its scores would be mixed up)")
+    questions = select_questions(bank, level=level, sections=sections,
+                                 question_ids=question_ids, count=count, seed=seed,
+                                 minutes=minutes)
+    interviewer = build_notebook(bank, questions, BuildOptions(level=level, copy=INTERVIEWER,
+                                                               seed=seed))
+    relative_candidate = (Path("..") / CANDIDATE_FOLDER / CANDIDATE_NOTEBOOK).as_posix()
+    interviewer.metadata["workbook"]["session"] = session_metadata(
+        session=session, candidate=candidate.strip(), gradebook=gradebook,
+        candidate_notebook=None if solo else relative_candidate,
+        bank=bank_dir.resolve() if bank_dir else None)
+    notebooks = [(interviewer_path, interviewer)]
+    if candidate_path is not None:
+        notebooks.append((candidate_path, build_notebook(
+            bank, questions, BuildOptions(level=level, copy=CANDIDATE, seed=seed))))
+    for path, nb in notebooks:
+        nbformat.validate(nb)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise SessionError(f"{path}: cannot write: {exc.strerror}") from None
+    return PreparedSession(session=session, candidate=candidate.strip(), folder=folder,
+                           interviewer_notebook=interviewer_path,
+                           candidate_notebook=candidate_path, gradebook=gradebook,
+                           questions=tuple(q.id for q in questions),
+                           minutes=sum(q.minutes for q in questions))

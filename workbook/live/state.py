@@ -1,0 +1,165 @@
+"""What a scoring panel holds, as plain values, and how each part is stored as a field.
+
+The gradebook keeps one row per (session, candidate, question, field); every panel control
+owns exactly one field, so two panels writing different controls never overwrite each
+other. Field names:
+
+    score            int 0..4, or null when not scored
+    notes            str
+    signal:<i>       bool, the i-th strong signal (0-based) was seen
+    red_flag:<i>     bool, the i-th red flag was seen
+    timer            {"elapsed": seconds, "running_since": epoch seconds or null}
+    checks           the latest live-check verdict (see `verdict_to_json`)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from grading.results import CheckResult, Event, EventKind, TaskResult
+from workbook.model import SCORE_RANGE
+
+SCORE = "score"
+NOTES = "notes"
+TIMER = "timer"
+CHECKS = "checks"
+SIGNAL_PREFIX = "signal:"
+RED_FLAG_PREFIX = "red_flag:"
+
+
+def signal_field(index: int) -> str:
+    return f"{SIGNAL_PREFIX}{index}"
+
+
+def red_flag_field(index: int) -> str:
+    return f"{RED_FLAG_PREFIX}{index}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerState:
+    """A stopwatch that survives restarts: time banked so far plus the running stretch."""
+
+    elapsed: float = 0.0
+    running_since: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.running_since is not None
+
+    def seconds(self, now: float) -> float:
+        running = max(0.0, now - self.running_since) if self.running_since is not None else 0.0
+        return self.elapsed + running
+
+    def started(self, now: float) -> TimerState:
+        return self if self.running else TimerState(elapsed=self.elapsed, running_since=now)
+
+    def paused(self, now: float) -> TimerState:
+        return TimerState(elapsed=self.seconds(now)) if self.running else self
+
+    def to_json(self) -> dict[str, Any]:
+        return {"elapsed": round(self.elapsed, 3), "running_since": self.running_since}
+
+    @classmethod
+    def from_json(cls, value: Any) -> TimerState:
+        if not isinstance(value, dict):
+            return cls()
+        elapsed = value.get("elapsed")
+        since = value.get("running_since")
+        return cls(elapsed=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
+                   running_since=float(since) if isinstance(since, int | float) else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveVerdict:
+    """The outcome of pressing "Run checks": the grader's result and where the answer was."""
+
+    result: TaskResult
+    #: ISO time the checks ran
+    ran_at: str
+    #: the notebook the answer was read from, and when that file was last saved (ISO)
+    answer_source: str = ""
+    answer_saved_at: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionState:
+    """Everything one scoring panel shows, restored from the gradebook."""
+
+    score: int | None = None
+    notes: str = ""
+    signals: frozenset[int] = frozenset()
+    red_flags: frozenset[int] = frozenset()
+    timer: TimerState = field(default_factory=TimerState)
+    verdict: LiveVerdict | None = None
+
+
+def state_from_fields(fields: Mapping[str, Any]) -> QuestionState:
+    """Rebuild a panel's state from its stored fields; unknown or malformed ones are ignored."""
+    score = fields.get(SCORE)
+    notes = fields.get(NOTES)
+    return QuestionState(
+        score=score if isinstance(score, int) and score in SCORE_RANGE else None,
+        notes=notes if isinstance(notes, str) else "",
+        signals=_ticked(fields, SIGNAL_PREFIX),
+        red_flags=_ticked(fields, RED_FLAG_PREFIX),
+        timer=TimerState.from_json(fields.get(TIMER)),
+        verdict=verdict_from_json(fields.get(CHECKS)),
+    )
+
+
+def _ticked(fields: Mapping[str, Any], prefix: str) -> frozenset[int]:
+    ticked = set()
+    for name, value in fields.items():
+        index = name.removeprefix(prefix)
+        if name.startswith(prefix) and index.isdigit() and value is True:
+            ticked.add(int(index))
+    return frozenset(ticked)
+
+
+def verdict_to_json(verdict: LiveVerdict) -> dict[str, Any]:
+    """A verdict as JSON-ready plain data (the `checks` field)."""
+    result = verdict.result
+    return {
+        "ran_at": verdict.ran_at, "answer_source": verdict.answer_source,
+        "answer_saved_at": verdict.answer_saved_at,
+        "task_id": result.task_id, "points": result.points, "max_points": result.max_points,
+        "checks": [_check_json(c) for c in result.checks],
+        "public_checks": [_check_json(c) for c in result.public_checks],
+        "events": [{"kind": str(e.kind), "detail": e.detail} for e in result.events],
+        "answer": result.answer,
+    }
+
+
+def _check_json(check: CheckResult) -> dict[str, Any]:
+    return {"name": check.name, "passed": check.passed, "points": check.points,
+            "max_points": check.max_points, "message": check.message, "hidden": check.hidden}
+
+
+def verdict_from_json(value: Any) -> LiveVerdict | None:
+    """The stored verdict, or None when there is none or it cannot be read back."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        result = TaskResult(
+            task_id=str(value["task_id"]), points=int(value["points"]),
+            max_points=int(value["max_points"]),
+            checks=tuple(_check_from_json(c) for c in value.get("checks", ())),
+            public_checks=tuple(_check_from_json(c) for c in value.get("public_checks", ())),
+            events=tuple(Event(kind=EventKind(e["kind"]), detail=str(e["detail"]),
+                               task_id=str(value["task_id"]))
+                         for e in value.get("events", ())),
+            answer=str(value.get("answer", "")))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return LiveVerdict(result=result, ran_at=str(value.get("ran_at", "")),
+                       answer_source=str(value.get("answer_source", "")),
+                       answer_saved_at=str(value.get("answer_saved_at", "")))
+
+
+def _check_from_json(value: Mapping[str, Any]) -> CheckResult:
+    return CheckResult(name=str(value["name"]), passed=bool(value["passed"]),
+                       points=int(value["points"]), max_points=int(value["max_points"]),
+                       message=str(value.get("message", "")),
+                       hidden=bool(value.get("hidden", True)))
