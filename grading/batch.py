@@ -1,0 +1,178 @@
+"""Grade a batch of notebook files: resumable, parallel, each verdict recorded as it lands.
+
+The loop, top to bottom:
+
+1. read every file (`grading.submission`) and let the caller's `prepare` pick its tasks
+   and match its answers, or refuse it;
+2. skip each submission the gradebook has already settled (graded or refused), unless
+   `force`; this is what makes a killed batch resume where it stopped;
+3. record refusals at once (they need no kernel);
+4. grade the rest with one `Grader` per distinct task set, `jobs` submissions at a time,
+   writing each submission to the gradebook in its own transaction the moment it finishes.
+
+An infrastructure failure while grading marks the submissions it left ungraded as FAILED,
+which the next run retries. The report lists one result per file, in input order, with the
+skipped ones read back from the gradebook, so a resumed run reports the whole batch.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from grading.config import GradingConfig
+from grading.errors import GradingError
+from grading.gradebook import Gradebook
+from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
+from grading.submission import NotebookFile, Refusal, read_notebook
+from grading.tasks import Answer, Task
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """A submission ready to grade: the tasks it is graded against and its answer to each."""
+
+    notebook: NotebookFile
+    tasks: tuple[Task, ...]
+    answers: tuple[Answer, ...]
+    #: integrity notes from matching (and anything else the caller wants on record)
+    notes: tuple[Event, ...] = ()
+
+
+#: the caller's part: which tasks a notebook is graded against, and its matched answers
+Prepare = Callable[[NotebookFile], Prepared | Refusal]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchReport:
+    """What a batch did: one result per input file, and how each came about."""
+
+    results: tuple[SubmissionResult, ...]
+    graded: int
+    skipped: int
+    seconds: float
+
+    def count(self, status: SubmissionStatus) -> int:
+        return sum(1 for result in self.results if result.status is status)
+
+    @property
+    def all_graded(self) -> bool:
+        return all(result.status is SubmissionStatus.GRADED for result in self.results)
+
+
+def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook,
+                config: GradingConfig, jobs: int, force: bool = False,
+                progress: bool | None = None) -> BatchReport:
+    """Grade every notebook in `paths` (see the module docstring); `progress=None` shows a
+    bar only on a terminal."""
+    started = time.monotonic()
+    results: dict[str, SubmissionResult] = {}
+    order: dict[str, None] = {}  # an ordered set of hashes
+    waiting: list[Prepared] = []
+    skipped = 0
+    for path in paths:
+        item = _read(path, prepare)
+        key = item.notebook.content_hash if isinstance(item, Prepared) else item.content_hash
+        if key in order:
+            continue  # the same file given twice
+        order[key] = None
+        if not force and gradebook.is_graded(key):
+            previous = gradebook.submission(key)
+            if previous is not None:
+                results[key] = previous
+                skipped += 1
+                continue
+        if isinstance(item, Refusal):
+            results[key] = item.as_result()
+            gradebook.record_submission(results[key], workbook_meta={})
+        else:
+            waiting.append(item)
+
+    graded = 0
+    with _progress_bar(len(waiting), progress) as bar:
+        for group in _by_task_set(waiting):
+            for result, meta in _grade_group(group, config=config, jobs=jobs):
+                gradebook.record_submission(result, workbook_meta=meta)
+                results[result.content_hash] = result
+                graded += result.status is SubmissionStatus.GRADED
+                bar.update(1)
+    return BatchReport(results=tuple(results[key] for key in order if key in results),
+                       graded=graded, skipped=skipped, seconds=time.monotonic() - started)
+
+
+def _read(path: Path, prepare: Prepare) -> Prepared | Refusal:
+    notebook = read_notebook(path)
+    if isinstance(notebook, Refusal):
+        return notebook
+    return prepare(notebook)
+
+
+def _by_task_set(waiting: Sequence[Prepared]) -> list[list[Prepared]]:
+    groups: dict[tuple[str, ...], list[Prepared]] = {}
+    for prepared in waiting:
+        groups.setdefault(tuple(task.id for task in prepared.tasks), []).append(prepared)
+    return list(groups.values())
+
+
+def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int
+                 ) -> Iterator[tuple[SubmissionResult, dict[str, Any]]]:
+    """Grade submissions that share one task set; yield each result as it finishes."""
+    by_key = {prepared.notebook.content_hash: prepared for prepared in group}
+    tasks = list(group[0].tasks)
+    if not tasks:  # nothing to run: a notebook of discussion questions only
+        for prepared in group:
+            yield _result(prepared, (), 0.0), dict(prepared.notebook.metadata)
+        return
+    from grading.engine import Grader
+
+    handed_out: dict[str, float] = {}
+
+    def items() -> Iterator[tuple[str, Sequence[Answer]]]:
+        for key, prepared in by_key.items():
+            handed_out[key] = time.monotonic()  # the engine pulls items as workers free up
+            yield key, prepared.answers
+
+    done: set[str] = set()
+    try:
+        with Grader(tasks, config=config) as grader:
+            for key, task_results in grader.grade_many(items(), jobs=jobs):
+                done.add(key)
+                prepared = by_key[key]
+                seconds = time.monotonic() - handed_out.get(key, time.monotonic())
+                yield _result(prepared, task_results, seconds), dict(prepared.notebook.metadata)
+    except GradingError as exc:
+        for key, prepared in by_key.items():
+            if key not in done:
+                yield _failed(prepared, exc), dict(prepared.notebook.metadata)
+
+
+def _result(prepared: Prepared, task_results: Sequence[Any], seconds: float
+            ) -> SubmissionResult:
+    notebook = prepared.notebook
+    return SubmissionResult(candidate=notebook.candidate, source=notebook.source,
+                            content_hash=notebook.content_hash,
+                            status=SubmissionStatus.GRADED, tasks=tuple(task_results),
+                            events=(*notebook.notes, *prepared.notes), seconds=seconds)
+
+
+def _failed(prepared: Prepared, error: GradingError) -> SubmissionResult:
+    failure = Event(kind=EventKind.ERROR, detail=f"{prepared.notebook.source}: grading failed "
+                    f"({error}); it is retried on the next run")
+    result = _result(prepared, (), 0.0)
+    return replace(result, status=SubmissionStatus.FAILED, events=(*result.events, failure))
+
+
+@contextmanager
+def _progress_bar(total: int, show: bool | None) -> Iterator[Any]:
+    """A tqdm bar with an ETA on stderr: on a terminal by default, always or never if asked."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr,
+              disable=(None if show is None else not show) if total else True,
+              dynamic_ncols=True) as bar:
+        yield bar

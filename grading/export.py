@@ -1,0 +1,92 @@
+"""results.json and results.csv: a batch's results as files people and scripts can read.
+
+results.json is a list of candidate records (candidate, source file, status, total, max,
+seconds, the questions with their points and checks, and the events and integrity notes).
+results.csv has one row per submission and one points column per question. Both are
+written to a temporary file and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from grading.results import CheckResult, Event, SubmissionResult, TaskResult
+
+RESULTS_JSON = "results.json"
+RESULTS_CSV = "results.csv"
+
+
+def candidate_record(result: SubmissionResult) -> dict[str, Any]:
+    """One submission as plain JSON data."""
+    return {
+        "candidate": result.candidate,
+        "source": result.source,
+        "status": str(result.status),
+        "total": result.points,
+        "max": result.max_points,
+        "seconds": round(result.seconds, 3),
+        "content_hash": result.content_hash,
+        "questions": [_question_record(task) for task in result.tasks],
+        "events": [_event_record(event) for event in result.events],
+    }
+
+
+def _question_record(task: TaskResult) -> dict[str, Any]:
+    return {
+        "id": task.task_id,
+        "points": task.points,
+        "max": task.max_points,
+        "checks": [_check_record(check) for check in task.checks],
+        "public_checks": [_check_record(check) for check in task.public_checks],
+        "events": [_event_record(event) for event in task.events],
+    }
+
+
+def _check_record(check: CheckResult) -> dict[str, Any]:
+    return {"name": check.name, "passed": check.passed, "points": check.points,
+            "max": check.max_points, "message": check.message}
+
+
+def _event_record(event: Event) -> dict[str, Any]:
+    return {"kind": str(event.kind), "question": event.task_id, "detail": event.detail}
+
+
+def results_json(results: Sequence[SubmissionResult]) -> str:
+    return json.dumps([candidate_record(result) for result in results], indent=2) + "\n"
+
+
+def results_csv(results: Sequence[SubmissionResult]) -> str:
+    """One row per submission; a column per question (in first-seen order) with its points."""
+    question_ids = list(dict.fromkeys(task.task_id for r in results for task in r.tasks))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["candidate", "source", "status", "total", "max", "seconds",
+                     *question_ids, "notes"])
+    for result in results:
+        points = {task.task_id: task.points for task in result.tasks}
+        notes = [event.detail for event in result.events]
+        notes += [event.detail for task in result.tasks for event in task.events]
+        writer.writerow([result.candidate, result.source, str(result.status), result.points,
+                         result.max_points, f"{result.seconds:.3f}",
+                         *(points.get(qid, "") for qid in question_ids), " | ".join(notes)])
+    return buffer.getvalue()
+
+
+def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Path]:
+    """Write results.json and results.csv into `folder`; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in ((RESULTS_JSON, results_json(results)),
+                       (RESULTS_CSV, results_csv(results))):
+        path = folder / name
+        partial = path.with_name(f".{name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+        written.append(path)
+    return written

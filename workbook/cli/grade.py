@@ -1,0 +1,84 @@
+"""`workbook grade`: grade returned notebooks into results files and the gradebook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbook.cli.common import add_bank_option, load_bank_from
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "grade", help="grade returned notebooks against the bank's hidden checks",
+        description="Grade returned candidate notebooks (files or folders of them). "
+                    "Resumable: submissions already in the gradebook are skipped.")
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="SUBMISSION_OR_DIR")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
+                        help="folder for results.json, results.csv and the default gradebook")
+    parser.add_argument("--jobs", type=_positive_int, metavar="N",
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--timeout", type=_positive_float, metavar="S",
+                        help="seconds an answer or one check may run, unless its question "
+                             "sets its own (default 10)")
+    parser.add_argument("--gradebook", metavar="URL",
+                        help="SQLAlchemy URL or SQLite file (default: OUTDIR/gradebook.sqlite)")
+    parser.add_argument("--force", action="store_true",
+                        help="grade again submissions the gradebook already holds")
+    add_bank_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grading.errors import GradingError
+    from grading.results import SubmissionStatus
+    from workbook.grade import grade_submissions
+
+    bank = load_bank_from(args)
+    try:
+        outcome = grade_submissions(bank, args.inputs, outdir=args.output, jobs=args.jobs,
+                                    timeout=args.timeout, gradebook_url=args.gradebook,
+                                    force=args.force)
+    except GradingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report = outcome.report
+    skipped = (f"; {report.skipped} already in the gradebook, skipped (--force grades them again)"
+               if report.skipped else "")
+    print(f"graded {report.graded} of {len(report.results)} submissions in "
+          f"{report.seconds:.1f} s{skipped}")
+    print(f"results: {args.output / 'results.json'}, {args.output / 'results.csv'}; "
+          f"gradebook: {args.gradebook or args.output / 'gradebook.sqlite'}")
+    if report.all_graded:
+        return 0
+    for result in report.results:
+        if result.status is not SubmissionStatus.GRADED and result.events:
+            print(f"{result.status}: {result.events[-1].detail}", file=sys.stderr)
+    refused = report.count(SubmissionStatus.REFUSED)
+    failed = report.count(SubmissionStatus.FAILED)
+    print(f"error: {refused + failed} of {len(report.results)} submissions not graded "
+          f"({refused} refused, {failed} failed; failed ones are retried on the next run)",
+          file=sys.stderr)
+    return 1
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value

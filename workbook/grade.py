@@ -1,0 +1,133 @@
+"""Grade returned workbooks against the bank: the `grade` job, from files to results files.
+
+The interview side's part of grading: find the notebook files, decide which tasks each is
+graded against (the coding questions its `metadata.workbook.questions` names, from this
+bank), hand the batch to the engine, then run the stages that follow grading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grading.results import Event, EventKind
+from workbook.errors import NotebookError
+from workbook.model import Bank
+from workbook.notebook import ROLE_ANSWER, cell_id
+
+if TYPE_CHECKING:
+    from grading.batch import BatchReport, Prepared
+    from grading.gradebook import Gradebook
+    from grading.submission import NotebookFile, Refusal
+
+DEFAULT_GRADEBOOK = "gradebook.sqlite"
+CHECKPOINTS = ".ipynb_checkpoints"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradingRun:
+    """Everything a stage after grading may use."""
+
+    bank: Bank
+    outdir: Path
+    gradebook: Gradebook
+    report: BatchReport
+
+
+#: a step run once grading ends, with the whole run in hand
+Stage = Callable[[GradingRun], None]
+
+
+def write_results_files(run: GradingRun) -> None:
+    """results.json and results.csv for every submission of this batch."""
+    from grading.export import write_results
+
+    write_results(run.report.results, run.outdir)
+
+
+#: what runs after grading, in order: add graded copies and the cohort report here
+AFTER_GRADING: tuple[Stage, ...] = (write_results_files,)
+
+
+def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> list[Path]:
+    """The notebook files named, or found under the folders named (checkpoints and anything
+    under `exclude` left out), in a stable order."""
+    found: dict[Path, None] = {}
+    skip = exclude.resolve() if exclude else None
+    for given in inputs:
+        if given.is_dir():
+            for path in sorted(given.rglob("*.ipynb")):
+                inside_skip = skip is not None and path.resolve().is_relative_to(skip)
+                if CHECKPOINTS not in path.parts and not inside_skip:
+                    found[path] = None
+        elif given.exists():
+            found[given] = None
+        else:
+            raise NotebookError(f"{given}: no such file or folder")
+    if not found:
+        raise NotebookError(f"no notebooks (*.ipynb) in {', '.join(map(str, inputs))}")
+    return list(found)
+
+
+def preparer(bank: Bank) -> Callable[[NotebookFile], Prepared | Refusal]:
+    """How a notebook built from `bank` is matched to its coding questions."""
+    from grading.batch import Prepared
+    from grading.submission import Refusal, match_answers
+    from workbook.tasks import tasks_for
+
+    def prepare(notebook: NotebookFile) -> Prepared | Refusal:
+        def refuse(problem: str) -> Refusal:
+            return Refusal(source=notebook.source, content_hash=notebook.content_hash,
+                           candidate=notebook.candidate, reason=f"{notebook.source}: {problem}")
+
+        named = notebook.metadata.get("questions")
+        if not isinstance(named, list) or not all(isinstance(q, str) for q in named):
+            return refuse("metadata.workbook.questions is missing or not a list of question "
+                          "ids; the notebook was not built by `workbook build` or was edited")
+        unknown = [q for q in named if q not in bank.ids]
+        if unknown:
+            return refuse(f"names questions that are not in the bank '{bank.name}' "
+                          f"({', '.join(unknown)}); grade it with the bank it was built "
+                          f"from (--bank)")
+        tasks = tasks_for(bank.get(q) for q in named)
+        matched = match_answers(notebook, tasks,
+                                answer_cell_id=lambda task_id: cell_id(task_id, ROLE_ANSWER))
+        notes = list(matched.notes)
+        built_with = notebook.metadata.get("bank_version")
+        if built_with != bank.version:
+            notes.append(Event(kind=EventKind.INTEGRITY,
+                               detail=f"built from bank version {built_with}, graded with "
+                                      f"{bank.version}: its questions' checks may have changed"))
+        return Prepared(notebook=notebook, tasks=tuple(tasks), answers=matched.answers,
+                        notes=tuple(notes))
+
+    return prepare
+
+
+def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
+                      jobs: int | None = None, timeout: float | None = None,
+                      gradebook_url: str | None = None, force: bool = False,
+                      progress: bool | None = None,
+                      after: Sequence[Stage] = AFTER_GRADING) -> GradingRun:
+    """Grade every notebook under `inputs` into `outdir`, then run the `after` stages."""
+    from grading.batch import grade_batch
+    from grading.config import GradingConfig
+    from grading.gradebook import Gradebook
+
+    paths = find_submissions(inputs, exclude=outdir)
+    config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
+    outdir.mkdir(parents=True, exist_ok=True)
+    gradebook = Gradebook.open(gradebook_url or outdir / DEFAULT_GRADEBOOK)
+    try:
+        report = grade_batch(paths, prepare=preparer(bank), gradebook=gradebook,
+                             config=config, jobs=jobs or os.cpu_count() or 1, force=force,
+                             progress=progress)
+        run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report)
+        for stage in after:
+            stage(run)
+    finally:
+        gradebook.close()
+    return run
