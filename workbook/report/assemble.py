@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from grading.results import SubmissionResult, TaskResult
+from workbook.live.state import state_from_fields
 from workbook.model import COMPETENCIES, SCORE_RANGE, Bank, Question
 from workbook.report.records import (
     CandidateReport,
@@ -33,8 +34,6 @@ from workbook.report.submitted import SubmittedNotebook
 
 #: the top of the rubric scale; a discussion question earns points * score / MAX_SCORE
 MAX_SCORE = max(SCORE_RANGE)
-SIGNAL_PREFIX = "signal:"
-RED_FLAG_PREFIX = "red_flag:"
 
 
 class LiveScore(Protocol):
@@ -112,7 +111,9 @@ def competency_shares(question: Question) -> dict[str, float]:
 
 
 def interview_scores(scores: Iterable[LiveScore], bank: Bank) -> dict[str, InterviewScore]:
-    """Question id -> what the interviewer recorded in the latest session that scored it."""
+    """Question id -> what the interviewer recorded in the latest session that scored it.
+
+    Fields are read as the live panel writes them (`workbook.live.state`)."""
     latest: dict[str, tuple[datetime, str]] = {}
     fields: dict[tuple[str, str], dict[str, Any]] = {}
     for record in scores:
@@ -122,39 +123,20 @@ def interview_scores(scores: Iterable[LiveScore], bank: Bank) -> dict[str, Inter
             latest[record.question] = (record.updated_at, record.session)
     found = {}
     for question_id, (_when, session) in latest.items():
-        values = fields[(question_id, session)]
+        state = state_from_fields(fields[(question_id, session)])
         question = _known(bank, question_id)
-        signals = question.rubric.strong_signals if question else ()
-        flags = question.rubric.red_flags if question else ()
         found[question_id] = InterviewScore(
-            session=session, score=_score(values.get("score")),
-            signals=_ticked(values, SIGNAL_PREFIX, signals),
-            red_flags=_ticked(values, RED_FLAG_PREFIX, flags),
-            notes=str(values.get("notes") or ""))
+            session=session, score=state.score,
+            signals=_labels(state.signals, question.rubric.strong_signals if question else ()),
+            red_flags=_labels(state.red_flags, question.rubric.red_flags if question else ()),
+            notes=state.notes)
     return found
 
 
-def _score(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        score = int(value)
-    except (TypeError, ValueError):
-        return None
-    return score if score in SCORE_RANGE else None
-
-
-def _ticked(values: Mapping[str, Any], prefix: str, labels: Sequence[str]) -> tuple[str, ...]:
-    """Rubric items whose `prefix<n>` field is true, as their text (n indexes the rubric)."""
-    ticked = []
-    for name, value in sorted(values.items()):
-        if not name.startswith(prefix) or not value:
-            continue
-        key = name[len(prefix):]
-        index = int(key) if key.isdigit() else None
-        ticked.append((index if index is not None else len(labels),
-                       labels[index] if index is not None and index < len(labels) else key))
-    return tuple(text for _, text in sorted(ticked))
+def _labels(ticked: Iterable[int], texts: Sequence[str]) -> tuple[str, ...]:
+    """Ticked rubric items as their text; an index past the rubric (edited since) as a note."""
+    return tuple(texts[i] if i < len(texts) else f"item {i + 1} (no longer in the rubric)"
+                 for i in sorted(ticked))
 
 
 def _question_order(meta: Mapping[str, Any], tasks: Sequence[TaskResult],

@@ -1,0 +1,84 @@
+"""Everything the hiring team reads, for a whole gradebook: copies, cohort page, exports.
+
+`write_reports` is the stage `workbook grade` runs once grading ends, and what
+`workbook report --cohort` runs on its own. Graded copies are rendered in this process
+(see `graded_copy`), one after another under a progress bar.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date as _date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook.model import Bank
+from workbook.report.ats import write_ats
+from workbook.report.cohort import cohort_report
+from workbook.report.cohort_page import write_cohort
+from workbook.report.from_gradebook import load_reports
+from workbook.report.graded_copy import CopySettings, copy_paths, write_copy
+from workbook.report.records import CandidateReport
+
+if TYPE_CHECKING:
+    from grading.gradebook import Gradebook
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportFiles:
+    copies: tuple[Path, ...] = ()
+    cohort: tuple[Path, ...] = ()
+    exports: tuple[Path, ...] = field(default=())
+
+
+def today() -> str:
+    return _date.today().isoformat()
+
+
+def bank_folder(bank: Bank) -> str:
+    """The folder the bank was loaded from, for the copies' `bank` parameter."""
+    sources = [q.source for q in bank.questions if q.source]
+    if not sources:
+        return ""
+    return os.path.commonpath([str(Path(s).resolve().parent) for s in sources])
+
+
+def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
+                 *, progress: bool | None = None) -> list[Path]:
+    """One graded copy (notebook and HTML) per report, under a progress bar."""
+    import sys
+
+    from tqdm import tqdm
+
+    written = []
+    with tqdm(total=len(reports), unit="copy", desc="graded copies", file=sys.stderr,
+              disable=(None if progress is None else not progress) if reports else True,
+              dynamic_ncols=True) as bar:
+        for report in reports:
+            written.append(write_copy(report, outdir, settings))
+            bar.update(1)
+    return written
+
+
+def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: bool = True,
+                  html: bool = True, date: str | None = None,
+                  progress: bool | None = None) -> ReportFiles:
+    """Graded copies of every candidate's latest submission, the cohort report and the ATS
+    exports, all in `outdir` (copies under `outdir/graded/`)."""
+    date = date or today()
+    reports = load_reports(gradebook, bank)
+    settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
+                            html=html)
+    written = write_copies(reports, outdir, settings, progress=progress) if copies else []
+    links = {}
+    for report in reports:
+        _notebook, page = copy_paths(outdir, report.candidate)
+        if page.exists():
+            links[report.candidate] = page.relative_to(outdir).as_posix()
+    cohort = cohort_report(reports)
+    title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
+    pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links)
+    exports = write_ats(cohort, outdir, report_date=date, copies=links)
+    return ReportFiles(copies=tuple(written), cohort=tuple(pages), exports=tuple(exports))
