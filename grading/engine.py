@@ -1,0 +1,375 @@
+"""The grading engine: run each submission's answers and the hidden checks in a fresh
+confined kernel, judge the observations here, and return plain results.
+
+    with Grader(tasks, config=GradingConfig()) as grader:   # builds the answer key once
+        results = grader.grade(answers)                     # tuple[TaskResult, ...]
+        for key, results in grader.grade_many(items, jobs=2):
+            ...
+
+How one submission runs. One fresh kernel per submission, never shared. Answer cells run
+in notebook order; right after a task's (last) answer cell, its public checks and hidden
+checks run in one harness cell (see kernel/inside/harness.py), each check in a shallow
+copy of the user namespace, and report one observation each. The answer key is made the
+same way with every task's reference in place of the answers, once per Grader (and
+cached per process by content). Verdicts are made here (grading/judge.py); the kernel
+never sees an expected value, so nothing it prints or patches can earn points.
+
+Faults. Every cell and every check gets the task's timeout (Task.timeout, else the
+config's); a check batch gets `timeout` per check, measured from the last observation.
+A timeout interrupts the kernel; if the cell does not stop within `interrupt_grace`, or
+the kernel died, or it flooded past the hard output limit, the kernel is replaced by a
+fresh one and the earlier answer cells are replayed. A faulty answer cell costs its own
+task all points; a faulty check costs that check and the task's remaining checks run on.
+Each fault is an Event on its task: timeout, memory, kernel-died, output-flood, error.
+
+Speed: why a zygote. Measured on this machine (2 cores, shared): a fresh confined
+interpreter is ~0.5 s to ready; a child forked from a warm zygote that already imported
+everything a starting kernel imports (found by a probe child) is ~0.05-0.06 s, including
+its private tmpfs mounts, rlimits and uid drop. The zygote itself runs inside bubblewrap
+(no network, no grader files); each child confines itself further before any candidate
+code runs (kernel/inside/zygote.py), so candidates share no process, no uid at the same
+time, no scratch files. bench/grade_bench.py measures the result against bare nbclient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+from grading.config import GradingConfig
+from grading.errors import AnswerKeyError, GradingError, UnknownTaskError
+from grading.execution import CandidateKernel, ReplayedCell, TooManyRestarts
+from grading.judge import BadObservation, Observation, decode, judge, short_repr
+from grading.kernel.client import CellRun
+from grading.kernel.starter import ZygoteStarter
+from grading.results import CheckResult, Event, EventKind, TaskResult
+from grading.tasks import Answer, Task
+
+K = TypeVar("K")
+PUBLIC_CHECKS_NAME = "public checks"
+_FAULT_KIND = {"timeout": EventKind.TIMEOUT, "died": EventKind.KERNEL_DIED,
+               "flood": EventKind.OUTPUT_FLOOD}
+_answer_keys: dict[str, dict[str, dict[int, Observation]]] = {}
+_answer_keys_lock = threading.Lock()
+
+
+@dataclass
+class _Failure:
+    """A check that produced no judgeable observation."""
+
+    message: str
+    kind: EventKind | None = None
+
+
+@dataclass
+class _TaskRecord:
+    """Everything seen while running one task, before judging."""
+
+    answer: str
+    events: list[Event] = field(default_factory=list)
+    answer_fault: str | None = None
+    public: tuple[bool, str] | None = None
+    seen: dict[int, Observation | _Failure] = field(default_factory=dict)
+
+
+def _fault_detail(run: CellRun, what: str, timeout: float) -> str:
+    if run.status == "timeout":
+        return f"{what} ran longer than {timeout:g} s and was stopped"
+    if run.status == "flood":
+        return f"{what} printed more output than allowed and was stopped"
+    code = run.exit_code
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"status {code}"
+    return f"the kernel died during {what} ({how}); a fresh kernel took over"
+
+
+class Grader:
+    """Grades submissions of `tasks`; use as a context manager (see module docstring)."""
+
+    def __init__(self, tasks: Sequence[Task], *, config: GradingConfig | None = None) -> None:
+        self.tasks = tuple(tasks)
+        self.config = config or GradingConfig()
+        self._by_id = {task.id: task for task in self.tasks}
+        if len(self._by_id) != len(self.tasks):
+            raise GradingError("two tasks share an id; task ids must be unique")
+        self._starter: ZygoteStarter | None = None
+        self._answer_key: dict[str, dict[int, Observation]] = {}
+        self._free_uids: list[int] = []
+        self._uid_count = 0
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------
+    def __enter__(self) -> Grader:
+        self.open()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Start the kernel zygote and build (or fetch) the answer key."""
+        if self._starter is None:
+            self._starter = ZygoteStarter(self.config)
+        try:
+            self._answer_key = self._build_answer_key()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._starter is not None:
+            self._starter.close()
+            self._starter = None
+
+    # -- public API ----------------------------------------------------------------------
+    def grade(self, answers: Sequence[Answer]) -> tuple[TaskResult, ...]:
+        """Grade one submission; results in the order the tasks ran."""
+        if self._starter is None:
+            raise GradingError("the Grader is not open; use `with Grader(...) as grader:`")
+        for answer in answers:
+            if answer.task_id not in self._by_id:
+                raise UnknownTaskError(f"answer for unknown task '{answer.task_id}'")
+        records, order = self._run(self._plan(answers), with_public=True)
+        return tuple(self._judge(self._by_id[task_id], records[task_id]) for task_id in order)
+
+    def grade_many(self, items: Iterable[tuple[K, Sequence[Answer]]], *,
+                   jobs: int = 2) -> Iterator[tuple[K, tuple[TaskResult, ...]]]:
+        """Grade submissions on `jobs` kernels at once; yields each as it finishes."""
+        if jobs < 1:
+            raise GradingError(f"jobs must be at least 1, got {jobs}")
+        pending: dict[Future[tuple[TaskResult, ...]], K] = {}
+        source = iter(items)
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+            while True:
+                while len(pending) < 2 * jobs:
+                    item = next(source, None)
+                    if item is None:
+                        break
+                    key, answers = item
+                    pending[pool.submit(self.grade, answers)] = key
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key = pending.pop(future)
+                    yield key, future.result()
+
+    # -- running -------------------------------------------------------------------------
+    def _plan(self, answers: Sequence[Answer]) -> list[tuple[Task, str]]:
+        """Cells in notebook order; a task without an answer gets its starter, placed
+        after the task that precedes it in the task list."""
+        plan = [(self._by_id[a.task_id], a.code) for a in answers]
+        present = {a.task_id for a in answers}
+        for position, task in enumerate(self.tasks):
+            if task.id in present:
+                continue
+            earlier = {t.id for t in self.tasks[:position]}
+            at = max((i + 1 for i, (t, _) in enumerate(plan) if t.id in earlier), default=0)
+            plan.insert(at, (task, task.starter))
+            present.add(task.id)
+        return plan
+
+    def _take_uid(self) -> int:
+        with self._lock:
+            if self._free_uids:
+                return self._free_uids.pop()
+            self._uid_count += 1
+            return self.config.uid_base + self._uid_count - 1
+
+    def _run(self, plan: list[tuple[Task, str]], *, with_public: bool
+             ) -> tuple[dict[str, _TaskRecord], list[str]]:
+        assert self._starter is not None
+        records: dict[str, _TaskRecord] = {}
+        last_cell = {task.id: index for index, (task, _) in enumerate(plan)}
+        order: list[str] = []
+
+        def on_replay_fault(cell: ReplayedCell, run: CellRun) -> None:
+            if cell.task_id in records:
+                records[cell.task_id].events.append(Event(
+                    kind=_FAULT_KIND[run.status], task_id=cell.task_id,
+                    detail=_fault_detail(run, "the answer cell's replay", cell.timeout)))
+
+        uid = self._take_uid()
+        kernel = CandidateKernel(self._starter, uid, self.config, on_replay_fault)
+        try:
+            for index, (task, code) in enumerate(plan):
+                record = records.setdefault(task.id, _TaskRecord(answer=code))
+                record.answer = code
+                if task.id not in order:
+                    order.append(task.id)
+                try:
+                    self._run_answer(kernel, task, code, record)
+                    if index == last_cell[task.id] and record.answer_fault is None:
+                        self._run_checks(kernel, task, record, with_public=with_public)
+                except TooManyRestarts:
+                    record.answer_fault = "kernel-died"
+                    record.events.append(Event(
+                        kind=EventKind.KERNEL_DIED, task_id=task.id,
+                        detail=f"not graded: the kernel was restarted more than "
+                               f"{self.config.max_restarts} times for this submission"))
+        finally:
+            kernel.close()
+            with self._lock:
+                self._free_uids.append(uid)
+        return records, order
+
+    def _run_answer(self, kernel: CandidateKernel, task: Task, code: str,
+                    record: _TaskRecord) -> None:
+        timeout = self.config.timeout_for(task.timeout)
+        run = kernel.run_cell(ReplayedCell(task.id, code, timeout))
+        if run.status in _FAULT_KIND:
+            record.answer_fault = run.status
+            record.events.append(Event(kind=_FAULT_KIND[run.status], task_id=task.id,
+                                       detail=_fault_detail(run, "the answer cell", timeout)))
+        elif run.status == "error":
+            kind = EventKind.MEMORY if run.error_name == "MemoryError" else EventKind.ERROR
+            record.events.append(Event(kind=kind, task_id=task.id,
+                                       detail=f"the answer cell raised {run.error_name}: "
+                                              f"{run.error_value[:300]}"))
+
+    def _run_checks(self, kernel: CandidateKernel, task: Task, record: _TaskRecord, *,
+                    with_public: bool) -> None:
+        timeout = self.config.timeout_for(task.timeout)
+        pending: list[tuple[int, str, str]] = []
+        if with_public and task.public_checks.strip():
+            pending.append((0, "", task.public_checks))
+        pending += [(i, task.check_setup, c.code) for i, c in enumerate(task.hidden_checks, 1)]
+        while pending:
+            nonce = secrets.token_hex(8)
+            wanted = {item[0] for item in pending}
+            reports: dict[int, list[dict[str, Any]]] = {}
+
+            def accept(payload: dict[str, Any], nonce: str = nonce,
+                       wanted: set[int] = wanted,
+                       reports: dict[int, list[dict[str, Any]]] = reports) -> bool:
+                index = payload.get("index")
+                if payload.get("nonce") != nonce or type(index) is not int or index not in wanted:
+                    return False
+                reports.setdefault(index, []).append(payload)
+                return len(reports[index]) == 1
+
+            run = kernel.run_checks(nonce, pending, timeout, accept)
+            for index, payloads in reports.items():
+                record.seen[index] = self._observation(task, index, payloads, record)
+            unreported = [item for item in pending if item[0] not in reports]
+            if run.status in ("ok", "error") or not unreported:
+                for index, _, _ in unreported:
+                    record.seen[index] = _Failure("the check reported nothing (the harness "
+                                                  "was broken or removed by the answer)")
+                return
+            culprit = unreported[0][0]
+            name = self._check_name(task, culprit)
+            kind = _FAULT_KIND[run.status]
+            detail = _fault_detail(run, f"check '{name}'", timeout)
+            record.seen[culprit] = _Failure(detail, kind)
+            record.events.append(Event(kind=kind, task_id=task.id, detail=detail))
+            pending = unreported[1:]
+
+    def _check_name(self, task: Task, index: int) -> str:
+        return PUBLIC_CHECKS_NAME if index == 0 else task.hidden_checks[index - 1].name
+
+    def _observation(self, task: Task, index: int, payloads: list[dict[str, Any]],
+                     record: _TaskRecord) -> Observation | _Failure:
+        name = self._check_name(task, index)
+        if len(payloads) > 1:
+            detail = f"check '{name}' reported {len(payloads)} observations; only one is allowed"
+            record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
+                                       detail=detail))
+            return _Failure(detail, EventKind.BAD_OBSERVATION)
+        payload = payloads[0]
+        if payload.get("status") == "setup-raised":
+            detail = (f"the setup of check '{name}' raised {str(payload.get('type'))[:100]}: "
+                      f"{str(payload.get('message'))[:300]}")
+            record.events.append(Event(kind=EventKind.ERROR, task_id=task.id, detail=detail))
+            return _Failure(detail, EventKind.ERROR)
+        try:
+            observation = decode(payload)
+        except BadObservation as error:
+            detail = f"check '{name}': {error}"
+            record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
+                                       detail=detail))
+            return _Failure(detail, EventKind.BAD_OBSERVATION)
+        if observation.raised == "MemoryError":
+            record.events.append(Event(kind=EventKind.MEMORY, task_id=task.id,
+                                       detail=f"check '{name}' ran out of memory"))
+        return observation
+
+    # -- answer key and judging ----------------------------------------------------------
+    def _key_digest(self) -> str:
+        digest = hashlib.sha256()
+        for task in self.tasks:
+            parts = [task.id, task.reference, task.check_setup, str(task.timeout),
+                     *(c.code for c in task.hidden_checks)]
+            for part in parts:
+                digest.update(part.encode())
+                digest.update(b"\0")
+        return digest.hexdigest()
+
+    def _build_answer_key(self) -> dict[str, dict[int, Observation]]:
+        digest = self._key_digest()
+        with _answer_keys_lock:
+            if digest in _answer_keys:
+                return _answer_keys[digest]
+        records, _ = self._run([(task, task.reference) for task in self.tasks],
+                               with_public=False)
+        key: dict[str, dict[int, Observation]] = {}
+        for task in self.tasks:
+            record = records[task.id]
+            if record.answer_fault is not None:
+                raise AnswerKeyError(task.id, "(answer cell)", record.events[-1].detail)
+            expected: dict[int, Observation] = {}
+            for index, check in enumerate(task.hidden_checks, 1):
+                seen = record.seen.get(index)
+                if not isinstance(seen, Observation):
+                    problem = seen.message if seen else "produced no observation"
+                    raise AnswerKeyError(task.id, check.name, problem)
+                expected[index] = seen
+            key[task.id] = expected
+        with _answer_keys_lock:
+            _answer_keys[digest] = key
+        return key
+
+    def _judge(self, task: Task, record: _TaskRecord) -> TaskResult:
+        checks: list[CheckResult] = []
+        for index, check in enumerate(task.hidden_checks, 1):
+            seen = record.seen.get(index)
+            if record.answer_fault is not None:
+                message = f"not run: {record.events[-1].detail}" if record.events else "not run"
+            elif seen is None:
+                message = "not run"
+            elif isinstance(seen, _Failure):
+                message = seen.message
+            else:
+                problem = judge(self._answer_key[task.id][index], seen)
+                message = "" if problem is None else problem
+            passed = record.answer_fault is None and message == "" and seen is not None
+            if not passed and check.description:
+                message = f"{check.description.strip()} {message[:1].upper()}{message[1:]}"
+            checks.append(CheckResult(name=check.name, passed=passed,
+                                      points=check.points if passed else 0,
+                                      max_points=check.points, message=message))
+        public: tuple[CheckResult, ...] = ()
+        if task.public_checks.strip():
+            seen = record.seen.get(0)
+            if isinstance(seen, Observation) and seen.raised is None:
+                public = (CheckResult(name=PUBLIC_CHECKS_NAME, passed=True, points=0,
+                                      max_points=0, hidden=False),)
+            else:
+                if isinstance(seen, Observation):
+                    message = f"{seen.raised}: {short_repr(seen.message)}"
+                elif isinstance(seen, _Failure):
+                    message = seen.message
+                else:
+                    message = "not run"
+                public = (CheckResult(name=PUBLIC_CHECKS_NAME, passed=False, points=0,
+                                      max_points=0, message=message, hidden=False),)
+        return TaskResult(task_id=task.id, points=sum(c.points for c in checks),
+                          max_points=task.max_points, checks=tuple(checks),
+                          public_checks=public, events=tuple(record.events),
+                          answer=record.answer)

@@ -1,0 +1,2 @@
+"""Kernels that run candidate code: the sandbox around them, how they start, and the
+protocol client the engine talks to them with."""

@@ -1,0 +1,187 @@
+"""A lean Jupyter protocol client for one candidate kernel, built on jupyter_client's
+`Session` (signing, (de)serialising) and raw zmq sockets.
+
+Why not nbclient's NotebookClient: the engine needs things it does not do, and it has two
+faults that bite exactly when candidates misbehave (see shared notes): after a cell
+timeout its polling task keeps running and steals later cells' output, and with SIGINT
+ignored it re-interrupts forever. Here every message is matched to its request by
+parent msg_id (late output of an interrupted cell is dropped, never misattributed), an
+interrupt gets a bounded grace period and then the caller restarts the kernel, kernel
+death is seen at once through the process handle instead of a 0.1 s poll, and a kernel
+is ready on the kernel-info reply plus its idle status, without the stock 0.2 s drain.
+
+Output is capped at the source (inside the kernel, see inside/kernel_main.py); this
+client also stops reading past a hard byte limit and caps each message's size
+(ZMQ_MAXMSGSIZE), so a kernel that removes its own cap still cannot swell the grader.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import zmq
+from jupyter_client.session import Session
+
+from grading.errors import KernelStartError
+from grading.kernel.starter import KernelHandle
+
+OBSERVATION_MIME = "application/x-workbook-observation+json"
+FLOOD_MIME = "application/x-workbook-flood+json"
+#: the in-kernel byte budget for observations (same value as inside/kernel_main.py)
+OBSERVATION_BUDGET = 16 * 1024 * 1024
+
+Status = Literal["ok", "error", "timeout", "died", "flood"]
+
+
+@dataclass
+class CellRun:
+    """What happened when one cell ran."""
+
+    status: Status = "ok"
+    error_name: str = ""
+    error_value: str = ""
+    #: observation payloads published by the harness, in arrival order (not yet trusted)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    #: False after a timeout or flood the kernel did not recover from, or a death
+    kernel_usable: bool = True
+    exit_code: int | None = None
+    seconds: float = 0.0
+
+
+class KernelClient:
+    """Talks to one kernel; not thread-safe (one client per grading thread)."""
+
+    def __init__(self, handle: KernelHandle, *, hard_output_limit: int) -> None:
+        self.handle = handle
+        self.hard_output_limit = hard_output_limit
+        endpoints = handle.endpoints
+        self.session = Session(key=endpoints.key, signature_scheme="hmac-sha256",
+                               username="grader")
+        context = zmq.Context.instance()
+        self.shell = context.socket(zmq.DEALER)
+        self.control = context.socket(zmq.DEALER)
+        self.iopub = context.socket(zmq.SUB)
+        for sock in (self.shell, self.control, self.iopub):
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.MAXMSGSIZE, hard_output_limit)
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.shell.connect(f"ipc://{endpoints.shell}")
+        self.control.connect(f"ipc://{endpoints.control}")
+        self.iopub.connect(f"ipc://{endpoints.iopub}")
+        self.poller = zmq.Poller()
+        self.poller.register(self.shell, zmq.POLLIN)
+        self.poller.register(self.iopub, zmq.POLLIN)
+        self.poller.register(self.control, zmq.POLLIN)
+        self.poller.register(handle.exit_fd(), zmq.POLLIN)
+
+    def close(self) -> None:
+        for sock in (self.shell, self.control, self.iopub):
+            sock.close(linger=0)
+
+    def _recv(self, sock: zmq.Socket[Any]) -> tuple[dict[str, Any], int]:
+        frames = sock.recv_multipart()
+        size = sum(len(frame) for frame in frames)
+        _idents, message_frames = self.session.feed_identities(frames)
+        return self.session.deserialize(message_frames), size
+
+    def _request(self, sock: zmq.Socket[Any], msg_type: str, content: dict[str, Any]) -> str:
+        message = self.session.msg(msg_type, content)
+        self.session.send(sock, message)
+        return str(message["header"]["msg_id"])
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once the kernel answers kernel_info and its iopub reaches us."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg_id = self._request(self.shell, "kernel_info_request", {})
+            replied = heard = False
+            retry_at = time.monotonic() + 0.25
+            while not (replied and heard) and time.monotonic() < min(retry_at, deadline):
+                events = dict(self.poller.poll(10))
+                if self.handle.exit_fd() in events and self.handle.exit_code() is not None:
+                    raise KernelStartError("kernel exited while starting "
+                                           f"(status {self.handle.exit_code()})")
+                for sock in (self.shell, self.iopub, self.control):
+                    if sock in events:
+                        message, _size = self._recv(sock)
+                        if message["parent_header"].get("msg_id") == msg_id:
+                            replied |= sock is self.shell
+                            heard |= sock is self.iopub
+            if replied and heard:
+                return
+        raise KernelStartError(f"kernel did not answer within {timeout:g} s")
+
+    def execute(self, code: str, *, timeout: float, grace: float,
+                total_timeout: float | None = None,
+                on_observation: Callable[[dict[str, Any]], bool] | None = None) -> CellRun:
+        """Run `code`; stop it after `timeout` s without progress (an observation for which
+        `on_observation` returns True is progress) or `total_timeout` s in all."""
+        started = time.monotonic()
+        run = CellRun()
+        msg_id = self._request(self.shell, "execute_request", {
+            "code": code, "silent": False, "store_history": False, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": False})
+        deadline = started + timeout
+        hard_deadline = started + (total_timeout or timeout)
+        replied = idle = False
+        received = 0
+        stopping: Status | None = None  # set once we interrupted: why
+        stop_deadline = 0.0
+        while not (replied and idle):
+            now = time.monotonic()
+            if stopping is None and now >= min(deadline, hard_deadline):
+                stopping, stop_deadline = "timeout", now + grace
+                self._request(self.control, "interrupt_request", {})
+            if stopping is not None and now >= stop_deadline:
+                run.kernel_usable = False
+                break
+            limit = stop_deadline if stopping else min(deadline, hard_deadline)
+            events = dict(self.poller.poll(max(1, int((limit - now) * 1000) + 1)))
+            if self.handle.exit_fd() in events and self.handle.exit_code() is not None:
+                run.status, run.kernel_usable = "died", False
+                run.exit_code = self.handle.exit_code()
+                run.seconds = time.monotonic() - started
+                return run
+            if self.control in events:
+                self._recv(self.control)  # interrupt replies: nothing to learn from them
+            if self.shell in events:
+                message, _size = self._recv(self.shell)
+                if message["parent_header"].get("msg_id") == msg_id:
+                    replied = True
+                    content = message["content"]
+                    if content.get("status") == "error":
+                        run.error_name = str(content.get("ename", ""))
+                        run.error_value = str(content.get("evalue", ""))
+            if self.iopub not in events:
+                continue
+            message, size = self._recv(self.iopub)
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            received += size
+            if received > self.hard_output_limit:  # the in-kernel cap was removed
+                run.status, run.kernel_usable = "flood", False
+                break
+            msg_type = message["msg_type"]
+            content = message["content"]
+            if msg_type == "status" and content.get("execution_state") == "idle":
+                idle = True
+            elif msg_type == "display_data" and stopping is None:
+                data = content.get("data") or {}
+                if FLOOD_MIME in data:
+                    stopping, stop_deadline = "flood", time.monotonic() + grace
+                    self._request(self.control, "interrupt_request", {})
+                elif OBSERVATION_MIME in data and isinstance(data[OBSERVATION_MIME], dict):
+                    observation = data[OBSERVATION_MIME]
+                    run.observations.append(observation)
+                    if on_observation is not None and on_observation(observation):
+                        deadline = time.monotonic() + timeout
+        if run.status == "ok":
+            if stopping is not None:
+                run.status = stopping
+            elif run.error_name:
+                run.status = "error"
+        run.seconds = time.monotonic() - started
+        return run

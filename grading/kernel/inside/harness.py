@@ -1,0 +1,100 @@
+"""The in-kernel half of a check run: execute each check in a shallow copy of the user
+namespace and publish what it observed. It decides nothing.
+
+The grader sends a cell `await __import__("_workbook_harness").run(nonce, items)`; each
+item is (index, setup, code). For every item one display is published under
+OBSERVATION_MIME: {"nonce", "index", "status", ...} where status is
+  "value"        data = base64 of marshal.dumps(last expression's value)
+  "raised"       the check raised: type, message
+  "setup-raised" the check's setup raised: type, message
+  "unplain"      the value cannot be marshalled: type
+KeyboardInterrupt (the grader interrupting a check that ran too long) is not caught: it
+ends the cell, and the grader carries on with the remaining items.
+
+Candidate code runs in this process and can replace any of this; that can only make its
+own checks fail, because expected values never enter the kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import inspect
+import marshal
+from typing import Any
+
+OBSERVATION_MIME = "application/x-workbook-observation+json"
+_FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_MESSAGE_LIMIT = 2000
+
+# bound now, before any candidate code can patch the modules they come from
+_dumps = marshal.dumps
+_b64 = base64.b64encode
+_compile = compile
+_parse = ast.parse
+_is_coroutine_code = inspect.CO_COROUTINE
+
+
+async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any:
+    """Run `source` in `namespace` (top-level await allowed); the last expression's value."""
+    tree = _parse(source, filename=filename)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    body = _compile(tree, filename, "exec", flags=_FLAGS)
+    result = eval(body, namespace)
+    if body.co_flags & _is_coroutine_code:
+        await result
+    if last is None:
+        return None
+    expression = _compile(last, filename, "eval", flags=_FLAGS)
+    value = eval(expression, namespace)
+    if expression.co_flags & _is_coroutine_code:
+        value = await value
+    return value
+
+
+def _describe(error: BaseException) -> dict[str, str]:
+    try:
+        message = str(error)
+    except BaseException:
+        message = "<unprintable>"
+    return {"type": type(error).__name__, "message": message[:_MESSAGE_LIMIT]}
+
+
+def _publish(payload: dict[str, Any]) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data({OBSERVATION_MIME: payload})
+
+
+async def run(nonce: str, items: list[tuple[int, str, str]]) -> None:
+    """Run each check and publish its observation, in order."""
+    shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - an IPython builtin
+    for index, setup, code in items:
+        namespace = dict(shell.user_ns)
+        report: dict[str, Any] = {"nonce": nonce, "index": index}
+        try:
+            if setup:
+                await _execute(setup, namespace, "<check setup>")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            report.update(status="setup-raised", **_describe(error))
+            _publish(report)
+            continue
+        try:
+            value = await _execute(code, namespace, "<check>")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            report.update(status="raised", **_describe(error))
+            _publish(report)
+            continue
+        try:
+            data = _dumps(value)
+        except (ValueError, TypeError, RecursionError):
+            report.update(status="unplain", type=type(value).__name__)
+        else:
+            report.update(status="value", data=_b64(data).decode("ascii"))
+        _publish(report)
