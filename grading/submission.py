@@ -123,7 +123,7 @@ def read_notebook(path: Path) -> NotebookFile | Refusal:
     except UnicodeDecodeError:
         return _refusal(path, content, "is not text (not UTF-8): not a notebook")
     except json.JSONDecodeError as exc:
-        return _refusal(path, content, f"is not valid JSON ({exc.msg} at line {exc.lineno}, "
+        return _refusal(path, content, f"is not valid JSON ({exc.msg}: line {exc.lineno}, "
                                        f"column {exc.colno}): the file is damaged or not a "
                                        f"notebook")
     if not isinstance(data, dict) or "nbformat" not in data:

@@ -225,7 +225,7 @@ def test_the_hash_changes_with_the_content(grading_bank: Bank, tmp_path: Path) -
 @pytest.mark.parametrize(("content", "reason"), [
     (b"", "is empty"),
     (b"  \n", "is empty"),
-    (b'{"cells": [', "is not valid JSON (Expecting value at line 1, column 12)"),
+    (b'{"cells": [', "is not valid JSON (Expecting value: line 1, column 12)"),
     (b"\xff\xfe\x00garbage", "not a notebook"),
     (b"[1, 2, 3]", "is JSON but not a Jupyter notebook (no 'nbformat' field)"),
     (b'{"hello": "world"}', "is JSON but not a Jupyter notebook (no 'nbformat' field)"),

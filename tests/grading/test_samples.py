@@ -1,0 +1,105 @@
+"""The shipped sample submissions: fresh, and each read the way its name says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grading.batch import Prepared
+from grading.results import SubmissionStatus
+from grading.submission import Refusal, read_notebook
+from workbook.grade import grade_submissions, preparer
+from workbook.model import Bank
+from workbook.samples import SUBMISSIONS_DIR, sample_questions, write_samples
+
+
+def prepared(bank: Bank, name: str) -> Prepared | Refusal:
+    notebook = read_notebook(SUBMISSIONS_DIR / name)
+    return notebook if isinstance(notebook, Refusal) else preparer(bank)(notebook)
+
+
+def notes_of(bank: Bank, name: str) -> str:
+    item = prepared(bank, name)
+    assert isinstance(item, Prepared), item
+    return "\n".join(note.detail for note in (*item.notebook.notes, *item.notes))
+
+
+def test_shipped_samples_are_what_the_generator_writes_now(shipped_bank: Bank,
+                                                            tmp_path: Path) -> None:
+    fresh = {path.name: path.read_bytes() for path in write_samples(tmp_path, shipped_bank)}
+    shipped = {path.name: path.read_bytes() for path in SUBMISSIONS_DIR.glob("*.ipynb")}
+
+    assert shipped == fresh, "run `python -m workbook.samples` and commit the result"
+
+
+def test_samples_hold_three_coding_questions_and_a_discussion_question(
+        shipped_bank: Bank) -> None:
+    kinds = [q.is_coding for q in sample_questions(shipped_bank)]
+
+    assert sorted(kinds) == [False, True, True, True]
+
+
+def test_the_correct_sample_names_its_candidate_and_has_no_notes(shipped_bank: Bank) -> None:
+    item = prepared(shipped_bank, "ada-correct.ipynb")
+
+    assert isinstance(item, Prepared)
+    assert item.notebook.candidate == "ada@example.com"
+    assert item.notes == ()
+
+
+def test_the_deleted_cell_sample_restores_the_first_answer(shipped_bank: Bank) -> None:
+    first = next(q for q in sample_questions(shipped_bank) if q.is_coding)
+
+    assert f"answer cell for {first.id} is missing (deleted)" in notes_of(
+        shipped_bank, "dan-deleted-cell.ipynb")
+
+
+@pytest.mark.parametrize("note", ["(duplicated)", "re-identified", "not in the order",
+                                  "extra code cell", "public-check cell"])
+def test_the_tampered_sample_carries_each_kind_of_tampering(shipped_bank: Bank,
+                                                            note: str) -> None:
+    assert note in notes_of(shipped_bank, "eve-tampered.ipynb")
+
+
+def test_the_tampered_sample_still_answers_every_question_with_the_reference(
+        shipped_bank: Bank) -> None:
+    item = prepared(shipped_bank, "eve-tampered.ipynb")
+
+    assert isinstance(item, Prepared)
+    assert [a.code.strip() for a in item.answers] == [
+        shipped_bank.get(a.task_id).reference.strip() for a in item.answers]
+
+
+def test_the_nbformat_3_sample_is_converted(shipped_bank: Bank) -> None:
+    assert "saved in nbformat 3" in notes_of(shipped_bank, "finn-nbformat3.ipynb")
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("hana-truncated.ipynb", "is not valid JSON"),
+    ("ivan-foreign.ipynb", "was not built by workbook"),
+])
+def test_the_broken_samples_are_refused(shipped_bank: Bank, name: str, reason: str) -> None:
+    item = prepared(shipped_bank, name)
+
+    assert isinstance(item, Refusal)
+    assert reason in item.reason
+
+
+def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
+                                                      tmp_path: Path) -> None:
+    run = grade_submissions(shipped_bank, [SUBMISSIONS_DIR], outdir=tmp_path, after=(),
+                            progress=False)
+
+    by_file = {Path(r.source).name: r for r in run.report.results}
+    points = {name: [t.points for t in r.tasks] for name, r in by_file.items()}
+    full = [t.max_points for t in by_file["ada-correct.ipynb"].tasks]
+    assert points["ada-correct.ipynb"] == full
+    assert 0 < by_file["ben-partial.ipynb"].points < sum(full)
+    assert all(p < m for p, m in zip(points["cleo-wrong.ipynb"], full, strict=True))
+    assert points["dan-deleted-cell.ipynb"] == [0, *full[1:]]
+    assert points["eve-tampered.ipynb"] == full
+    assert points["finn-nbformat3.ipynb"] == full
+    assert points["gus-forged.ipynb"] == [0, 0, 0]
+    assert by_file["hana-truncated.ipynb"].status is SubmissionStatus.REFUSED
+    assert by_file["ivan-foreign.ipynb"].status is SubmissionStatus.REFUSED
