@@ -4,7 +4,6 @@ kernels are confined. One frozen object, passed to `Grader`; nothing reads globa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from grading.errors import ConfigError
 
@@ -32,9 +31,6 @@ class GradingConfig:
     output_limit: int = 1 * MiB
     #: True: require bubblewrap; False: limits only; None: bubblewrap when installed
     confined: bool | None = None
-    #: "zygote": fork kernels from a warm pre-imported process (fast);
-    #: "kernelspec": launch the installed workbook-confined kernelspec per kernel (slow)
-    kernel_start: Literal["zygote", "kernelspec"] = "zygote"
     #: seconds a kernel may take to become ready
     startup_timeout: float = 30.0
     #: seconds an interrupted cell gets to stop before its kernel is restarted
@@ -58,8 +54,6 @@ class GradingConfig:
                               "use at least 1 GiB")
         if self.max_restarts < 0:
             raise ConfigError("max_restarts", f"must be 0 or more, got {self.max_restarts}")
-        if self.kernel_start not in ("zygote", "kernelspec"):
-            raise ConfigError("kernel_start", "must be 'zygote' or 'kernelspec'")
         if not 1000 <= self.uid_base <= 4_000_000_000:
             raise ConfigError("uid_base", "must be an unprivileged uid (1000 or more)")
 

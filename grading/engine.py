@@ -47,6 +47,7 @@ from grading.errors import AnswerKeyError, GradingError, UnknownTaskError
 from grading.execution import CandidateKernel, ReplayedCell, TooManyRestarts
 from grading.judge import BadObservation, Observation, decode, judge, short_repr
 from grading.kernel.client import CellRun
+from grading.kernel.kernelspec import ensure_kernelspec
 from grading.kernel.starter import ZygoteStarter
 from grading.results import CheckResult, Event, EventKind, TaskResult
 from grading.tasks import Answer, Task
@@ -114,6 +115,7 @@ class Grader:
 
     def open(self) -> None:
         """Start the kernel zygote and build (or fetch) the answer key."""
+        ensure_kernelspec()
         if self._starter is None:
             self._starter = ZygoteStarter(self.config)
         try:

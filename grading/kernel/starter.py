@@ -1,15 +1,11 @@
 """Starting candidate kernels, confined, and handing back a handle to each.
 
-Two ways, one contract (`start(uid)` returns a `KernelHandle` whose sockets are bound):
-
-- `ZygoteStarter` (the default) runs one warm zygote per Grader, inside the sandbox when
-  bubblewrap is present, and asks it to fork each kernel (~40 ms to ready instead of ~0.5 s
-  for a fresh interpreter; see grading/engine.py for the measurements). Each child makes
-  its own private scratch mounts, sets its rlimits and drops to its own uid before any
-  candidate code runs.
-- `KernelspecStarter` runs the installed `workbook-confined` kernelspec's command line
-  for each kernel: a fresh bwrap and interpreter every time. Slow, but it is exactly what
-  Jupyter itself would launch.
+`ZygoteStarter` runs one warm zygote per Grader, inside the sandbox when bubblewrap is
+present, and asks it to fork each kernel (~50 ms to ready instead of ~0.5 s for a fresh
+interpreter; see grading/engine.py). Each child makes its own private scratch mounts, sets
+its rlimits and drops to its own uid before any candidate code runs. The same in-sandbox
+code backs the `workbook-confined` kernelspec (grading/kernel/launch.py), which Jupyter
+clients use to run one confined kernel the ordinary way.
 """
 
 from __future__ import annotations

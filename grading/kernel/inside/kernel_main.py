@@ -191,5 +191,6 @@ def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None
 if __name__ == "__main__":  # one-shot kernel: python -I kernel_main.py REQUEST.json
     with open(sys.argv[1], encoding="utf-8") as request_file:
         loaded = json.load(request_file)
+    os.unlink(sys.argv[1])
     confine.die_with_parent()
     confine_and_run(loaded, None)
