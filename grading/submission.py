@@ -298,8 +298,8 @@ def _convert(content: bytes) -> dict[str, Any] | None:
 
     try:
         # the reader joins the line lists of old formats, which `convert` expects
-        original = read_any_version(content.decode("utf-8"))  # type: ignore[no-untyped-call]
-        converted = nbformat.convert(original, NBFORMAT)  # type: ignore[no-untyped-call]
+        original = read_any_version(content.decode("utf-8"))  # type: ignore[no-untyped-call, unused-ignore]
+        converted = nbformat.convert(original, NBFORMAT)  # type: ignore[no-untyped-call, unused-ignore]
     except Exception:  # nbformat raises assorted errors on versions it cannot convert
         return None
     result = json.loads(json.dumps(converted))

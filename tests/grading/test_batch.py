@@ -1,0 +1,124 @@
+"""The batch loop on real kernels: grouping, duplicates, failures that the next run retries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grading.batch import Prepared, grade_batch
+from grading.config import GradingConfig
+from grading.gradebook import Gradebook
+from grading.results import SubmissionStatus
+from grading.submission import NotebookFile, Refusal
+from grading.tasks import Check
+from tests.grading.notebooks import workbook_json, write
+from workbook.grade import preparer
+from workbook.model import Bank
+
+CLAMP = "def clamp(value, low, high):\n    if low > high:\n        raise ValueError(low)\n" \
+        "    return max(low, min(value, high))\n"
+DEDUPE = "def dedupe(items):\n    return list(dict.fromkeys(items))\n"
+CONFIG = GradingConfig(timeout=10)
+
+
+@pytest.fixture
+def gradebook(tmp_path: Path) -> Gradebook:
+    book = Gradebook.open(tmp_path / "gb.sqlite")
+    yield book  # type: ignore[misc]
+    book.close()
+
+
+def test_an_engine_failure_marks_submissions_failed_and_the_next_run_grades_them(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    path = write(tmp_path / "ada.ipynb", workbook_json(
+        grading_bank, list(grading_bank.questions),
+        answers={"clamp-value": CLAMP, "dedupe-keep-order": DEDUPE}))
+    prepare = preparer(grading_bank)
+
+    def with_broken_reference(notebook: NotebookFile) -> Prepared | Refusal:
+        prepared = prepare(notebook)
+        assert isinstance(prepared, Prepared)
+        # a check whose reference observation is not plain data: the key cannot be built
+        broken = replace(prepared.tasks[0],
+                         hidden_checks=(Check(name="opaque", code="object()", points=1),))
+        return replace(prepared, tasks=(broken, *prepared.tasks[1:]))
+
+    first = grade_batch([path], prepare=with_broken_reference, gradebook=gradebook,
+                        config=CONFIG, jobs=1, progress=False)
+    second = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG,
+                         jobs=1, progress=False)
+
+    [failed] = first.results
+    assert failed.status is SubmissionStatus.FAILED
+    assert "retried on the next run" in failed.events[-1].detail
+    assert (second.graded, second.skipped) == (1, 0)
+    assert second.results[0].points == 8
+
+
+def test_notebooks_built_for_different_questions_are_graded_in_one_batch(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    clamp_only = [grading_bank.get("clamp-value")]
+    both = [grading_bank.get("clamp-value"), grading_bank.get("dedupe-keep-order")]
+    paths = [write(tmp_path / "one.ipynb", workbook_json(grading_bank, clamp_only,
+                                                         answers={"clamp-value": CLAMP})),
+             write(tmp_path / "two.ipynb", workbook_json(
+                 grading_bank, both, answers={"clamp-value": CLAMP, "dedupe-keep-order": DEDUPE}))]
+
+    report = grade_batch(paths, prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=2, progress=False)
+
+    assert [(r.candidate, r.points, r.max_points) for r in report.results] == [
+        ("one", 4, 4), ("two", 8, 8)]
+
+
+def test_the_same_file_named_twice_is_graded_once(grading_bank: Bank, gradebook: Gradebook,
+                                                  tmp_path: Path) -> None:
+    path = write(tmp_path / "ada.ipynb", workbook_json(
+        grading_bank, list(grading_bank.questions), answers={"clamp-value": CLAMP}))
+
+    report = grade_batch([path, path], prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False)
+
+    assert (report.graded, len(report.results)) == (1, 1)
+
+
+def test_a_notebook_of_discussion_questions_only_is_graded_without_a_kernel(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    path = write(tmp_path / "talker.ipynb",
+                 workbook_json(grading_bank, [grading_bank.get("logging-levels")]))
+
+    report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False)
+
+    [result] = report.results
+    assert (result.status, result.tasks) == (SubmissionStatus.GRADED, ())
+
+
+def test_a_notebook_naming_questions_the_bank_lacks_is_refused(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    data = workbook_json(grading_bank, list(grading_bank.questions))
+    data["metadata"]["workbook"]["questions"].append("no-such-question")
+    path = write(tmp_path / "odd.ipynb", data)
+
+    report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False)
+
+    [result] = report.results
+    assert result.status is SubmissionStatus.REFUSED
+    assert "not in the bank 'grading test bank' (no-such-question)" in result.events[0].detail
+
+
+def test_a_notebook_from_another_bank_version_is_graded_with_a_note(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    data = workbook_json(grading_bank, list(grading_bank.questions))
+    data["metadata"]["workbook"]["bank_version"] = "0+older"
+    path = write(tmp_path / "old.ipynb", data)
+
+    report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False)
+
+    [result] = report.results
+    assert result.status is SubmissionStatus.GRADED
+    assert any("built from bank version 0+older" in e.detail for e in result.events)

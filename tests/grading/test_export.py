@@ -1,0 +1,65 @@
+"""results.json and results.csv, from plain results."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from grading.export import results_csv, write_results
+from grading.results import (
+    CheckResult,
+    Event,
+    EventKind,
+    SubmissionResult,
+    SubmissionStatus,
+    TaskResult,
+)
+
+
+def task(task_id: str, points: int) -> TaskResult:
+    return TaskResult(task_id=task_id, points=points, max_points=2, checks=(
+        CheckResult(name="edge", passed=points == 2, points=points, max_points=2,
+                    message="" if points == 2 else "expected [], got None"),),
+        events=(Event(kind=EventKind.TIMEOUT, detail="took over 10 s", task_id=task_id),)
+        if points == 0 else ())
+
+
+ADA = SubmissionResult(candidate="ada", source="in/ada.ipynb", content_hash="h1",
+                       status=SubmissionStatus.GRADED, tasks=(task("q1", 2), task("q2", 0)),
+                       events=(Event(kind=EventKind.INTEGRITY, detail="answer restored",
+                                     task_id="q2"),), seconds=0.25)
+ZED = SubmissionResult(candidate="zed", source="in/zed.ipynb", content_hash="h2",
+                       status=SubmissionStatus.REFUSED,
+                       events=(Event(kind=EventKind.INTEGRITY, detail="in/zed.ipynb: is empty"),))
+
+
+def test_results_json_is_a_list_of_candidate_records(tmp_path: Path) -> None:
+    write_results([ADA, ZED], tmp_path)
+
+    ada, zed = json.loads((tmp_path / "results.json").read_text())
+    assert (ada["candidate"], ada["status"], ada["total"], ada["max"]) == ("ada", "graded", 2, 4)
+    assert ada["questions"][1] == {
+        "id": "q2", "points": 0, "max": 2, "public_checks": [],
+        "checks": [{"name": "edge", "passed": False, "points": 0, "max": 2,
+                    "message": "expected [], got None"}],
+        "events": [{"kind": "timeout", "question": "q2", "detail": "took over 10 s"}]}
+    assert ada["events"] == [{"kind": "integrity", "question": "q2",
+                              "detail": "answer restored"}]
+    assert (zed["status"], zed["questions"]) == ("refused", [])
+
+
+def test_results_csv_has_question_columns_and_every_note(tmp_path: Path) -> None:
+    rows = list(csv.DictReader(results_csv([ADA, ZED]).splitlines()))
+
+    assert list(rows[0]) == ["candidate", "source", "status", "total", "max", "seconds",
+                             "q1", "q2", "notes"]
+    assert (rows[0]["q1"], rows[0]["q2"]) == ("2", "0")
+    assert rows[0]["notes"] == "answer restored | took over 10 s"
+    assert (rows[1]["q1"], rows[1]["notes"]) == ("", "in/zed.ipynb: is empty")
+
+
+def test_writing_results_leaves_no_partial_files(tmp_path: Path) -> None:
+    write_results([ADA], tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.json"]
