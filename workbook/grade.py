@@ -35,6 +35,8 @@ class GradingRun:
     outdir: Path
     gradebook: Gradebook
     report: BatchReport
+    #: show progress bars: None = on a terminal only
+    progress: bool | None = None
 
 
 #: a step run once grading ends, with the whole run in hand
@@ -48,8 +50,17 @@ def write_results_files(run: GradingRun) -> None:
     write_results(run.report.results, run.outdir)
 
 
-#: what runs after grading, in order: add graded copies and the cohort report here
-AFTER_GRADING: tuple[Stage, ...] = (write_results_files,)
+def write_reports(run: GradingRun) -> None:
+    """Graded copies, the cohort report and the ATS exports (`workbook.report`)."""
+    from workbook.report.stage import write_reports as write_all
+
+    write_all(run.gradebook, run.bank, run.outdir, progress=run.progress)
+
+
+#: results files only: `workbook grade --no-report`
+RESULTS_ONLY: tuple[Stage, ...] = (write_results_files,)
+#: what runs after grading, in order
+AFTER_GRADING: tuple[Stage, ...] = (write_results_files, write_reports)
 
 
 def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> list[Path]:
@@ -125,7 +136,8 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
         report = grade_batch(paths, prepare=preparer(bank), gradebook=gradebook,
                              config=config, jobs=jobs or os.cpu_count() or 1, force=force,
                              progress=progress)
-        run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report)
+        run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
+                         progress=progress)
         for stage in after:
             stage(run)
     finally:

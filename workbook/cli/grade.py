@@ -27,6 +27,9 @@ def register(commands: Any) -> None:
                         help="SQLAlchemy URL or SQLite file (default: OUTDIR/gradebook.sqlite)")
     parser.add_argument("--force", action="store_true",
                         help="grade again submissions the gradebook already holds")
+    parser.add_argument("--no-report", dest="report", action="store_false",
+                        help="skip the graded copies and the cohort report (faster; "
+                             "`workbook report` renders them later)")
     add_bank_option(parser)
     parser.set_defaults(run=run)
 
@@ -34,13 +37,14 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from grading.errors import GradingError
     from grading.results import SubmissionStatus
-    from workbook.grade import grade_submissions
+    from workbook.grade import AFTER_GRADING, RESULTS_ONLY, grade_submissions
 
     bank = load_bank_from(args)
     try:
         outcome = grade_submissions(bank, args.inputs, outdir=args.output, jobs=args.jobs,
                                     timeout=args.timeout, gradebook_url=args.gradebook,
-                                    force=args.force)
+                                    force=args.force,
+                                    after=AFTER_GRADING if args.report else RESULTS_ONLY)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -51,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
           f"{report.seconds:.1f} s{skipped}")
     print(f"results: {args.output / 'results.json'}, {args.output / 'results.csv'}; "
           f"gradebook: {args.gradebook or args.output / 'gradebook.sqlite'}")
+    if args.report:
+        print(f"report: {args.output / 'cohort.html'}, graded copies in "
+              f"{args.output / 'graded'}")
     if report.all_graded:
         return 0
     for result in report.results:

@@ -106,7 +106,7 @@ def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date:
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}
 table{border-collapse:collapse;font-size:90%}
-th,td{border:1px solid #ccd;padding:2px 6px;text-align:right}
+th,td{border:1px solid #ccd;padding:2px 6px;text-align:right;white-space:nowrap}
 td.name,th.name{text-align:left}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}
 tr.unranked{color:#888}

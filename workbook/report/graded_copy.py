@@ -48,7 +48,7 @@ class CopySettings:
 
 def copy_stem(candidate: str) -> str:
     """A file name for a candidate id: readable, and distinct for distinct ids."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", candidate).strip("._-")
+    safe = re.sub(r"[^A-Za-z0-9._@+-]+", "_", candidate).strip("._-")
     if safe == candidate:
         return safe
     return f"{safe or 'candidate'}-{hashlib.sha256(candidate.encode()).hexdigest()[:8]}"

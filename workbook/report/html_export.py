@@ -21,6 +21,7 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block notebook_css -%}<style>
 body{font-family:system-ui,sans-serif;max-width:70em;margin:1em auto;padding:0 1em;color:#222}
 .jp-Cell{margin:.6em 0}
+a.anchor-link{display:none}
 .jp-RenderedImage img{max-width:100%}
 pre{font-family:ui-monospace,monospace;font-size:90%}
 </style>{%- endblock notebook_css -%}

@@ -19,6 +19,8 @@ from workbook.report.records import CellOutput
 MAX_TEXT = 4_000
 #: outputs of one cell kept in a report
 MAX_OUTPUTS = 20
+#: what `workbook.notebook` puts in a discussion answer cell; not the candidate's words
+NOTES_PLACEHOLDER = "*Your notes (optional):*"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
@@ -57,7 +59,10 @@ def read_submitted(path: str | Path) -> SubmittedNotebook | None:
             # a duplicated cell: the last one wins, as the grader grades the last one
             outputs[key] = _safe_outputs(cell.get("outputs") or [])
         elif cell.get("cell_type") == "markdown" and key[1] == "answer":
-            notes[key[0]] = _text(cell.get("source", ""))
+            written = _text(cell.get("source", "")).strip()
+            written = written.removeprefix(NOTES_PLACEHOLDER).strip()
+            if written:
+                notes[key[0]] = written
     return SubmittedNotebook(workbook_meta=dict(meta) if isinstance(meta, dict) else {},
                              outputs=outputs, notes=notes)
 
