@@ -122,3 +122,20 @@ def test_a_notebook_from_another_bank_version_is_graded_with_a_note(
     [result] = report.results
     assert result.status is SubmissionStatus.GRADED
     assert any("built from bank version 0+older" in e.detail for e in result.events)
+
+
+def test_the_progress_bar_goes_to_stderr_with_a_rate_and_time_left(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [write(tmp_path / f"c{i}.ipynb", workbook_json(
+        grading_bank, list(grading_bank.questions), answers={"clamp-value": CLAMP}))
+        for i in range(2)]
+
+    grade_batch(paths, prepare=preparer(grading_bank), gradebook=gradebook, config=CONFIG,
+                jobs=1, progress=True)
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "grading: 100%" in captured.err
+    assert "2/2 [" in captured.err  # elapsed<remaining, rate
+    assert "notebook/s]" in captured.err or "s/notebook]" in captured.err

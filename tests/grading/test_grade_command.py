@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from grading.gradebook import Gradebook
 from tests.grading.conftest import GRADING_BANK
 from tests.grading.notebooks import answer_cell, workbook_json, write
+from tests.grading.postgres import Server
 from workbook.cli import main
 from workbook.model import Bank
 
@@ -237,3 +239,16 @@ def test_a_killed_batch_resumes_without_grading_anything_twice(grading_bank: Ban
     after = _recorded(gradebook)
     assert len(after) == len(set(after)) == count
     assert {r["total"] for r in json.loads((outdir / "results.json").read_text())} == {8}
+
+
+@pytest.mark.postgres
+def test_grading_into_a_postgresql_gradebook(cohort: Path, tmp_path: Path,
+                                             postgres_server: Server) -> None:
+    url = postgres_server.new_database()
+
+    assert grade(cohort, "-o", tmp_path / "out", "--gradebook", url) == 0
+
+    book = Gradebook.open(url)
+    totals = {r.candidate: r.points for r in book.results()}
+    book.close()
+    assert totals == {"ada": 8, "ben": 6, "cleo": 4}
