@@ -49,6 +49,7 @@ from grading.judge import BadObservation, Observation, decode, judge, short_repr
 from grading.kernel.client import CellRun
 from grading.kernel.kernelspec import ensure_kernelspec
 from grading.kernel.starter import ZygoteStarter
+from grading.kernel.uids import UidLeases
 from grading.results import CheckResult, Event, EventKind, TaskResult
 from grading.tasks import Answer, Task
 
@@ -100,9 +101,7 @@ class Grader:
             raise GradingError("two tasks share an id; task ids must be unique")
         self._starter: ZygoteStarter | None = None
         self._answer_key: dict[str, dict[int, Observation]] = {}
-        self._free_uids: list[int] = []
-        self._uid_count = 0
-        self._lock = threading.Lock()
+        self._uids = UidLeases(self.config.uid_base)
 
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> Grader:
@@ -128,6 +127,7 @@ class Grader:
         if self._starter is not None:
             self._starter.close()
             self._starter = None
+        self._uids.close()
 
     # -- public API ----------------------------------------------------------------------
     def grade(self, answers: Sequence[Answer]) -> tuple[TaskResult, ...]:
@@ -177,13 +177,6 @@ class Grader:
             present.add(task.id)
         return plan
 
-    def _take_uid(self) -> int:
-        with self._lock:
-            if self._free_uids:
-                return self._free_uids.pop()
-            self._uid_count += 1
-            return self.config.uid_base + self._uid_count - 1
-
     def _run(self, plan: list[tuple[Task, str]], *, with_public: bool
              ) -> tuple[dict[str, _TaskRecord], list[str]]:
         assert self._starter is not None
@@ -197,7 +190,7 @@ class Grader:
                     kind=_FAULT_KIND[run.status], task_id=cell.task_id,
                     detail=_fault_detail(run, "the answer cell's replay", cell.timeout)))
 
-        uid = self._take_uid()
+        uid = self._uids.take()
         kernel = CandidateKernel(self._starter, uid, self.config, on_replay_fault)
         try:
             for index, (task, code) in enumerate(plan):
@@ -217,8 +210,7 @@ class Grader:
                                f"{self.config.max_restarts} times for this submission"))
         finally:
             kernel.close()
-            with self._lock:
-                self._free_uids.append(uid)
+            self._uids.give_back(uid)
         return records, order
 
     def _run_answer(self, kernel: CandidateKernel, task: Task, code: str,

@@ -114,9 +114,7 @@ class ZygoteKernel:
     def _read_line(self, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+            remaining = max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self._conn], [], [], remaining)
             if not ready:
                 return None
