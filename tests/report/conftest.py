@@ -3,10 +3,12 @@
 - `ada`: correct answers, with saved outputs (one of them HTML that fetches from the web),
   and a live interview that scored the discussion question;
 - `ben`: a partial answer to each coding question;
-- `cleo`: a running total that never returns (a timeout) and a correct division.
+- `cleo`: a running total that never returns (a timeout) and a correct division;
+- `dora`: a file cut short, which is refused.
 
-They are graded by `workbook.grade.grade_submissions` (real kernels, a real SQLite
-gradebook) with the results-files stage only; each test renders what it needs.
+They are graded by `workbook grade` (real kernels, a real SQLite gradebook, graded copies
+and cohort report included); the interview is recorded afterwards, and `rendered`
+renders the reports again with it, on a fixed date.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def write_submissions(bank: Bank, folder: Path) -> Path:
     for name, data in (("ada", ada), ("ben", returned_notebook(bank, PARTIAL, "ben")),
                        ("cleo", returned_notebook(bank, FAULTY, "cleo"))):
         (folder / f"{name}.ipynb").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    (folder / "dora.ipynb").write_text(json.dumps(ada)[:200], encoding="utf-8")
     return folder
 
 
@@ -107,13 +110,14 @@ def report_bank() -> Bank:
 @pytest.fixture(scope="session")
 def graded_cohort(report_bank: Bank, tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[GradedCohort]:
-    from workbook.grade import RESULTS_ONLY, grade_submissions
+    from workbook.cli import main
 
     root = tmp_path_factory.mktemp("cohort")
     submissions = write_submissions(report_bank, root / "returned")
     outdir = root / "out"
-    grade_submissions(report_bank, [submissions], outdir=outdir, jobs=2, progress=False,
-                      after=RESULTS_ONLY)
+    code = main(["grade", str(submissions), "-o", str(outdir), "--jobs", "2",
+                 "--bank", str(REPORT_BANK)])
+    assert code == 1, "dora's refusal makes `workbook grade` exit non-zero"
     cohort = GradedCohort(bank=report_bank, outdir=outdir,
                           gradebook_path=outdir / "gradebook.sqlite", submissions=submissions)
     with cohort.gradebook() as gradebook:

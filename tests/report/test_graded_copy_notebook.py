@@ -95,7 +95,7 @@ def test_an_unknown_candidate_is_one_line_naming_the_known_ones(
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
-    assert "no submission of candidate 'zed' (candidates: ada, ben, cleo)" in err
+    assert "no submission of candidate 'zed' (candidates: ada, ben, cleo, dora)" in err
 
 
 def test_a_missing_gradebook_is_an_error_not_a_new_empty_one(
