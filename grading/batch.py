@@ -10,6 +10,9 @@ The loop, top to bottom:
 4. grade the rest with one `Grader` per distinct task set, `jobs` submissions at a time,
    writing each submission to the gradebook in its own transaction the moment it finishes.
 
+A result's `seconds` run from the moment the engine takes the submission (it takes a
+few ahead of its free kernels) until its verdict; the total wall time is in the report.
+
 An infrastructure failure while grading marks the submissions it left ungraded as FAILED,
 which the next run retries. The report lists one result per file, in input order, with the
 skipped ones read back from the gradebook, so a resumed run reports the whole batch.

@@ -252,3 +252,14 @@ def test_grading_into_a_postgresql_gradebook(cohort: Path, tmp_path: Path,
     totals = {r.candidate: r.points for r in book.results()}
     book.close()
     assert totals == {"ada": 8, "ben": 6, "cleo": 4}
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_graded(
+        cohort: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outdir = cohort / "out"
+    (outdir / "graded").mkdir(parents=True)
+    (outdir / "graded" / "ada-graded.ipynb").write_text("{}")
+
+    assert grade(cohort, "-o", outdir) == 0
+
+    assert "graded 3 of 3 submissions" in capsys.readouterr().out
