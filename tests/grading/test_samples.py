@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from grading.submission import Refusal, read_notebook
 from workbook.grade import grade_submissions, preparer
 from workbook.model import Bank
 from workbook.samples import SUBMISSIONS_DIR, sample_questions, write_samples
+
+BANK_VERSION = re.compile(r'"bank_version": "[^"]*"')
 
 
 def prepared(bank: Bank, name: str) -> Prepared | Refusal:
@@ -25,10 +28,16 @@ def notes_of(bank: Bank, name: str) -> str:
     return "\n".join(note.detail for note in (*item.notebook.notes, *item.notes))
 
 
+def _without_bank_version(path: Path) -> str:
+    # the version digests every question file, so an edit to a question the samples do not
+    # use changes it; grading only notes such a mismatch, so it is not staleness
+    return BANK_VERSION.sub('"bank_version": "*"', path.read_text(encoding="utf-8"))
+
+
 def test_shipped_samples_are_what_the_generator_writes_now(shipped_bank: Bank,
                                                             tmp_path: Path) -> None:
-    fresh = {path.name: path.read_bytes() for path in write_samples(tmp_path, shipped_bank)}
-    shipped = {path.name: path.read_bytes() for path in SUBMISSIONS_DIR.glob("*.ipynb")}
+    fresh = {p.name: _without_bank_version(p) for p in write_samples(tmp_path, shipped_bank)}
+    shipped = {p.name: _without_bank_version(p) for p in SUBMISSIONS_DIR.glob("*.ipynb")}
 
     assert shipped == fresh, "run `python -m workbook.samples` and commit the result"
 
