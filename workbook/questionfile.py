@@ -20,6 +20,7 @@ Every error names the file, the line and the field.
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -170,7 +171,8 @@ class _Reader:
             return ""
         code = codes[0]
         try:
-            compile(code, f"{self.path}:{field_name}", "exec")
+            # Checks may use top-level await, as a notebook cell may.
+            compile(code, f"{self.path}:{field_name}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         except SyntaxError as exc:
             offset = (exc.lineno or 0)
             code_start = next(n for n, line in block.lines if line.strip().startswith("```"))

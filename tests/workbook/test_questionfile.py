@@ -145,3 +145,8 @@ def test_bank_version_changes_when_a_file_changes(tmp_path: Path) -> None:
 def test_every_shipped_question_loads(shipped_bank) -> None:  # type: ignore[no-untyped-def]
     assert len(shipped_bank.questions) >= 60
     assert sum(q.is_coding for q in shipped_bank.questions) >= 30
+
+
+def test_checks_may_use_top_level_await() -> None:
+    text = replace('add(-4, -5)\n', 'import asyncio\nawait asyncio.sleep(0)\nadd(-4, -5)\n')
+    assert "await asyncio.sleep(0)" in parse_question(text).hidden_checks[0].code
