@@ -102,6 +102,8 @@ class Grader:
         self._starter: ZygoteStarter | None = None
         self._answer_key: dict[str, dict[int, Observation]] = {}
         self._uids = UidLeases(self.config.uid_base)
+        self._reapers: list[threading.Thread] = []
+        self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> Grader:
@@ -124,6 +126,9 @@ class Grader:
             raise
 
     def close(self) -> None:
+        for reaper in self._reapers:  # finished kernels still being cleaned up
+            reaper.join(timeout=10)
+        self._reapers.clear()
         if self._starter is not None:
             self._starter.close()
             self._starter = None
@@ -209,8 +214,11 @@ class Grader:
                         detail=f"not graded: the kernel was restarted more than "
                                f"{self.config.max_restarts} times for this submission"))
         finally:
-            kernel.close()
-            self._uids.give_back(uid)
+            reaper = kernel.close(on_gone=lambda: self._uids.give_back(uid))
+            with self._lock:
+                self._reapers = [r for r in self._reapers if r.is_alive()]
+                if reaper is not None:
+                    self._reapers.append(reaper)
         return records, order
 
     def _run_answer(self, kernel: CandidateKernel, task: Task, code: str,

@@ -5,6 +5,7 @@ far, so the next task finds the state it would have found."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -93,5 +94,24 @@ class CandidateKernel:
             self._discard()
         return run
 
-    def close(self) -> None:
-        self._discard()
+    def close(self, on_gone: Callable[[], None]) -> threading.Thread | None:
+        """Let the kernel go without waiting for it: the zygote kills it and every process
+        of its uid; `on_gone` runs (in another thread) once that is done, so the uid is
+        reused only when nothing of this candidate is left."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        handle, self._handle = self._handle, None
+        if handle is None:
+            on_gone()
+            return None
+
+        def finish() -> None:
+            try:
+                handle.kill()
+            finally:
+                on_gone()
+
+        reaper = threading.Thread(target=finish, name="kernel-reaper", daemon=True)
+        reaper.start()
+        return reaper

@@ -60,7 +60,7 @@ class KernelClient:
         endpoints = handle.endpoints
         self.session = Session(key=endpoints.key, signature_scheme="hmac-sha256",
                                username="grader")
-        context = zmq.Context.instance()
+        context: zmq.Context[zmq.Socket[Any]] = zmq.Context.instance()
         self.shell = context.socket(zmq.DEALER)
         self.control = context.socket(zmq.DEALER)
         self.iopub = context.socket(zmq.SUB)

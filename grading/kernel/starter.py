@@ -118,7 +118,10 @@ class ZygoteKernel:
             ready, _, _ = select.select([self._conn], [], [], remaining)
             if not ready:
                 return None
-            chunk = self._conn.recv(65536)
+            try:
+                chunk = self._conn.recv(65536)
+            except OSError:
+                chunk = b""
             if not chunk:
                 self._buffer += b"exit -9\n"  # the zygote went away: so did its kernels
                 continue

@@ -39,8 +39,10 @@ async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any
     """Run `source` in `namespace` (top-level await allowed); the last expression's value."""
     tree = _parse(source, filename=filename)
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+    final = tree.body[-1] if tree.body else None
+    if isinstance(final, ast.Expr):
+        tree.body.pop()
+        last = ast.Expression(final.value)
     body = _compile(tree, filename, "exec", flags=_FLAGS)
     result = eval(body, namespace)
     if body.co_flags & _is_coroutine_code:

@@ -69,9 +69,9 @@ def modules_loaded_by_a_kernel(scratch_dir: str) -> list[str]:
                            "signature_scheme": "hmac-sha256"}, handle)
             from ipykernel.kernelapp import IPKernelApp
 
-            IPKernelApp.instance().initialize(["-f", connection_file,
-                                               "--HistoryManager.hist_file=:memory:",
-                                               "--IPKernelApp.parent_handle=0"])
+            IPKernelApp.instance().initialize(  # type: ignore[no-untyped-call]
+                ["-f", connection_file, "--HistoryManager.hist_file=:memory:",
+                 "--IPKernelApp.parent_handle=0"])
             os.write(write_end, "\n".join(sorted(set(sys.modules) - before)).encode())
         finally:
             os._exit(0)
@@ -145,12 +145,13 @@ def start_kernel(connection_file: str, output_limit: int,
 
     load_harness()
     app = IPKernelApp.instance()
-    app.initialize(["-f", connection_file, "--HistoryManager.hist_file=:memory:",
-                    "--IPKernelApp.parent_handle=0", "--Application.log_level=CRITICAL"])
+    app.initialize(  # type: ignore[no-untyped-call]
+        ["-f", connection_file, "--HistoryManager.hist_file=:memory:",
+         "--IPKernelApp.parent_handle=0", "--Application.log_level=CRITICAL"])
     install_output_cap(app.session, output_limit)
     if on_bound is not None:
         on_bound()
-    app.start()
+    app.start()  # type: ignore[no-untyped-call]
 
 
 def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None) -> None:

@@ -45,11 +45,18 @@ import IPython.core.interactiveshell  # noqa: E402,F401
 kernel_main.load_harness()
 
 
+#: standard modules interview answers often import; importing them here saves each kernel
+COMMON_MODULES = ("asyncio", "bisect", "collections", "concurrent.futures", "contextlib",
+                  "dataclasses", "datetime", "decimal", "enum", "fractions", "functools",
+                  "heapq", "itertools", "json", "math", "operator", "queue", "random", "re",
+                  "statistics", "string", "threading", "time", "typing", "weakref")
+
+
 def warm_up(scratch_dir: str) -> None:
     """Import what a starting kernel imports, so forked children skip it."""
     import importlib
 
-    for name in kernel_main.modules_loaded_by_a_kernel(scratch_dir):
+    for name in [*kernel_main.modules_loaded_by_a_kernel(scratch_dir), *COMMON_MODULES]:
         try:
             importlib.import_module(name)
         except Exception:

@@ -1,0 +1,161 @@
+"""Grading throughput and latency against a bare-nbclient baseline measured in the same run.
+
+    .venv/bin/python bench/grade_bench.py [--submissions N] [--jobs N] [--questions N]
+
+Generates N submissions for the shipped coding questions (a rotating mix of reference
+answers, decoys, starters and a random partial mix), then times:
+
+  baseline      bare nbclient: a fresh stock python3 kernel per notebook, running the same
+                answer cells, no checks (what any notebook-executing grader pays at least)
+  engine-cells  the engine on the same work: answer cells only (tasks stripped of checks)
+  engine-full   the engine grading for real: answers, public checks and hidden checks,
+                judged against the answer key (built once, outside the timing)
+
+Both sides run `--jobs` notebooks at once. Ratios above 1 mean the engine is faster.
+Hidden checks cost what the questions make them cost (some time a quadratic decoy out on
+purpose), so engine-full is the honest end-to-end figure and engine-cells the like-for-like
+one. nbgrader's autograde was measured on this machine at ~1.05 s per 8-question notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from grading.config import GradingConfig
+from grading.engine import Grader
+from grading.tasks import Answer, Task
+from workbook.bank import load_bank
+from workbook.model import Question
+from workbook.tasks import task_for
+
+NBGRADER_SECONDS_PER_NOTEBOOK = 1.05
+
+
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    wall: float
+    latencies: list[float]
+
+    @property
+    def per_notebook(self) -> float:
+        return self.wall / len(self.latencies)
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def make_submissions(questions: Sequence[Question], count: int,
+                     seed: int = 7) -> list[tuple[str, list[Answer]]]:
+    """Reference, decoy, starter and mixed submissions in rotation."""
+    rng = random.Random(seed)
+
+    def decoy_or_reference(question: Question) -> str:
+        return rng.choice(question.decoys).code if question.decoys else question.reference
+
+    choices: dict[str, Callable[[Question], str | None]] = {
+        "reference": lambda q: q.reference,
+        "decoys": decoy_or_reference,
+        "starters": lambda q: None,
+        "partial": lambda q: rng.choice([q.reference, decoy_or_reference(q), None]),
+    }
+    submissions = []
+    for number in range(count):
+        kind = list(choices)[number % len(choices)]
+        answers = []
+        for question in questions:
+            code = choices[kind](question)
+            if code is not None:
+                answers.append(Answer(task_id=question.id, code=code))
+        submissions.append((f"{kind}-{number}", answers))
+    return submissions
+
+
+def timed(function: Callable[..., Any], latencies: list[float]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            latencies.append(time.perf_counter() - started)
+    return wrapper
+
+
+def run_baseline(submissions: list[tuple[str, list[Answer]]], tasks: Sequence[Task],
+                 jobs: int) -> Figures:
+    import nbformat
+    from nbclient import NotebookClient
+
+    starters = {task.id: task.starter for task in tasks}
+
+    def execute(answers: list[Answer]) -> None:
+        given = {a.task_id: a.code for a in answers}
+        cells = [nbformat.v4.new_code_cell(given.get(task_id, starter))
+                 for task_id, starter in starters.items()]
+        notebook = nbformat.v4.new_notebook(cells=cells)
+        NotebookClient(notebook, kernel_name="python3", timeout=60, allow_errors=True,
+                       extra_arguments=["--Application.log_level=ERROR"]).execute()
+
+    latencies: list[float] = []
+    run = timed(execute, latencies)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run, [answers for _, answers in submissions]))
+    return Figures("baseline (bare nbclient)", time.perf_counter() - started, latencies)
+
+
+def run_engine(label: str, tasks: Sequence[Task], submissions: list[tuple[str, list[Answer]]],
+               jobs: int) -> tuple[Figures, int]:
+    latencies: list[float] = []
+    with Grader(tasks, config=GradingConfig()) as grader:  # answer key built here, untimed
+        grader.grade = timed(grader.grade, latencies)  # type: ignore[method-assign]
+        started = time.perf_counter()
+        points = sum(sum(r.points for r in results)
+                     for _, results in grader.grade_many(submissions, jobs=jobs))
+        wall = time.perf_counter() - started
+    return Figures(label, wall, latencies), points
+
+
+def report(baseline: Figures, engines: list[Figures]) -> None:
+    print(f"\n{'':28}{'s/notebook':>11}{'median':>9}{'p90':>9}"
+          f"{'throughput x':>14}{'median x':>10}{'p90 x':>8}")
+    for figures in [baseline, *engines]:
+        print(f"{figures.label:28}{figures.per_notebook:11.3f}{figures.quantile(0.5):9.3f}"
+              f"{figures.quantile(0.9):9.3f}"
+              f"{baseline.per_notebook / figures.per_notebook:14.2f}"
+              f"{baseline.quantile(0.5) / figures.quantile(0.5):10.2f}"
+              f"{baseline.quantile(0.9) / figures.quantile(0.9):8.2f}")
+    for figures in engines:
+        print(f"{figures.label}: {NBGRADER_SECONDS_PER_NOTEBOOK / figures.per_notebook:.1f}x "
+              f"nbgrader's ~{NBGRADER_SECONDS_PER_NOTEBOOK} s/notebook")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--questions", type=int, default=8,
+                        help="how many shipped coding questions a submission answers")
+    args = parser.parse_args()
+    questions = [q for q in load_bank().questions if q.is_coding][: args.questions]
+    tasks = [task_for(q) for q in questions]
+    cell_tasks = [replace(t, hidden_checks=(), public_checks="") for t in tasks]
+    submissions = make_submissions(questions, args.submissions)
+    print(f"{len(submissions)} submissions x {len(tasks)} questions "
+          f"({', '.join(t.id for t in tasks)}), {args.jobs} jobs")
+    baseline = run_baseline(submissions, tasks, args.jobs)
+    cells, _ = run_engine("engine-cells (same work)", cell_tasks, submissions, args.jobs)
+    full, points = run_engine("engine-full (with checks)", tasks, submissions, args.jobs)
+    report(baseline, [cells, full])
+    print(f"engine-full awarded {points} points in all")
+
+
+if __name__ == "__main__":
+    main()
