@@ -101,7 +101,7 @@ def scorecard(report: CandidateReport, *, date: str) -> list[Output]:
     body = f"<h2>Competency scorecard</h2><table>{head}{''.join(rows)}</table>"
     chart = horizontal_bars([f"{c.title} ({c.weight}%)" for c in report.competencies],
                             [c.percent for c in report.competencies],
-                            title=f"Competencies of {report.candidate}")
+                            title="Competency scorecard (percent of points)")
     return [_display(body, "\n".join(lines)),
             _png_output(chart, "bar chart of the competency percentages above")]
 
