@@ -139,7 +139,7 @@ def report(baseline: Figures, engines: list[Figures]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--questions", type=int, default=8,
                         help="how many shipped coding questions a submission answers")
