@@ -3,8 +3,9 @@
 One junior candidate workbook, returned by nine made-up candidates: correct, partial and
 wrong answers, a deleted answer cell, a tampered notebook (reordered, duplicated and
 re-identified answer cells, an extra cell, an edited public check), an nbformat 3 copy, a
-forged answer, a truncated file and a notebook that workbook did not build. They show
-what `workbook grade` does with each, and the tests hold them to it.
+forged answer; and, in `notebooks/broken-submissions/` so that grading the main folder
+succeeds, a truncated file and a notebook that workbook did not build. They show what
+`workbook grade` does with each, and the tests hold them to it.
 
 `python -m workbook.samples [DIR]` regenerates them; a test fails when they are stale.
 """
@@ -28,6 +29,9 @@ from workbook.notebook import (
 )
 
 SUBMISSIONS_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "submissions"
+BROKEN_DIR = SUBMISSIONS_DIR.parent / "broken-submissions"
+#: samples that cannot be graded at all; kept apart so the main folder grades cleanly
+BROKEN = ("hana-truncated.ipynb", "ivan-foreign.ipynb")
 CODING_QUESTIONS = 3
 
 Notebook = dict[str, Any]
@@ -172,18 +176,25 @@ def sample_files(bank: Bank) -> dict[str, str]:
     }
 
 
+def sample_path(name: str, folder: Path = SUBMISSIONS_DIR) -> Path:
+    """Where the sample `name` lives when the samples are written into `folder`."""
+    return (folder.parent / BROKEN_DIR.name if name in BROKEN else folder) / name
+
+
 def write_samples(folder: Path, bank: Bank | None = None) -> list[Path]:
-    """Write the sample submissions into `folder` (replacing older ones); return their paths."""
+    """Write the sample submissions into `folder`, the broken ones beside it in
+    `broken-submissions/` (replacing older ones); return their paths."""
     files = sample_files(bank or load_bank(SHIPPED_BANK))
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.ipynb"):
-        if stale.name not in files:
-            stale.unlink()
     written = []
     for name, text in files.items():
-        path = folder / name
+        path = sample_path(name, folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    for target in {path.parent for path in written}:
+        for stale in target.glob("*.ipynb"):
+            if stale not in written:
+                stale.unlink()
     return written
 
 

@@ -12,13 +12,19 @@ from grading.results import SubmissionStatus
 from grading.submission import Refusal, read_notebook
 from workbook.grade import grade_submissions, preparer
 from workbook.model import Bank
-from workbook.samples import SUBMISSIONS_DIR, sample_questions, write_samples
+from workbook.samples import (
+    BROKEN_DIR,
+    SUBMISSIONS_DIR,
+    sample_path,
+    sample_questions,
+    write_samples,
+)
 
 BANK_VERSION = re.compile(r'"bank_version": "[^"]*"')
 
 
 def prepared(bank: Bank, name: str) -> Prepared | Refusal:
-    notebook = read_notebook(SUBMISSIONS_DIR / name)
+    notebook = read_notebook(sample_path(name))
     return notebook if isinstance(notebook, Refusal) else preparer(bank)(notebook)
 
 
@@ -36,8 +42,10 @@ def _without_bank_version(path: Path) -> str:
 
 def test_shipped_samples_are_what_the_generator_writes_now(shipped_bank: Bank,
                                                             tmp_path: Path) -> None:
-    fresh = {p.name: _without_bank_version(p) for p in write_samples(tmp_path, shipped_bank)}
-    shipped = {p.name: _without_bank_version(p) for p in SUBMISSIONS_DIR.glob("*.ipynb")}
+    written = write_samples(tmp_path / "submissions", shipped_bank)
+    fresh = {p.relative_to(tmp_path).as_posix(): _without_bank_version(p) for p in written}
+    shipped = {p.relative_to(SUBMISSIONS_DIR.parent).as_posix(): _without_bank_version(p)
+               for folder in (SUBMISSIONS_DIR, BROKEN_DIR) for p in folder.glob("*.ipynb")}
 
     assert shipped == fresh, "run `python -m workbook.samples` and commit the result"
 
@@ -100,7 +108,8 @@ def test_the_broken_samples_are_refused(shipped_bank: Bank, name: str, reason: s
 
 def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
                                                       tmp_path: Path) -> None:
-    run = grade_submissions(shipped_bank, [SUBMISSIONS_DIR], outdir=tmp_path, after=(),
+    run = grade_submissions(shipped_bank, [SUBMISSIONS_DIR, BROKEN_DIR], outdir=tmp_path,
+                            after=(),
                             progress=False)
 
     by_file = {Path(r.source).name: r for r in run.report.results}
