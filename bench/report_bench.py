@@ -6,9 +6,9 @@ Writes N returned copies of the shipped junior workbook (each coding answer the 
 a decoy or the starter, in rotation), grades them with `workbook.grade` (results files
 only), then, in the same run and on the same gradebook:
 
-- inline: graded copies (notebook + HTML) for all N, rendered in this process from the
-  papermill template (`prepare_only` plus pre-computed outputs), then the cohort page,
-  CSV/JSON and ATS exports;
+- inline: graded copies (notebook + HTML) for all N from the papermill template
+  (`prepare_only` plus pre-computed outputs), rendered in this process (serial) and by one
+  worker process per core (parallel); then the cohort page, CSV/JSON and ATS exports;
 - kernel: K graded copies by papermill executing the template in a fresh kernel each,
   the alternative the inline way is weighed against.
 
@@ -64,7 +64,7 @@ def main() -> None:
     from workbook.grade import RESULTS_ONLY, grade_submissions
     from workbook.report.from_gradebook import load_reports
     from workbook.report.graded_copy import CopySettings, execute_copy
-    from workbook.report.stage import bank_folder, write_reports
+    from workbook.report.stage import bank_folder, write_copies, write_reports
 
     bank = load_bank()
     n = args.candidates
@@ -79,35 +79,40 @@ def main() -> None:
         grading = time.perf_counter() - started
 
         with Gradebook.open(outdir / "gradebook.sqlite") as gradebook:
-            started = time.perf_counter()
-            files = write_reports(gradebook, bank, outdir, progress=False)
-            inline = time.perf_counter() - started
-            assert len(files.copies) == n
+            reports = load_reports(gradebook, bank)
+            settings = CopySettings(gradebook=gradebook.url, date="2030-01-02",
+                                    bank=bank_folder(bank))
+            timed = {}
+            for label, jobs in (("serial", 1), ("parallel", None)):
+                started = time.perf_counter()
+                written = write_copies(reports, outdir / label, settings, jobs=jobs,
+                                       progress=False)
+                timed[label] = (time.perf_counter() - started) / n
+                assert len(written) == n
 
             started = time.perf_counter()
             write_reports(gradebook, bank, outdir / "cohort-only", copies=False,
                           progress=False)
             cohort_only = time.perf_counter() - started
 
-            reports = load_reports(gradebook, bank)[: args.kernel_sample]
-            settings = CopySettings(gradebook=gradebook.url, date="2030-01-02",
-                                    bank=bank_folder(bank))
+            sample = reports[: args.kernel_sample]
             started = time.perf_counter()
-            for report in reports:
+            for report in sample:
                 execute_copy(report, outdir / "kernel", settings)
-            kernel = (time.perf_counter() - started) / max(len(reports), 1)
+            kernel = (time.perf_counter() - started) / max(len(sample), 1)
 
     per_grading = grading / n
-    copies = (inline - cohort_only) / n
     print(f"candidates: {n} (shipped junior workbook, {args.jobs or 'all'} cores for grading)")
-    print(f"grading alone:               {per_grading:7.3f} s/candidate  (1.00x)")
-    print(f"graded copies, inline:       {copies:7.3f} s/candidate  "
-          f"({copies / per_grading:.2f}x grading)")
-    print(f"cohort page + CSV/JSON + ATS: {cohort_only / n:6.3f} s/candidate  "
+    print(f"grading alone:                {per_grading:7.3f} s/candidate  (1.00x)")
+    for label, seconds in timed.items():
+        print(f"graded copies, inline {label:8} {seconds:7.3f} s/candidate  "
+              f"({seconds / per_grading:.2f}x grading)")
+    print(f"cohort page + CSV/JSON + ATS: {cohort_only / n:7.3f} s/candidate  "
           f"({cohort_only / n / per_grading:.2f}x grading; {cohort_only:.2f} s in all)")
-    print(f"graded copies, kernel:       {kernel:7.3f} s/candidate  "
-          f"({kernel / per_grading:.2f}x grading; {kernel / copies:.0f}x inline) "
-          f"[{len(reports)} sampled]")
+    best = min(timed.values())
+    print(f"graded copies, kernel:        {kernel:7.3f} s/candidate  "
+          f"({kernel / per_grading:.2f}x grading; {kernel / best:.0f}x inline) "
+          f"[{len(sample)} sampled]")
 
 
 if __name__ == "__main__":

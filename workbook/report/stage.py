@@ -45,33 +45,62 @@ def bank_folder(bank: Bank) -> str:
     return os.path.commonpath([str(Path(s).resolve().parent) for s in sources])
 
 
+#: below this many copies, starting worker processes costs more than it saves
+PARALLEL_FROM = 24
+
+
+def _write_batch(batch: Sequence[CandidateReport], outdir: Path,
+                 settings: CopySettings) -> list[Path]:
+    return [write_copy(report, outdir, settings) for report in batch]
+
+
 def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
-                 *, progress: bool | None = None) -> list[Path]:
-    """One graded copy (notebook and HTML) per report, under a progress bar."""
+                 *, progress: bool | None = None, jobs: int | None = None) -> list[Path]:
+    """One graded copy (notebook and HTML) per report, under a progress bar.
+
+    A large cohort is split into batches rendered by `jobs` worker processes (default:
+    the number of cores), each loading the template, exporter and chart once.
+    """
     import sys
 
     from tqdm import tqdm
 
-    written = []
+    jobs = jobs or os.cpu_count() or 1
+    size = max(1, min(16, len(reports) // (jobs * 2) or 1))
+    batches = [reports[i:i + size] for i in range(0, len(reports), size)]
+    written: list[Path] = []
     with tqdm(total=len(reports), unit="copy", desc="graded copies", file=sys.stderr,
               disable=(None if progress is None else not progress) if reports else True,
               dynamic_ncols=True) as bar:
-        for report in reports:
-            written.append(write_copy(report, outdir, settings))
-            bar.update(1)
+        if jobs == 1 or len(reports) < PARALLEL_FROM:
+            for batch in batches:
+                written += _write_batch(batch, outdir, settings)
+                bar.update(len(batch))
+            return written
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: the parent holds a database engine and maybe threads, unsafe to fork
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for paths in pool.map(_write_batch, batches, [outdir] * len(batches),
+                                  [settings] * len(batches)):
+                written += paths
+                bar.update(len(paths))
     return written
 
 
 def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: bool = True,
-                  html: bool = True, date: str | None = None,
-                  progress: bool | None = None) -> ReportFiles:
+                  html: bool = True, date: str | None = None, progress: bool | None = None,
+                  jobs: int | None = None) -> ReportFiles:
     """Graded copies of every candidate's latest submission, the cohort report and the ATS
     exports, all in `outdir` (copies under `outdir/graded/`)."""
     date = date or today()
     reports = load_reports(gradebook, bank)
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
-    written = write_copies(reports, outdir, settings, progress=progress) if copies else []
+    written = (write_copies(reports, outdir, settings, progress=progress, jobs=jobs)
+               if copies else [])
     links = {}
     for report in reports:
         _notebook, page = copy_paths(outdir, report.candidate)
