@@ -115,7 +115,11 @@ def _question_cells(question: Question, options: BuildOptions) -> list[NotebookN
         cells.append(v4.new_code_cell(_public_check_source(question).rstrip("\n"),
                                       id=cell_id(qid, ROLE_PUBLIC_CHECK),
                                       metadata={**_meta(qid, ROLE_PUBLIC_CHECK),
-                                                "editable": False, "deletable": False}))
+                                                "editable": False, "deletable": False,
+                                                # the interviewer's "Run all" must reach the
+                                                # panels even while an answer fails its checks
+                                                **({"tags": ["raises-exception"]}
+                                                   if options.copy == INTERVIEWER else {})}))
     else:
         cells.append(v4.new_markdown_cell("*Your notes (optional):*",
                                           id=cell_id(qid, ROLE_ANSWER),

@@ -94,7 +94,9 @@ def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
         token=secrets.token_urlsafe(18), log=folder / "logs" / "interviewer-lab.log"))))
     try:
         for _role, server in servers:
-            server.start()
+            server.launch()
+        for _role, server in servers:
+            server.wait_ready()
         interviewer = servers[-1][1]
         relative = prepared.interviewer_notebook.relative_to(folder).as_posix()
         print("\nOpen in the browser:")

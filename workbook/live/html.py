@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
+from pathlib import PurePath
 
 from grading.results import CheckResult
 from workbook.live.scorecard import MAX_SCORE, Scorecard
@@ -41,13 +43,24 @@ def heading(text: str, colour: str = "#24292f") -> str:
             f"font-size:13px;text-transform:uppercase;letter-spacing:.03em'>{escape(text)}</div>")
 
 
-def panel_title(question: Question) -> str:
+def panel_title(question: Question, candidate: str) -> str:
     kind = "coding" if question.is_coding else "discussion"
     competencies = ", ".join(f"{COMPETENCIES[name][0]} ×{weight:g}"
                              for name, weight in question.competencies.items())
     return (f"<div style='font-size:16px;font-weight:600'>Scoring: {escape(question.title)}"
-            f"</div><div style='color:{MUTED_COLOUR}'>{kind} · {question.minutes} min budget · "
-            f"{question.points} points · scores {escape(competencies)}</div>")
+            f"<span style='font-weight:400;color:{MUTED_COLOUR}'> · candidate "
+            f"{escape(candidate)}</span></div><div style='color:{MUTED_COLOUR}'>{kind} · "
+            f"{question.minutes} min budget · {question.points} points · assesses "
+            f"{escape(competencies)}</div>")
+
+
+def save_hint(session: str, candidate: str, bound: bool) -> str:
+    """The footer before the first change: where clicks go."""
+    where = (f"session {escape(session)}, candidate {escape(candidate)}" if bound else
+             f"session {escape(session)} (this notebook is not bound to a `workbook interview` "
+             "session, so scores go to gradebook.sqlite beside it)")
+    return (f"<div style='color:{MUTED_COLOUR};font-size:12px;margin-top:6px'>Every change is "
+            f"saved to the gradebook at once: {where}.</div>")
 
 
 def follow_ups(items: Sequence[str]) -> str:
@@ -97,11 +110,20 @@ def verdict_html(verdict: LiveVerdict | None) -> str:
     lines = [_check_line(check) for check in (*result.public_checks, *result.checks)]
     lines += [f"<li style='color:{FAIL_COLOUR}'>⚠ {escape(str(e.kind))}: {escape(e.detail)}"
               "</li>" for e in result.events]
-    source = (f"<div style='color:{MUTED_COLOUR};font-size:12px'>ran {escape(verdict.ran_at)} "
-              f"on the answer saved {escape(verdict.answer_saved_at)} in "
-              f"{escape(verdict.answer_source)}</div>")
+    source = (f"<div style='color:{MUTED_COLOUR};font-size:12px' title='"
+              f"{escape(verdict.answer_source)}'>checked at {_time_of(verdict.ran_at)} on the "
+              f"answer as saved at {_time_of(verdict.answer_saved_at)} in "
+              f"{escape(PurePath(verdict.answer_source).name)}</div>")
     return (summary + f"<ul style='list-style:none;padding-left:4px;margin:2px 0'>"
             f"{''.join(lines)}</ul>" + source)
+
+
+def _time_of(iso: str) -> str:
+    """The local wall-clock time of an ISO timestamp (the date is the interview's own)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return escape(iso)
 
 
 def _check_line(check: CheckResult) -> str:

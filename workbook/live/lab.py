@@ -60,16 +60,23 @@ def free_port(ip: str = "127.0.0.1") -> int:
 
 
 def trust_notebook(notebook: Path, env: Mapping[str, str] | None = None) -> None:
-    """Sign `notebook` in the trust database of the server that will serve it.
+    """Sign `notebook` in the trust database of the server that will serve it (what
+    `jupyter trust` does, without starting another interpreter).
 
-    Widgets in a second collaborator's view render only in trusted notebooks.
+    Widgets in a second collaborator's view render only in trusted notebooks. The server
+    finds the database under its JUPYTER_DATA_DIR, so pass the server's environment.
     """
-    result = subprocess.run([sys.executable, "-m", "jupyter", "trust", str(notebook)],
-                            env=dict(env) if env is not None else None,
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise SessionError(f"{notebook}: `jupyter trust` failed: {detail}")
+    import nbformat
+    from jupyter_core.paths import jupyter_data_dir
+    from nbformat.sign import NotebookNotary
+
+    data_dir = (env or os.environ).get("JUPYTER_DATA_DIR") or jupyter_data_dir()
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+        notary = NotebookNotary(data_dir=data_dir)
+        notary.sign(nb)
+    except (OSError, ValueError) as exc:
+        raise SessionError(f"{notebook}: cannot mark it trusted in {data_dir}: {exc}") from None
 
 
 class LabServer:
@@ -102,6 +109,13 @@ class LabServer:
         return command
 
     def start(self) -> LabServer:
+        """Launch the server and wait until it answers."""
+        self.launch()
+        self.wait_ready()
+        return self
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it (start several at once)."""
         options = self.options
         if not port_is_free(options.ip, options.port):
             raise SessionError(f"port {options.port} on {options.ip} is in use; pass another "
@@ -112,10 +126,9 @@ class LabServer:
                 self.command(), cwd=options.root, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
                 env=dict(options.env) if options.env is not None else None)
-        self._wait_ready()
-        return self
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Block until the server answers; stop it and raise if it cannot."""
         status = f"{self.base_url}/api/status?token={self.options.token}"
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

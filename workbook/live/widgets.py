@@ -50,8 +50,8 @@ TICK_SECONDS = 1.0
 _STYLE = """<style>
 .workbook-panel .widget-checkbox { height: auto; width: 100%; }
 .workbook-panel .widget-checkbox label { white-space: normal; line-height: 1.35;
-  align-items: flex-start; overflow: visible; }
-.workbook-panel .widget-checkbox input { margin-top: 3px; flex: none; }
+  display: flex; gap: 6px; align-items: flex-start; overflow: visible; height: auto; }
+.workbook-panel .widget-checkbox input { margin: 3px 0 0 0; flex: none; }
 .workbook-panel .widget-html-content { line-height: 1.35; }
 .workbook-panel .widget-toggle-buttons .widget-toggle-button { width: 44px; }
 </style>"""
@@ -116,7 +116,8 @@ class QuestionPanel:
         self.check_status = w.HTML()
         self.verdict = w.HTML(html.verdict_html(None))
         self.verdict.add_class("workbook-verdict-box")
-        self.saved = w.HTML()
+        self.saved = w.HTML(html.save_hint(context.binding.session, context.binding.candidate,
+                                           context.binding.bound))
         self.saved.add_class("workbook-saved")
         self.widget = self._layout()
         self._wire()
@@ -135,7 +136,7 @@ class QuestionPanel:
         watch_for = w.VBox([_section("Watch for (red flags)", html.FAIL_COLOUR),
                             *self.red_flags], layout=w.Layout(width="50%"))
         parts: list[w.Widget] = [
-            w.HTML(_STYLE + html.panel_title(question)),
+            w.HTML(_STYLE + html.panel_title(question, self.context.binding.candidate)),
             w.HBox([look_for, watch_for]),
             _section("Ask next (follow-up probes)"),
             w.HTML(html.follow_ups(rubric.follow_ups)),

@@ -1,0 +1,105 @@
+"""A live interview served by two real JupyterLab servers, driven by headless Chromium.
+
+Needs Debian's `chromium` at /usr/bin/chromium (or $WORKBOOK_CHROMIUM) and Playwright's
+Python client; browsers are never downloaded. Every JUPYTER_* folder is a fresh temporary
+one, so nothing from the machine's own Jupyter set-up leaks in or is written to.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from workbook.bank import SHIPPED_BANK, load_bank
+from workbook.live.lab import LabOptions, LabServer, free_port, trust_notebook
+from workbook.live.session import CANDIDATE_FOLDER, PreparedSession, prepare_session
+from workbook.model import Level
+
+CHROMIUM = Path(os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = REPO / "test-artifacts"
+CODING_QUESTION = "ds-top-k-frequent"
+DISCUSSION_QUESTION = "concurrency-gil-choice"
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class LiveInterview:
+    prepared: PreparedSession
+    interviewer: LabServer
+    candidate: LabServer
+    env: dict[str, str]
+
+
+def isolated_jupyter_env(folder: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for kind in ("config", "data", "runtime"):
+        path = folder / kind
+        path.mkdir(parents=True)
+        env[f"JUPYTER_{kind.upper()}_DIR"] = str(path)
+    env["IPYTHONDIR"] = str(folder / "ipython")
+    env.pop("JUPYTER_PATH", None)
+    # JupyterLab asks about news on a first run; answer it up front so no toast covers panels
+    settings = folder / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    return env
+
+
+@pytest.fixture(scope="module")
+def live_interview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveInterview]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
+    root = tmp_path_factory.mktemp("live")
+    env = isolated_jupyter_env(root / "jupyter")
+    prepared = prepare_session(load_bank(SHIPPED_BANK), candidate="Ada Lovelace",
+                               level=Level.JUNIOR, folder=root / "session",
+                               gradebook=str(root / "gradebook.sqlite"),
+                               question_ids=[CODING_QUESTION, DISCUSSION_QUESTION])
+    trust_notebook(prepared.interviewer_notebook, env)
+    extra = ("--LabApp.expose_app_in_browser=True",)
+    candidate = LabServer(LabOptions(root=prepared.folder / CANDIDATE_FOLDER, port=free_port(),
+                                     token=secrets.token_hex(12), env=env, extra_args=extra,
+                                     log=root / "candidate-lab.log", save_delay=0.2))
+    interviewer = LabServer(LabOptions(root=prepared.folder, port=free_port(),
+                                       token=secrets.token_hex(12), env=env, extra_args=extra,
+                                       log=root / "interviewer-lab.log", save_delay=0.2))
+    try:
+        candidate.launch()
+        interviewer.launch()
+        candidate.wait_ready()
+        interviewer.wait_ready()
+        yield LiveInterview(prepared=prepared, interviewer=interviewer, candidate=candidate,
+                            env=env)
+    finally:
+        interviewer.stop()
+        candidate.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=["--disable-gpu", "--disable-quic"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1300, "height": 1300})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    yield page
+    context.close()

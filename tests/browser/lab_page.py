@@ -1,0 +1,49 @@
+"""What a person does in JupyterLab, as Playwright steps (selectors that held in 4.x)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+IDLE = "#jp-main-statusbar >> text=| Idle"
+
+
+def open_notebook(page: Any, url: str) -> None:
+    """Open a notebook and wait until its kernel is idle."""
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook")
+    page.wait_for_selector(IDLE)
+
+
+def run_all(page: Any) -> None:
+    page.locator(".jp-Notebook").first.click()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def restart_and_run_all(page: Any) -> None:
+    page.locator(".jp-Notebook").first.click()
+    # the command opens a confirmation dialog: do not await it, accept the dialog instead
+    page.evaluate("void window.jupyterapp.commands.execute("
+                  "'notebook:restart-run-all')")
+    page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+
+def question_panel(page: Any, title: str) -> Any:
+    return page.locator(".workbook-panel", has_text=f"Scoring: {title}")
+
+
+def replace_cell_source(page: Any, cell: Any, code: str) -> None:
+    """Replace a code cell's text the way a paste does (no auto-indent on each line)."""
+    editor = cell.locator(".jp-InputArea-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(code)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)
