@@ -135,6 +135,14 @@ class Grader:
         self._uids.close()
 
     # -- public API ----------------------------------------------------------------------
+    def expected(self, task_id: str) -> dict[str, Observation]:
+        """What the reference observed in each hidden check of `task_id` (the answer key)."""
+        task = next((t for t in self.tasks if t.id == task_id), None)
+        if task is None or task_id not in self._answer_key:
+            raise UnknownTaskError(f"no task '{task_id}' in this grader")
+        return {check.name: self._answer_key[task_id][index]
+                for index, check in enumerate(task.hidden_checks, 1)}
+
     def grade(self, answers: Sequence[Answer]) -> tuple[TaskResult, ...]:
         """Grade one submission; results in the order the tasks ran."""
         if self._starter is None:
@@ -323,7 +331,8 @@ class Grader:
         key: dict[str, dict[int, Observation]] = {}
         for task in self.tasks:
             record = records[task.id]
-            if record.answer_fault is not None:
+            # A reference that faults or raises would make a half-run answer key.
+            if record.answer_fault is not None or record.events:
                 raise AnswerKeyError(task.id, "(answer cell)", record.events[-1].detail)
             expected: dict[int, Observation] = {}
             for index, check in enumerate(task.hidden_checks, 1):

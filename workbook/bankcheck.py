@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from grading.config import GradingConfig
+from grading.errors import AnswerKeyError
+from grading.judge import Observation
 from grading.results import CheckResult, TaskResult
 from grading.tasks import Answer
 from workbook.model import Bank, Question
@@ -37,17 +39,30 @@ def _failed(checks: Sequence[CheckResult]) -> list[str]:
     return [check.name for check in checks if not check.passed]
 
 
-def _judge(question: Question, subject: str, result: TaskResult) -> Proof:
+def _raising_reference_checks(expected: dict[str, Observation]) -> list[str]:
+    """Hidden checks whose reference observation is an exception. A check that raises on
+    the reference proves little (a broken check raises the same way for every answer), so
+    the bank asks authors to observe expected exceptions explicitly with try/except."""
+    return [f"{name} ({seen.describe()})" for name, seen in expected.items()
+            if seen.raised is not None]
+
+
+def _judge(question: Question, subject: str, result: TaskResult,
+           raising: Sequence[str] = ()) -> Proof:
     hidden_failed = _failed(result.checks)
     public_failed = _failed(result.public_checks)
     events = "; ".join(f"{e.kind.value}: {e.detail}" for e in result.events)
     if subject == REFERENCE:
-        ok = not hidden_failed and not public_failed and not result.events
+        ok = not hidden_failed and not public_failed and not result.events and not raising
         first = next((c.message for c in (*result.checks, *result.public_checks)
                       if not c.passed), "")
-        detail = "passes every check" if ok else (
-            f"fails {', '.join(hidden_failed + public_failed) or 'nothing'}"
-            f"{': ' + first if first else ''}{'; ' + events if events else ''}")
+        if raising and not hidden_failed:
+            detail = (f"raises in {', '.join(raising)}: observe expected exceptions with "
+                      "try/except so a broken check cannot pass")
+        else:
+            detail = "passes every check" if ok else (
+                f"fails {', '.join(hidden_failed + public_failed) or 'nothing'}"
+                f"{': ' + first if first else ''}{'; ' + events if events else ''}")
     elif subject == STARTER:
         ok = bool(hidden_failed or public_failed)
         detail = (f"fails {len(hidden_failed)} hidden and {len(public_failed)} public checks"
@@ -81,7 +96,17 @@ def prove_questions(bank: Bank, question_ids: Sequence[str] | None = None, *,
         items = [(index, [Answer(task_id=question.id, code=code)])
                  for index, (_, code) in enumerate(variants)]
         proofs: dict[int, Proof] = {}
-        with Grader([task_for(question)], config=config or GradingConfig()) as grader:
-            for index, results in grader.grade_many(items, jobs=jobs):
-                proofs[index] = _judge(question, variants[index][0], results[0])
+        try:
+            with Grader([task_for(question)], config=config or GradingConfig()) as grader:
+                raising = _raising_reference_checks(grader.expected(question.id))
+                for index, results in grader.grade_many(items, jobs=jobs):
+                    subject = variants[index][0]
+                    proofs[index] = _judge(question, subject, results[0],
+                                           raising if subject == REFERENCE else ())
+        except AnswerKeyError as error:
+            # The reference cannot even build the answer key: one failed proof, go on.
+            yield Proof(question=question.id, subject=REFERENCE, ok=False,
+                        detail=error.problem if error.check == "(answer cell)"
+                        else f"check {error.check}: {error.problem}", public_passed=False)
+            continue
         yield from (proofs[index] for index in sorted(proofs))

@@ -181,6 +181,11 @@ class _Reader:
         return code
 
     @staticmethod
+    def markdown(block: Block) -> str:
+        """Everything under the heading, code blocks included, trimmed."""
+        return "\n".join(line for _, line in block.lines).strip()
+
+    @staticmethod
     def prose(block: Block) -> str:
         """Text outside code blocks, trimmed."""
         kept: list[str] = []
@@ -362,7 +367,8 @@ def parse_question(text: str, path: Path | str = "<question>") -> Question:
             raise reader.fail(None, key, f"missing '## {SECTION_FIELDS[key]}' section")
         return blocks[key]
 
-    prompt = reader.prose(need("prompt")) if not need("prompt").children else ""
+    # The prompt is Markdown shown as written, code examples included.
+    prompt = reader.markdown(need("prompt")) if not need("prompt").children else ""
     if not prompt:
         raise reader.fail(need("prompt").line, "prompt", "write the prompt as prose under "
                           "'## Prompt' (no '###' subheadings)")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from grading.config import GradingConfig
 from grading.engine import Grader
 from grading.results import EventKind
-from grading.tasks import Answer
+from grading.tasks import Answer, Check, Task
 
-from .conftest import TASKS, assert_others_full, grade_with, references
+from .conftest import FAST, TASKS, assert_others_full, grade_with, references
 
 
 def test_reference_answers_earn_every_point(grader: Grader) -> None:
@@ -122,3 +123,14 @@ def test_grade_many_yields_every_submission_once(grader: Grader) -> None:
     for key, results in seen.items():
         total = sum(r.points for r in results)
         assert total == (sum(t.max_points for t in TASKS) if key % 2 == 0 else 0)
+
+
+def test_check_code_is_not_compiled_with_the_harness_future_imports() -> None:
+    # The harness module uses `from __future__ import annotations`; check code must not
+    # inherit it, or annotations in checks silently become strings.
+    task = Task(id="annotations", reference="def make():\n    return 1\n",
+                hidden_checks=(Check(name="eager", points=1, code=(
+                    "class Probe:\n    size: int\n"
+                    "type(Probe.__annotations__['size']).__name__")),))
+    with Grader([task], config=GradingConfig(timeout=FAST)) as grader:
+        assert grader.expected("annotations")["eager"].value == "type"

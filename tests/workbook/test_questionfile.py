@@ -150,3 +150,9 @@ def test_every_shipped_question_loads(shipped_bank) -> None:  # type: ignore[no-
 def test_checks_may_use_top_level_await() -> None:
     text = replace('add(-4, -5)\n', 'import asyncio\nawait asyncio.sleep(0)\nadd(-4, -5)\n')
     assert "await asyncio.sleep(0)" in parse_question(text).hidden_checks[0].code
+
+
+def test_prompt_keeps_its_code_examples() -> None:
+    text = replace("Write `add(a, b)` returning the sum.\n",
+                   "Write `add(a, b)` returning the sum:\n\n```python\nadd(1, 2)  # 3\n```\n")
+    assert "```python\nadd(1, 2)  # 3\n```" in parse_question(text).prompt

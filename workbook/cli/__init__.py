@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from grading.errors import GradingError
 from workbook import __version__
 from workbook.errors import WorkbookError
 
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except WorkbookError as exc:
+    except (WorkbookError, GradingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

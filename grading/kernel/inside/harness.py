@@ -43,13 +43,14 @@ async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any
     if isinstance(final, ast.Expr):
         tree.body.pop()
         last = ast.Expression(final.value)
-    body = _compile(tree, filename, "exec", flags=_FLAGS)
+    # dont_inherit: the harness's own __future__ imports must not change check code
+    body = _compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
     result = eval(body, namespace)
     if body.co_flags & _is_coroutine_code:
         await result
     if last is None:
         return None
-    expression = _compile(last, filename, "eval", flags=_FLAGS)
+    expression = _compile(last, filename, "eval", flags=_FLAGS, dont_inherit=True)
     value = eval(expression, namespace)
     if expression.co_flags & _is_coroutine_code:
         value = await value
