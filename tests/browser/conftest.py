@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK, load_bank
 from workbook.live.lab import LabOptions, LabServer, free_port, trust_notebook
 from workbook.live.session import CANDIDATE_FOLDER, PreparedSession, prepare_session
@@ -36,21 +37,6 @@ class LiveInterview:
     interviewer: LabServer
     candidate: LabServer
     env: dict[str, str]
-
-
-def isolated_jupyter_env(folder: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    for kind in ("config", "data", "runtime"):
-        path = folder / kind
-        path.mkdir(parents=True)
-        env[f"JUPYTER_{kind.upper()}_DIR"] = str(path)
-    env["IPYTHONDIR"] = str(folder / "ipython")
-    env.pop("JUPYTER_PATH", None)
-    # JupyterLab asks about news on a first run; answer it up front so no toast covers panels
-    settings = folder / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    return env
 
 
 @pytest.fixture(scope="module")

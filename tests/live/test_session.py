@@ -1,0 +1,91 @@
+"""A session folder: the candidate's plain notebook and the interviewer's, bound to it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbook.panel
+from tests.live.conftest import CODING_QUESTION
+from workbook.build import build_workbook
+from workbook.errors import SessionError
+from workbook.live.binding import SESSION_ENV, kernel_notebook, read_binding
+from workbook.live.session import PreparedSession, prepare_session
+from workbook.model import Bank, Level
+from workbook.notebook import INTERVIEWER
+
+
+def test_the_interviewer_notebook_names_the_session_candidate_notebook_and_gradebook(
+        session: PreparedSession) -> None:
+    binding = read_binding(session.interviewer_notebook)
+    assert binding.session == session.session
+    assert binding.candidate == "Grace Hopper"
+    assert binding.gradebook == session.gradebook
+    assert binding.candidate_notebook == session.candidate_notebook
+    assert binding.answers_notebook == session.candidate_notebook
+
+
+def test_the_candidate_notebook_holds_no_session_rubric_or_panel(
+        session: PreparedSession, shipped_bank: Bank) -> None:
+    assert session.candidate_notebook is not None
+    text = session.candidate_notebook.read_text(encoding="utf-8")
+    nb = json.loads(text)
+    assert "session" not in nb["metadata"]["workbook"]
+    assert session.gradebook not in text and "scoring_panel" not in text
+    for question_id in session.questions:
+        for signal in shipped_bank.get(question_id).rubric.strong_signals:
+            assert json.dumps(signal)[1:-1] not in text
+
+
+def test_the_candidate_folder_holds_only_the_candidate_notebook(
+        session: PreparedSession) -> None:
+    assert session.candidate_notebook is not None
+    assert list(session.candidate_notebook.parent.iterdir()) == [session.candidate_notebook]
+    assert session.interviewer_notebook.parent != session.candidate_notebook.parent
+
+
+def test_a_session_folder_is_never_overwritten(session: PreparedSession,
+                                               shipped_bank: Bank) -> None:
+    with pytest.raises(SessionError, match="already exists"):
+        prepare_session(shipped_bank, candidate="Someone Else", level=Level.JUNIOR,
+                        folder=session.folder, gradebook=session.gradebook)
+
+
+def test_a_notebook_built_without_a_session_scores_beside_itself(
+        tmp_path: Path, shipped_bank: Bank) -> None:
+    notebook = tmp_path / "junior-interviewer.ipynb"
+    build_workbook(shipped_bank, output=notebook, level=Level.JUNIOR,
+                   question_ids=[CODING_QUESTION], copy=INTERVIEWER)
+    binding = read_binding(notebook)
+    assert not binding.bound
+    assert binding.session == "junior-interviewer"
+    assert binding.gradebook == str(tmp_path / "gradebook.sqlite")
+    assert binding.answers_notebook == notebook
+
+
+def test_a_broken_binding_names_the_field_to_fix(session: PreparedSession) -> None:
+    nb = json.loads(session.interviewer_notebook.read_text(encoding="utf-8"))
+    nb["metadata"]["workbook"]["session"]["candidate"] = ""
+    session.interviewer_notebook.write_text(json.dumps(nb), encoding="utf-8")
+    with pytest.raises(SessionError, match=r"metadata\.workbook\.session\.candidate"):
+        read_binding(session.interviewer_notebook)
+
+
+def test_the_kernel_finds_its_notebook_from_the_server(
+        session: PreparedSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SESSION_ENV, str(session.interviewer_notebook))
+    assert kernel_notebook() == session.interviewer_notebook
+    monkeypatch.delenv(SESSION_ENV)
+    with pytest.raises(SessionError, match="use_notebook"):
+        kernel_notebook()
+
+
+def test_a_panel_for_an_unknown_question_says_so_instead_of_a_traceback(
+        session: PreparedSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workbook.panel, "_panels", None)  # this kernel's binding, undone after
+    workbook.panel.use_notebook(session.interviewer_notebook)
+    shown = workbook.panel.scoring_panel("no-such-question")
+    assert "Scoring panel unavailable" in shown.value
+    assert "no-such-question" in shown.value
