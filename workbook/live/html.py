@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from grading.results import CheckResult
 from workbook.live.scorecard import MAX_SCORE, Scorecard
-from workbook.live.state import LiveVerdict
+from workbook.live.state import LiveVerdict, QuestionState
 from workbook.model import COMPETENCIES, Question
 
 PASS_COLOUR = "#1a7f37"
@@ -162,6 +162,42 @@ def scorecard_html(card: Scorecard) -> str:
             f"<div style='color:{MUTED_COLOUR}'>{card.scored} of {card.total} questions "
             f"scored · updates as you score</div>"
             f"<table style='margin-top:6px;border-collapse:collapse'><tr style='color:"
-            f"{MUTED_COLOUR};text-align:left'><th>Competency</th><th>Weight</th><th>Score</th>"
-            f"<th></th><th></th></tr>{''.join(rows)}</table>"
+            f"{MUTED_COLOUR};text-align:left'><th style='padding-right:10px'>Competency</th>"
+            f"<th style='padding-right:10px'>Weight</th><th>Score</th><th></th><th></th></tr>"
+            f"{''.join(rows)}</table>"
             f"<div style='margin-top:6px;font-size:14px'>{overall}</div>")
+
+
+def questions_html(questions: Sequence[Question], states: dict[str, QuestionState],
+                   now: float) -> str:
+    """One line per question: what has been scored, seen, checked and timed so far."""
+    rows = []
+    for question in questions:
+        state = states.get(question.id, QuestionState())
+        score = (f"<b>{state.score}</b> / {MAX_SCORE}" if state.score is not None else
+                 "<span style='color:#9a6700'>not scored</span>")
+        flags = len(state.red_flags)
+        flag_cell = (f"<span style='color:{FAIL_COLOUR}'>{flags} red flag"
+                     f"{'s' if flags != 1 else ''}</span>" if flags else "no red flags")
+        if not question.is_coding:
+            checks = f"<span style='color:{MUTED_COLOUR}'>discussion</span>"
+        elif state.verdict is None:
+            checks = f"<span style='color:{MUTED_COLOUR}'>not run</span>"
+        else:
+            result = state.verdict.result
+            colour = PASS_COLOUR if result.points == result.max_points else FAIL_COLOUR
+            checks = (f"<span style='color:{colour}'>checks {result.points}/"
+                      f"{result.max_points}</span>")
+        used = state.timer.seconds(now)
+        time_colour = FAIL_COLOUR if used > question.minutes * 60 else MUTED_COLOUR
+        rows.append(
+            f"<tr><td style='padding:2px 12px 2px 0'>{escape(question.title)}</td>"
+            f"<td style='padding-right:12px'>{score}</td>"
+            f"<td style='padding-right:12px'>{len(state.signals)}/"
+            f"{len(question.rubric.strong_signals)} signals</td>"
+            f"<td style='padding-right:12px'>{flag_cell}</td>"
+            f"<td style='padding-right:12px'>{checks}</td>"
+            f"<td style='color:{time_colour}'>{clock(used)} of {clock(question.minutes * 60)}"
+            f"</td></tr>")
+    return (f"<div style='font-size:14px;font-weight:600;margin-top:10px'>Questions</div>"
+            f"<table style='border-collapse:collapse'>{''.join(rows)}</table>")

@@ -338,8 +338,11 @@ class SummaryPanel:
                                                           padding="8px 12px", width="100%"))
         self.widget.add_class("workbook-summary")
 
-    def show(self, scores: dict[str, int | None]) -> None:
-        self.body.value = html.scorecard_html(scorecard(self.context.questions, scores))
+    def show(self, states: dict[str, QuestionState]) -> None:
+        questions = self.context.questions
+        card = scorecard(questions, {qid: state.score for qid, state in states.items()})
+        self.body.value = (html.scorecard_html(card)
+                           + html.questions_html(questions, states, time.time()))
 
 
 class LivePanels:
@@ -349,7 +352,6 @@ class LivePanels:
         self.context = context
         self.panels: dict[str, QuestionPanel] = {}
         self.summaries: list[SummaryPanel] = []
-        self._scores: dict[str, int | None] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -372,15 +374,15 @@ class LivePanels:
         return summary
 
     def _score_changed(self) -> None:
-        self._scores.update({qid: panel.score.value for qid, panel in self.panels.items()})
-        for summary in self.summaries:
-            summary.show(self._scores)
+        if self.summaries:
+            with suppress(GradingError, WorkbookError):  # the next sync shows it anyway
+                self._refresh_summaries(self.context.store.read())
 
     def _refresh_summaries(self, stored: dict[str, dict[str, StoredField]]) -> None:
-        self._scores = {qid: state_from_fields({n: f.value for n, f in fields.items()}).score
-                        for qid, fields in stored.items()}
+        states = {qid: state_from_fields({n: f.value for n, f in fields.items()})
+                  for qid, fields in stored.items()}
         for summary in self.summaries:
-            summary.show(self._scores)
+            summary.show(states)
 
     def sync(self) -> None:
         """Read the session back and show what other kernels wrote."""
