@@ -85,7 +85,7 @@ class LiveScores:
                                     for v in verdicts]]).encode()).hexdigest()
         result = SubmissionResult(
             candidate=self.binding.candidate,
-            source=f"live session {self.binding.session}: {self.binding.answers_notebook}",
+            source=str(self.binding.answers_notebook),
             content_hash=digest, status=SubmissionStatus.GRADED,
             tasks=tuple(v.result for v in verdicts))
         meta = {**workbook_meta, "live_session": self.binding.session}
