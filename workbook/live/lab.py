@@ -88,6 +88,13 @@ class LabServer:
 
     @property
     def base_url(self) -> str:
+        """Where a browser reaches the server: this machine's name when it listens on all
+        addresses (so a remote candidate can use the URL), else the address it listens on."""
+        host = socket.getfqdn() if self.options.ip in ("0.0.0.0", "") else self.options.ip
+        return f"http://{host}:{self.options.port}"
+
+    @property
+    def _local_url(self) -> str:
         host = "127.0.0.1" if self.options.ip in ("0.0.0.0", "") else self.options.ip
         return f"http://{host}:{self.options.port}"
 
@@ -129,7 +136,7 @@ class LabServer:
 
     def wait_ready(self) -> None:
         """Block until the server answers; stop it and raise if it cannot."""
-        status = f"{self.base_url}/api/status?token={self.options.token}"
+        status = f"{self._local_url}/api/status?token={self.options.token}"
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self._process is None or self._process.poll() is not None:
