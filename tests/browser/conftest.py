@@ -84,6 +84,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    # a loaded CI machine needs more than the 5 s Playwright assertions wait by default
+    expect.set_options(timeout=60_000)
     context = browser.new_context(viewport={"width": 1300, "height": 1300})
     context.set_default_timeout(60_000)
     page = context.new_page()

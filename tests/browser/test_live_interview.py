@@ -133,6 +133,7 @@ def test_the_candidate_sees_no_rubric_panel_or_interviewer_notebook(
     candidate_file = live_interview.prepared.candidate_notebook
     assert candidate_file is not None
     open_notebook(page, live_interview.candidate.url(candidate_file.name))
+    page.locator(".jp-Notebook").first.click()  # make it the current widget
     in_browser = page.evaluate("JSON.stringify("
                                "window.jupyterapp.shell.currentWidget.content.model.toJSON())")
     listing = page.evaluate("fetch('/api/contents?content=1').then(r => r.text())")
