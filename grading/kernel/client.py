@@ -17,10 +17,12 @@ client also stops reading past a hard byte limit and caps each message's size
 
 from __future__ import annotations
 
+import hmac
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import zmq
 from jupyter_client.session import Session
@@ -85,7 +87,22 @@ class KernelClient:
         frames = sock.recv_multipart()
         size = sum(len(frame) for frame in frames)
         _idents, message_frames = self.session.feed_identities(frames)
-        return self.session.deserialize(message_frames), size
+        # recv_multipart copies by default, so these frames are bytes
+        return self._deserialize(cast("list[bytes]", message_frames)), size
+
+    def _deserialize(self, frames: list[bytes]) -> dict[str, Any]:
+        """Check the signature and decode the four JSON frames. Session.deserialize would
+        also turn every ISO date in the headers into a datetime, which this client never
+        reads and which cost about a tenth of the grader's time per submission."""
+        if len(frames) < 5:
+            raise ValueError(f"malformed message: {len(frames)} frames")
+        signature, *parts = frames[:5]
+        if not hmac.compare_digest(signature, self.session.sign(parts)):
+            raise ValueError("message with an invalid signature")
+        header, parent, metadata, content = (json.loads(part) for part in parts)
+        return {"header": header, "msg_id": header.get("msg_id"),
+                "msg_type": header.get("msg_type"), "parent_header": parent,
+                "metadata": metadata, "content": content, "buffers": frames[5:]}
 
     def _request(self, sock: zmq.Socket[Any], msg_type: str, content: dict[str, Any]) -> str:
         message = self.session.msg(msg_type, content)
