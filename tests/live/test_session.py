@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import workbook.panel
-from tests.live.conftest import CODING_QUESTION
+from tests.live.conftest import CODING_QUESTION, DISCUSSION_QUESTION
 from workbook.build import build_workbook
 from workbook.errors import SessionError
 from workbook.live.binding import SESSION_ENV, kernel_notebook, read_binding
@@ -89,3 +89,26 @@ def test_a_panel_for_an_unknown_question_says_so_instead_of_a_traceback(
     shown = workbook.panel.scoring_panel("no-such-question")
     assert "Scoring panel unavailable" in shown.value
     assert "no-such-question" in shown.value
+
+
+def roles(notebook: Path) -> list[tuple[str | None, str]]:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return [(c["metadata"]["workbook"].get("question"), c["metadata"]["workbook"]["role"])
+            for c in nb["cells"]]
+
+
+def test_a_paired_interviewer_notebook_points_at_the_candidates_code_instead_of_copying_it(
+        session: PreparedSession) -> None:
+    question_roles = [item for item in roles(session.interviewer_notebook) if item[0]]
+    assert question_roles == [(CODING_QUESTION, "prompt"), (CODING_QUESTION, "answer-elsewhere"),
+                              (CODING_QUESTION, "panel"), (DISCUSSION_QUESTION, "prompt"),
+                              (DISCUSSION_QUESTION, "panel")]
+
+
+def test_a_solo_interviewer_notebook_keeps_the_answer_cells(tmp_path: Path,
+                                                            shipped_bank: Bank) -> None:
+    solo = prepare_session(shipped_bank, candidate="Solo", level=Level.JUNIOR,
+                           folder=tmp_path / "solo", gradebook=str(tmp_path / "gb.sqlite"),
+                           question_ids=[CODING_QUESTION], solo=True)
+    assert (CODING_QUESTION, "answer") in roles(solo.interviewer_notebook)
+    assert (CODING_QUESTION, "public-check") in roles(solo.interviewer_notebook)

@@ -3,7 +3,9 @@
     <folder>/candidate/candidate.ipynb       what the candidate sees and edits (nothing hidden)
     <folder>/interviewer/interviewer.ipynb   rubric and scoring panels, bound to the session
 
-The two copies sit in separate sub-folders so the candidate's JupyterLab can be rooted at
+In a paired session the interviewer's notebook is prompt + scoring panel per question:
+the candidate's code lives only in the candidate's notebook. The two copies sit in
+separate sub-folders so the candidate's JupyterLab can be rooted at
 `candidate/` and never lists the interviewer's notebook. With `solo`, one person drives:
 there is no candidate copy and answers are read from the interviewer notebook itself.
 """
@@ -15,14 +17,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbook.errors import SessionError
 from workbook.live.binding import session_metadata
 from workbook.model import Bank, Level
-from workbook.notebook import CANDIDATE, INTERVIEWER, BuildOptions, build_notebook
+from workbook.notebook import (
+    CANDIDATE,
+    INTERVIEWER,
+    ROLE_ANSWER,
+    ROLE_PUBLIC_CHECK,
+    ROLE_RUBRIC,
+    BuildOptions,
+    build_notebook,
+    cell_id,
+)
 from workbook.selection import DEFAULT_MINUTES, select_questions
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 CANDIDATE_FOLDER = "candidate"
+#: the cell that stands in for a question's answer cells in a paired interviewer notebook
+ROLE_ANSWER_ELSEWHERE = "answer-elsewhere"
 INTERVIEWER_FOLDER = "interviewer"
 CANDIDATE_NOTEBOOK = "candidate.ipynb"
 INTERVIEWER_NOTEBOOK = "interviewer.ipynb"
@@ -76,6 +93,8 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
         session=session, candidate=candidate.strip(), gradebook=gradebook,
         candidate_notebook=None if solo else relative_candidate,
         bank=bank_dir.resolve() if bank_dir else None)
+    if not solo:
+        interviewer.cells = _paired_interviewer_cells(interviewer.cells)
     notebooks = [(interviewer_path, interviewer)]
     if candidate_path is not None:
         notebooks.append((candidate_path, build_notebook(
@@ -92,3 +111,30 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                            candidate_notebook=candidate_path, gradebook=gradebook,
                            questions=tuple(q.id for q in questions),
                            minutes=sum(q.minutes for q in questions))
+
+
+def _paired_interviewer_cells(cells: list[NotebookNode]) -> list[NotebookNode]:
+    """The interviewer's cells when the candidate answers in their own notebook.
+
+    The copy's answer and public-check cells would only show the starter failing its
+    checks, so each coding question gets one line pointing at the candidate's notebook
+    instead (a discussion question is answered aloud); the Markdown rubric goes too, as the
+    scoring panel shows all of it, as ticks.
+    """
+    from nbformat import v4
+
+    kept = []
+    for cell in cells:
+        meta = cell.metadata.get("workbook", {})
+        role, question = meta.get("role"), meta.get("question")
+        if role == ROLE_ANSWER and cell.cell_type == "code":
+            kept.append(v4.new_markdown_cell(
+                "*The candidate answers in their own notebook "
+                f"(`{CANDIDATE_FOLDER}/{CANDIDATE_NOTEBOOK}`): open the candidate's URL to "
+                "watch them type. **Run checks** in the panel below tests what they have "
+                "written so far.*", id=cell_id(question, ROLE_ANSWER_ELSEWHERE),
+                metadata={"workbook": {"role": ROLE_ANSWER_ELSEWHERE, "question": question},
+                          "editable": False}))
+        elif role not in (ROLE_ANSWER, ROLE_PUBLIC_CHECK, ROLE_RUBRIC):
+            kept.append(cell)
+    return kept
