@@ -112,3 +112,11 @@ def test_a_solo_interviewer_notebook_keeps_the_answer_cells(tmp_path: Path,
                            question_ids=[CODING_QUESTION], solo=True)
     assert (CODING_QUESTION, "answer") in roles(solo.interviewer_notebook)
     assert (CODING_QUESTION, "public-check") in roles(solo.interviewer_notebook)
+
+
+def test_the_interviewer_intro_says_how_to_run_the_interview_not_how_to_answer(
+        session: PreparedSession) -> None:
+    intro = json.loads(session.interviewer_notebook.read_text(encoding="utf-8"))["cells"][0]
+    text = "".join(intro["source"])
+    assert "**How to run this interview**" in text and "Run All Cells" in text
+    assert "write your answer in the code cell" not in text

@@ -26,6 +26,7 @@ from workbook.notebook import (
     CANDIDATE,
     INTERVIEWER,
     ROLE_ANSWER,
+    ROLE_INTRO,
     ROLE_PUBLIC_CHECK,
     ROLE_RUBRIC,
     BuildOptions,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 CANDIDATE_FOLDER = "candidate"
+#: how the intro's advice to candidates begins (workbook.notebook); sessions replace it
+CANDIDATE_ADVICE = "For each coding question"
 #: the cell that stands in for a question's answer cells in a paired interviewer notebook
 ROLE_ANSWER_ELSEWHERE = "answer-elsewhere"
 INTERVIEWER_FOLDER = "interviewer"
@@ -95,6 +98,7 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
         bank=bank_dir.resolve() if bank_dir else None)
     if not solo:
         interviewer.cells = _paired_interviewer_cells(interviewer.cells)
+    _brief_the_interviewer(interviewer.cells, solo=solo)
     notebooks = [(interviewer_path, interviewer)]
     if candidate_path is not None:
         notebooks.append((candidate_path, build_notebook(
@@ -111,6 +115,32 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                            candidate_notebook=candidate_path, gradebook=gradebook,
                            questions=tuple(q.id for q in questions),
                            minutes=sum(q.minutes for q in questions))
+
+
+def _brief_the_interviewer(cells: list[NotebookNode], *, solo: bool) -> None:
+    """Swap the intro's advice to candidates for how to run the interview with the panels."""
+    intro = next((cell for cell in cells
+                  if cell.metadata.get("workbook", {}).get("role") == ROLE_INTRO), None)
+    if intro is None:
+        return
+    watch = ("The candidate works in this notebook with you." if solo else
+             "Share the candidate's URL with them and keep it open in another tab to watch "
+             "them type.")
+    steps = [
+        "**How to run this interview**",
+        "",
+        "1. **Run ▸ Run All Cells**: a scoring panel appears under each question, already "
+        "filled in with anything scored earlier in this session.",
+        f"2. {watch}",
+        "3. In each panel: start the timer, tick the strong signals and red flags you see, ask "
+        "the follow-up probes, press **Run checks** to test the candidate's current code, "
+        "pick a score (its meaning is shown under the buttons) and write notes.",
+        "4. Every change is saved to the gradebook the moment you make it; reloading the page "
+        "or restarting the kernel and running all cells again brings it all back. The "
+        "scorecard at the end adds it up.",
+    ]
+    paragraphs = [p for p in intro.source.split("\n\n") if not p.startswith(CANDIDATE_ADVICE)]
+    intro.source = "\n\n".join([*paragraphs, "\n".join(steps)])
 
 
 def _paired_interviewer_cells(cells: list[NotebookNode]) -> list[NotebookNode]:
