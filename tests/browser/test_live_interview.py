@@ -23,6 +23,7 @@ from tests.browser.lab_page import (
     run_all,
     wait_until,
 )
+from workbook.bank import SHIPPED_BANK
 from workbook.model import Bank
 
 pytestmark = pytest.mark.browser
@@ -148,3 +149,24 @@ def test_the_candidate_sees_no_rubric_panel_or_interviewer_notebook(
     assert "scoring_panel" not in in_browser
     assert page.locator(".workbook-panel").count() == 0
     assert [item["name"] for item in json.loads(listing)["content"]] == [candidate_file.name]
+
+
+def test_the_candidate_kernel_cannot_read_the_interviewers_files(
+        live_interview: LiveInterview, page: Any) -> None:
+    prepared = live_interview.prepared
+    if not prepared.candidate_confined:
+        pytest.skip("bubblewrap is not installed: the candidate's kernel is not confined")
+    candidate_file = prepared.candidate_notebook
+    assert candidate_file is not None
+    open_notebook(page, live_interview.candidate.url(candidate_file.name))
+    page.locator(".jp-Cell").last.click()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:insert-cell-below')")
+    probe = (f"import os, pathlib\nprint('probe', os.getuid() != 0, "
+             f"pathlib.Path({str(SHIPPED_BANK)!r}).exists(), "
+             f"pathlib.Path({str(prepared.interviewer_notebook)!r}).exists())")
+    replace_cell_source(page, page.locator(".jp-CodeCell").last, probe)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
+    output = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea-output")
+    expect(output).to_contain_text("probe", timeout=30_000)
+    # an unprivileged uid that sees neither the bank nor the interviewer's notebook
+    assert output.inner_text().strip() == "probe True False False"

@@ -120,3 +120,15 @@ def test_the_interviewer_intro_says_how_to_run_the_interview_not_how_to_answer(
     text = "".join(intro["source"])
     assert "**How to run this interview**" in text and "Run All Cells" in text
     assert "write your answer in the code cell" not in text
+
+
+@pytest.mark.parametrize("confine", [True, False])
+def test_the_candidate_notebook_names_the_confined_kernel_when_asked(
+        tmp_path: Path, shipped_bank: Bank, confine: bool) -> None:
+    prepared = prepare_session(shipped_bank, candidate="Alan Turing", level=Level.JUNIOR,
+                               folder=tmp_path / "s", gradebook=str(tmp_path / "g.sqlite"),
+                               question_ids=[CODING_QUESTION], confine_candidate=confine)
+    assert prepared.candidate_notebook is not None
+    kernel = json.loads(prepared.candidate_notebook.read_text())["metadata"]["kernelspec"]
+    assert prepared.candidate_confined is confine
+    assert kernel["name"] == ("workbook-confined" if confine else "python3")

@@ -59,6 +59,8 @@ class PreparedSession:
     gradebook: str
     questions: tuple[str, ...]
     minutes: int
+    #: whether the candidate's notebook runs on the confined kernel (bubblewrap)
+    candidate_confined: bool = False
 
 
 def session_id(candidate: str, now: datetime) -> str:
@@ -72,9 +74,15 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                     question_ids: Sequence[str] | None = None,
                     sections: Sequence[str] | None = None, count: int | None = None,
                     minutes: int = DEFAULT_MINUTES, seed: int = 0, solo: bool = False,
-                    now: datetime | None = None) -> PreparedSession:
-    """Select the questions and write both notebooks; refuses to overwrite a session."""
+                    now: datetime | None = None,
+                    confine_candidate: bool | None = None) -> PreparedSession:
+    """Select the questions and write both notebooks; refuses to overwrite a session.
+
+    `confine_candidate`: run the candidate's notebook on the confined kernel (None: when
+    bubblewrap is available)."""
     import nbformat
+
+    from workbook.live.candidate_kernel import candidate_kernelspec, confined_kernel_available
 
     if not candidate.strip():
         raise SessionError("--candidate must name the candidate (it labels their scores)")
@@ -100,9 +108,15 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
         interviewer.cells = _paired_interviewer_cells(interviewer.cells)
     _brief_the_interviewer(interviewer.cells, solo=solo)
     notebooks = [(interviewer_path, interviewer)]
+    confined = False
     if candidate_path is not None:
-        notebooks.append((candidate_path, build_notebook(
-            bank, questions, BuildOptions(level=level, copy=CANDIDATE, seed=seed))))
+        candidate_nb = build_notebook(bank, questions,
+                                      BuildOptions(level=level, copy=CANDIDATE, seed=seed))
+        confined = (confined_kernel_available() if confine_candidate is None
+                    else confine_candidate)
+        if confined:
+            candidate_nb.metadata["kernelspec"] = candidate_kernelspec()
+        notebooks.append((candidate_path, candidate_nb))
     for path, nb in notebooks:
         nbformat.validate(nb)
         try:
@@ -114,7 +128,8 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                            interviewer_notebook=interviewer_path,
                            candidate_notebook=candidate_path, gradebook=gradebook,
                            questions=tuple(q.id for q in questions),
-                           minutes=sum(q.minutes for q in questions))
+                           minutes=sum(q.minutes for q in questions),
+                           candidate_confined=confined)
 
 
 def _brief_the_interviewer(cells: list[NotebookNode], *, solo: bool) -> None:
