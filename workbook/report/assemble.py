@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from grading.results import SubmissionResult, TaskResult
+from grading.results import SubmissionResult, SubmissionStatus, TaskResult
 from workbook.live.state import state_from_fields
 from workbook.model import COMPETENCIES, SCORE_RANGE, Bank, Question
 from workbook.report.records import (
@@ -76,6 +76,24 @@ def candidate_report(result: SubmissionResult, bank: Bank, *,
         source=result.source, content_hash=result.content_hash, questions=tuple(questions),
         competencies=competency_scores(questions), events=result.events, notes=tuple(notes),
         grading_seconds=result.seconds)
+
+
+def interview_report(candidate: str, bank: Bank,
+                     scores: Iterable[LiveScore]) -> CandidateReport:
+    """The report of a candidate scored in a live interview whose notebook was never
+    graded (nobody pressed Run checks): the rubric scores only. Coding questions earn
+    their points from checks, so without a run they stay unscored."""
+    records = list(scores)
+    interviews = interview_scores(records, bank)
+    questions = [_question_report(question_id, _known(bank, question_id), None, interview,
+                                  None) for question_id, interview in interviews.items()]
+    sessions = ", ".join(sorted({record.session for record in records}))
+    return CandidateReport(
+        candidate=candidate, workbook=f"live interview, {bank.name}",
+        status=SubmissionStatus.GRADED, source=f"live session {sessions}", content_hash="",
+        questions=tuple(questions), competencies=competency_scores(questions),
+        notes=("scored in a live interview; no notebook was graded, so coding questions "
+               "without a run of their checks are unscored",))
 
 
 def workbook_label(meta: Mapping[str, Any], bank: Bank) -> str:

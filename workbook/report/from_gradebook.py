@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from workbook.model import Bank
-from workbook.report.assemble import candidate_report
+from workbook.report.assemble import candidate_report, interview_report
 from workbook.report.records import CandidateReport
 from workbook.report.submitted import read_submitted
 
@@ -26,11 +26,16 @@ def open_gradebook(url_or_path: str) -> Gradebook:
 
 def load_reports(gradebook: Gradebook, bank: Bank, *,
                  candidate: str | None = None) -> list[CandidateReport]:
-    """The report of each candidate's latest submission (or of one candidate), by name."""
+    """The report of each candidate's latest submission (or of one candidate), by name;
+    a candidate scored live but never graded gets a report of their rubric scores."""
     results = gradebook.results(candidate=candidate)
     scores: dict[str, list[Any]] = defaultdict(list)
     for record in gradebook.scores(candidate=candidate):
         scores[record.candidate].append(record)
-    return [candidate_report(result, bank, scores=scores.get(result.candidate, ()),
-                             submitted=read_submitted(result.source))
-            for result in results]
+    reports = [candidate_report(result, bank, scores=scores.get(result.candidate, ()),
+                                submitted=read_submitted(result.source))
+               for result in results]
+    graded = {result.candidate for result in results}
+    reports += [interview_report(name, bank, records)
+                for name, records in sorted(scores.items()) if name not in graded]
+    return reports
