@@ -29,6 +29,7 @@ fi
 .venv/bin/python -m pip install -q -e ".[test]"
 
 .venv/bin/ruff check .
+.venv/bin/mypy workbook grading bench
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 status=$?
