@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(request, stream)
     if confined:
-        inner = [sys.executable, "-I", f"{sandbox.SANDBOX_CODE_DIR}/kernel_main.py",
+        inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/kernel_main.py",
                  request_path]
         command = sandbox.bwrap_command(inner, writable={str(socket_dir): socket_dir},
                                         keep_capabilities=privileged)

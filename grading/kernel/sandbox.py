@@ -1,7 +1,9 @@
 """The bubblewrap sandbox around candidate kernels, seen from the grader's side.
 
 What a confined process sees: /usr (and the /bin, /lib... links), the Python installation
-and the virtualenv, read-only; the engine's in-sandbox code at /opt/workbook, read-only;
+and the virtualenv, read-only (at their own paths, or under /opt/python when they live
+below a folder the sandbox replaces, such as a clone under /tmp); the engine's in-sandbox
+code at /opt/workbook, read-only;
 the run folder at /run/workbook (kernel sockets); /proc, a minimal /dev, and empty /tmp and
 /sandbox. It has no network (IPC transport only), its own pid, IPC and UTS namespaces, and
 nothing of the grader's files: no bank, gradebook, submissions or repository.
@@ -57,27 +59,64 @@ def _root_dirs() -> list[str]:
     return args
 
 
-def _bind_readonly_with_parents(path: Path, seen: set[str]) -> list[str]:
-    """Bind `path` read-only at the same place, creating its parents as plain 0755 dirs
-    (bwrap would make them 0700, unreadable after the uid drop)."""
+def _bind_readonly_with_parents(path: Path, seen: set[str], *,
+                                inside: str | None = None) -> list[str]:
+    """Bind `path` read-only (at `inside`, by default its own path), creating the parents
+    as plain 0755 dirs (bwrap would make them 0700, unreadable after the uid drop)."""
+    target = Path(inside or path)
     args: list[str] = []
-    for parent in reversed(path.parents):
+    for parent in reversed(target.parents):
         text = str(parent)
         if text == "/" or text in seen or text.startswith("/usr"):
             continue
         seen.add(text)
         args += ["--perms", "0755", "--dir", text]
-    return [*args, "--ro-bind", str(path), str(path)]
+    return [*args, "--ro-bind", str(path), str(target)]
 
 
-def python_binds() -> list[str]:
+#: folders the sandbox (or each kernel) replaces with its own: a Python installed below one
+#: of them would be hidden, so it is bound under RELOCATED_PYTHON instead
+_SHADOWED = ("/tmp", "/dev", "/proc", SANDBOX_WORKDIR, SANDBOX_CODE_DIR, SANDBOX_RUN_DIR)
+RELOCATED_PYTHON = "/opt/python"
+
+
+def _shadowed(path: Path) -> bool:
+    return any(path == Path(folder) or path.is_relative_to(folder) for folder in _SHADOWED)
+
+
+def python_placements(prefixes: list[Path]) -> list[tuple[Path, str]]:
+    """Where each Python installation (host folder) appears inside the sandbox: at its own
+    path, or under /opt/python when a sandbox mount would hide it (a clone under /tmp).
+    A virtualenv finds itself from its pyvenv.cfg, so it works from the new place."""
+    placements = []
+    for index, prefix in enumerate(sorted(set(prefixes))):
+        inside = f"{RELOCATED_PYTHON}/{index}" if _shadowed(prefix) else str(prefix)
+        placements.append((prefix, inside))
+    return placements
+
+
+def _prefixes() -> list[Path]:
+    return [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
+
+
+def sandbox_python() -> str:
+    """The path of this interpreter inside the sandbox (the venv's own `bin/python`, so the
+    venv finds its pyvenv.cfg, not the interpreter it links to)."""
+    executable = Path(os.path.abspath(sys.executable))
+    placed = dict(python_placements(_prefixes()))
+    for raw in (sys.prefix, sys.base_prefix):  # the venv first
+        root = Path(os.path.abspath(raw))
+        if executable.is_relative_to(root):
+            return str(Path(placed[Path(raw).resolve()]) / executable.relative_to(root))
+    return str(executable)
+
+
+def python_binds(seen: set[str]) -> list[str]:
     """Read-only binds for the running interpreter and its virtualenv, if any."""
-    seen: set[str] = set()
     args: list[str] = []
-    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    for prefix in sorted(prefixes):
-        if not str(prefix).startswith("/usr"):
-            args += _bind_readonly_with_parents(prefix, seen)
+    for host, inside in python_placements(_prefixes()):
+        if not inside.startswith("/usr"):
+            args += _bind_readonly_with_parents(host, seen, inside=inside)
     return args
 
 
@@ -95,13 +134,14 @@ def bwrap_command(inner: list[str], *, writable: dict[str, Path], keep_capabilit
         for capability in _ZYGOTE_CAPABILITIES:
             args += ["--cap-add", capability]
     args += _root_dirs()
-    args += python_binds()
-    # /tmp first: a bind below it must come after the tmpfs, or the tmpfs hides it
+    # the sandbox's own mounts first: a bind below one of them must come after it, or the
+    # mount hides the bind
     args += ["--proc", "/proc", "--dev", "/dev",
              "--tmpfs", "/tmp", "--perms", "0755", "--dir", SANDBOX_WORKDIR,
              "--perms", "0755", "--dir", "/opt",
              "--ro-bind", str(INSIDE_CODE), SANDBOX_CODE_DIR]
     seen = {"/tmp", "/opt", SANDBOX_WORKDIR}
+    args += python_binds(seen)
     for inside, host in writable.items():
         for parent in reversed(Path(inside).parents):
             if str(parent) not in seen and str(parent) != "/":

@@ -190,7 +190,7 @@ class ZygoteStarter:
         socket_name = "control/zygote.sock"
         if self.confined:
             self._inside_run = sandbox.SANDBOX_RUN_DIR
-            inner = [sys.executable, "-I", f"{sandbox.SANDBOX_CODE_DIR}/zygote.py",
+            inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/zygote.py",
                      f"{self._inside_run}/{socket_name}"]
             command = sandbox.bwrap_command(inner, writable={self._inside_run: self.run.path},
                                             keep_capabilities=self.privileged)
