@@ -7,8 +7,9 @@ The loop, top to bottom:
 2. skip each submission the gradebook has already settled (graded or refused), unless
    `force`; this is what makes a killed batch resume where it stopped;
 3. record refusals at once (they need no kernel);
-4. grade the rest with one `Grader` per distinct task set, `jobs` submissions at a time,
-   writing each submission to the gradebook in its own transaction the moment it finishes.
+4. grade the rest with one `Grader` per distinct task set, `jobs` submissions at a time
+   (or on a Dask cluster, `grading.distributed`), writing each submission to the
+   gradebook in its own transaction the moment it finishes.
 
 A result's `seconds` run from the moment the engine takes the submission (it takes a
 few ahead of its free kernels) until its verdict; the total wall time is in the report.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,10 @@ class BatchReport:
 
 def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook,
                 config: GradingConfig, jobs: int, force: bool = False,
-                progress: bool | None = None) -> BatchReport:
+                progress: bool | None = None, scheduler: str | None = None) -> BatchReport:
     """Grade every notebook in `paths` (see the module docstring); `progress=None` shows a
-    bar only on a terminal."""
+    bar only on a terminal; `scheduler` (a Dask scheduler address) grades on that cluster
+    instead of `jobs` local kernels."""
     started = time.monotonic()
     results: dict[str, SubmissionResult] = {}
     order: dict[str, None] = {}  # an ordered set of hashes
@@ -99,7 +101,8 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
     graded = 0
     with _progress_bar(len(waiting), progress) as bar:
         for group in _by_task_set(waiting):
-            for result, meta in _grade_group(group, config=config, jobs=jobs):
+            for result, meta in _grade_group(group, config=config, jobs=jobs,
+                                             scheduler=scheduler):
                 gradebook.record_submission(result, workbook_meta=meta)
                 results[result.content_hash] = result
                 graded += result.status is SubmissionStatus.GRADED
@@ -122,7 +125,8 @@ def _by_task_set(waiting: Sequence[Prepared]) -> list[list[Prepared]]:
     return list(groups.values())
 
 
-def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int
+def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
+                 scheduler: str | None = None
                  ) -> Iterator[tuple[SubmissionResult, dict[str, Any]]]:
     """Grade submissions that share one task set; yield each result as it finishes."""
     by_key = {prepared.notebook.content_hash: prepared for prepared in group}
@@ -142,8 +146,15 @@ def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int
 
     done: set[str] = set()
     try:
-        with Grader(tasks, config=config) as grader:
-            for key, task_results in grader.grade_many(items(), jobs=jobs):
+        with ExitStack() as stack:
+            if scheduler:
+                from grading.distributed import grade_many_on_cluster
+
+                graded = grade_many_on_cluster(scheduler, tasks, config, items())
+            else:
+                grader = stack.enter_context(Grader(tasks, config=config))
+                graded = grader.grade_many(items(), jobs=jobs)
+            for key, task_results in graded:
                 done.add(key)
                 prepared = by_key[key]
                 seconds = time.monotonic() - handed_out.get(key, time.monotonic())

@@ -121,9 +121,10 @@ def preparer(bank: Bank) -> Callable[[NotebookFile], Prepared | Refusal]:
 def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
                       jobs: int | None = None, timeout: float | None = None,
                       gradebook_url: str | None = None, force: bool = False,
-                      progress: bool | None = None,
+                      progress: bool | None = None, scheduler: str | None = None,
                       after: Sequence[Stage] = AFTER_GRADING) -> GradingRun:
-    """Grade every notebook under `inputs` into `outdir`, then run the `after` stages."""
+    """Grade every notebook under `inputs` into `outdir`, then run the `after` stages;
+    `scheduler` grades on a Dask cluster instead of local kernels."""
     from grading.batch import grade_batch
     from grading.config import GradingConfig
     from grading.gradebook import Gradebook
@@ -135,7 +136,7 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
     try:
         report = grade_batch(paths, prepare=preparer(bank), gradebook=gradebook,
                              config=config, jobs=jobs or os.cpu_count() or 1, force=force,
-                             progress=progress)
+                             progress=progress, scheduler=scheduler)
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
                          progress=progress)
         for stage in after:

@@ -25,6 +25,9 @@ def register(commands: Any) -> None:
                              "sets its own (default 10)")
     parser.add_argument("--gradebook", metavar="URL",
                         help="SQLAlchemy URL or SQLite file (default: OUTDIR/gradebook.sqlite)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on a Dask distributed cluster (e.g. tcp://host:8786) "
+                             "instead of local kernels; the gradebook stays here")
     parser.add_argument("--force", action="store_true",
                         help="grade again submissions the gradebook already holds")
     parser.add_argument("--no-report", dest="report", action="store_false",
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcome = grade_submissions(bank, args.inputs, outdir=args.output, jobs=args.jobs,
                                     timeout=args.timeout, gradebook_url=args.gradebook,
-                                    force=args.force,
+                                    force=args.force, scheduler=args.scheduler,
                                     after=AFTER_GRADING if args.report else RESULTS_ONLY)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
