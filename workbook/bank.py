@@ -14,6 +14,7 @@ from pathlib import Path
 
 from workbook.errors import BankError, QuestionFileError
 from workbook.model import Bank
+from workbook.parsed_code import load_known, save_known
 from workbook.questionfile import read_question
 
 SHIPPED_BANK = Path(__file__).parent / "questions"
@@ -34,7 +35,11 @@ def load_bank(folder: Path | None = None) -> Bank:
     files = sorted(p for p in folder.rglob("*.md") if p.name.lower() != "readme.md")
     if not files:
         raise BankError(f"{folder}: no question files (*.md) in the bank folder")
-    questions = [read_question(path) for path in files]
+    parsed = load_known()
+    before = len(parsed)
+    questions = [read_question(path, parsed=parsed) for path in files]
+    if len(parsed) != before:
+        save_known(parsed)
     seen: dict[str, Path] = {}
     for path, question in zip(files, questions, strict=True):
         if question.id in seen:

@@ -39,6 +39,7 @@ from workbook.model import (
     Question,
     Rubric,
 )
+from workbook.parsed_code import digest
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHECK_HEADING = re.compile(r"^(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\s*\((?P<points>\d+)\s+points?\)$")
@@ -77,9 +78,11 @@ class Block:
 
 
 class _Reader:
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, parsed: set[str] | None) -> None:
         self.path = path
         self.text = text
+        #: digests of code known to parse (see workbook.parsed_code); grows as we go
+        self.parsed = parsed if parsed is not None else set()
 
     def fail(self, line: int | None, field_name: str, problem: str) -> QuestionFileError:
         return QuestionFileError(self.path, line, field_name, problem)
@@ -170,14 +173,19 @@ class _Reader:
                 raise self.fail(block.line, field_name, "needs one non-empty ```python code block")
             return ""
         code = codes[0]
+        known = digest(code)
+        if known in self.parsed:
+            return code
         try:
             # Checks may use top-level await, as a notebook cell may.
-            compile(code, f"{self.path}:{field_name}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            compile(code, f"{self.path}:{field_name}", "exec",
+                    flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
         except SyntaxError as exc:
             offset = (exc.lineno or 0)
             code_start = next(n for n, line in block.lines if line.strip().startswith("```"))
             raise self.fail(code_start + offset, field_name,
                             f"Python syntax error: {exc.msg}") from None
+        self.parsed.add(known)
         return code
 
     @staticmethod
@@ -322,9 +330,11 @@ def _rubric(reader: _Reader, block: Block) -> Rubric:
     )
 
 
-def parse_question(text: str, path: Path | str = "<question>") -> Question:
-    """Parse and validate the text of one question file."""
-    reader = _Reader(Path(path), text)
+def parse_question(text: str, path: Path | str = "<question>", *,
+                   parsed: set[str] | None = None) -> Question:
+    """Parse and validate the text of one question file. `parsed`: digests of code blocks
+    already known to parse (skipped, and added to as blocks pass)."""
+    reader = _Reader(Path(path), text, parsed)
     data, body_start, lines = reader.front_matter()
     for key in data:
         if key not in FRONT_MATTER_KEYS:
@@ -411,7 +421,7 @@ def parse_question(text: str, path: Path | str = "<question>") -> Question:
     )
 
 
-def read_question(path: Path) -> Question:
+def read_question(path: Path, *, parsed: set[str] | None = None) -> Question:
     """Read and parse a question file from disk."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -419,4 +429,4 @@ def read_question(path: Path) -> Question:
         raise QuestionFileError(path, None, "file", "is not UTF-8 text") from None
     except OSError as exc:
         raise QuestionFileError(path, None, "file", f"cannot be read: {exc.strerror}") from None
-    return parse_question(text, path)
+    return parse_question(text, path, parsed=parsed)

@@ -156,3 +156,17 @@ def test_prompt_keeps_its_code_examples() -> None:
     text = replace("Write `add(a, b)` returning the sum.\n",
                    "Write `add(a, b)` returning the sum:\n\n```python\nadd(1, 2)  # 3\n```\n")
     assert "```python\nadd(1, 2)  # 3\n```" in parse_question(text).prompt
+
+
+def test_known_good_code_is_remembered_and_a_new_syntax_error_still_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bank_dir = tmp_path / "bank"
+    bank_dir.mkdir()
+    (bank_dir / "add-two.md").write_text(VALID_CODING)
+    load_bank(bank_dir)
+    remembered = (tmp_path / "cache" / "interview-workbook" / "parsed-code.txt").read_text()
+    assert len(remembered.split()) == 7  # starter, reference, public, 2 checks, 2 decoys
+    (bank_dir / "add-two.md").write_text(replace("    return a + b\n", "    return a +\n"))
+    with pytest.raises(QuestionFileError, match="syntax error"):
+        load_bank(bank_dir)
