@@ -21,6 +21,7 @@ import ast
 import base64
 import inspect
 import marshal
+from types import CodeType
 from typing import Any
 
 OBSERVATION_MIME = "application/x-workbook-observation+json"
@@ -35,22 +36,37 @@ _parse = ast.parse
 _is_coroutine_code = inspect.CO_COROUTINE
 
 
+#: compiled code by (source, filename): a task's check setup runs before each of its
+#: checks, and compiling it once per kernel is enough
+_compiled: dict[tuple[str, str], tuple[CodeType, CodeType | None]] = {}
+
+
+def _code_of(source: str, filename: str) -> tuple[CodeType, CodeType | None]:
+    """The body and, when the source ends in an expression, that expression, compiled."""
+    found = _compiled.get((source, filename))
+    if found is None:
+        tree = _parse(source, filename=filename)
+        last = None
+        final = tree.body[-1] if tree.body else None
+        if isinstance(final, ast.Expr):
+            tree.body.pop()
+            last = ast.Expression(final.value)
+        # dont_inherit: the harness's own __future__ imports must not change check code
+        body = _compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+        expression = (None if last is None else
+                      _compile(last, filename, "eval", flags=_FLAGS, dont_inherit=True))
+        found = _compiled[(source, filename)] = (body, expression)
+    return found
+
+
 async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any:
     """Run `source` in `namespace` (top-level await allowed); the last expression's value."""
-    tree = _parse(source, filename=filename)
-    last = None
-    final = tree.body[-1] if tree.body else None
-    if isinstance(final, ast.Expr):
-        tree.body.pop()
-        last = ast.Expression(final.value)
-    # dont_inherit: the harness's own __future__ imports must not change check code
-    body = _compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+    body, expression = _code_of(source, filename)
     result = eval(body, namespace)
     if body.co_flags & _is_coroutine_code:
         await result
-    if last is None:
+    if expression is None:
         return None
-    expression = _compile(last, filename, "eval", flags=_FLAGS, dont_inherit=True)
     value = eval(expression, namespace)
     if expression.co_flags & _is_coroutine_code:
         value = await value
