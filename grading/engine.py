@@ -137,7 +137,7 @@ class Grader:
     # -- public API ----------------------------------------------------------------------
     def expected(self, task_id: str) -> dict[str, Observation]:
         """What the reference observed in each hidden check of `task_id` (the answer key)."""
-        task = next((t for t in self.tasks if t.id == task_id), None)
+        task = self._by_id.get(task_id)
         if task is None or task_id not in self._answer_key:
             raise UnknownTaskError(f"no task '{task_id}' in this grader")
         return {check.name: self._answer_key[task_id][index]

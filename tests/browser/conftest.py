@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import REPO
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK, load_bank
-from workbook.live.candidate_kernel import candidate_server_args
+from workbook.live.candidate_kernel import candidate_kernel_args
 from workbook.live.lab import LabOptions, LabServer, free_port, trust_notebook
 from workbook.live.session import CANDIDATE_FOLDER, PreparedSession, prepare_session
 from workbook.model import Level
@@ -52,7 +52,7 @@ def live_interview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveInt
                                question_ids=[CODING_QUESTION, DISCUSSION_QUESTION])
     trust_notebook(prepared.interviewer_notebook, env)
     extra = ("--LabApp.expose_app_in_browser=True",)
-    kernel_args = tuple(candidate_server_args()) if prepared.candidate_confined else ()
+    kernel_args = tuple(candidate_kernel_args(prepared.candidate_confined))
     candidate = LabServer(LabOptions(root=prepared.folder / CANDIDATE_FOLDER, port=free_port(),
                                      token=secrets.token_hex(12), env=env,
                                      extra_args=extra + kernel_args,

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
     """Serve the session until Ctrl-C; the candidate's server sees only their notebook."""
-    from workbook.live.candidate_kernel import candidate_server_args, warn_unconfined
+    from workbook.live.candidate_kernel import candidate_kernel_args
     from workbook.live.lab import LabOptions, LabServer, trust_notebook
     from workbook.live.session import CANDIDATE_FOLDER
 
@@ -87,11 +87,7 @@ def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
     trust_notebook(prepared.interviewer_notebook)
     servers = []
     if prepared.candidate_notebook is not None:
-        if prepared.candidate_confined:
-            kernel_args = candidate_server_args()
-        else:
-            kernel_args = []
-            warn_unconfined()
+        kernel_args = candidate_kernel_args(prepared.candidate_confined)
         servers.append(("candidate", LabServer(LabOptions(
             root=folder / CANDIDATE_FOLDER, ip=ip, port=port, token=secrets.token_urlsafe(18),
             log=folder / "logs" / "candidate-lab.log", extra_args=tuple(kernel_args)))))

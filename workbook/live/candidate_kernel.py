@@ -44,6 +44,15 @@ def candidate_server_args(socket_dir: Path | None = None) -> list[str]:
     ]
 
 
+def candidate_kernel_args(confined: bool) -> list[str]:
+    """The candidate server's kernel options for a session prepared `confined` or not;
+    an unconfined one is said out loud."""
+    if confined:
+        return candidate_server_args()
+    warn_unconfined()
+    return []
+
+
 def warn_unconfined() -> None:
     print("warning: bubblewrap (bwrap) is not installed: the candidate's kernel runs "
           "UNCONFINED and can read files on this machine, the question bank included; "
