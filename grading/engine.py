@@ -34,7 +34,6 @@ time, no scratch files. bench/grade_bench.py measures the result against bare nb
 from __future__ import annotations
 
 import hashlib
-import secrets
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -44,7 +43,7 @@ from typing import Any, TypeVar
 
 from grading.config import GradingConfig
 from grading.errors import AnswerKeyError, GradingError, UnknownTaskError
-from grading.execution import CandidateKernel, ReplayedCell, TooManyRestarts
+from grading.execution import CandidateKernel, Step, TooManyRestarts
 from grading.judge import BadObservation, Observation, decode, judge, short_repr
 from grading.kernel.client import CellRun
 from grading.kernel.kernelspec import ensure_kernelspec
@@ -194,31 +193,27 @@ class Grader:
              ) -> tuple[dict[str, _TaskRecord], list[str]]:
         assert self._starter is not None
         records: dict[str, _TaskRecord] = {}
-        last_cell = {task.id: index for index, (task, _) in enumerate(plan)}
-        order: list[str] = []
-
-        def on_replay_fault(cell: ReplayedCell, run: CellRun) -> None:
-            if cell.task_id in records:
-                records[cell.task_id].events.append(Event(
-                    kind=_FAULT_KIND[run.status], task_id=cell.task_id,
-                    detail=_fault_detail(run, "the answer cell's replay", cell.timeout)))
-
+        for task, code in plan:
+            records.setdefault(task.id, _TaskRecord(answer=code)).answer = code
         uid = self._uids.take()
-        kernel = CandidateKernel(self._starter, uid, self.config, on_replay_fault)
+        kernel = CandidateKernel(self._starter, uid, self.config,
+                                 on_replay_fault=lambda step, run: self._replay_fault(
+                                     records[step.task_id], step, run))
         try:
-            for index, (task, code) in enumerate(plan):
-                record = records.setdefault(task.id, _TaskRecord(answer=code))
-                record.answer = code
-                if task.id not in order:
-                    order.append(task.id)
-                try:
-                    self._run_answer(kernel, task, code, record)
-                    if index == last_cell[task.id] and record.answer_fault is None:
-                        self._run_checks(kernel, task, record, with_public=with_public)
-                except TooManyRestarts:
+            kernel.run(self._steps(plan, with_public=with_public),
+                       wanted=lambda step: (step.is_answer
+                                            or records[step.task_id].answer_fault is None),
+                       on_reports=lambda step, payloads: self._reported(
+                           records[step.task_id], step, payloads),
+                       on_fault=lambda step, run: self._fault(
+                           records[step.task_id], step, run))
+        except TooManyRestarts as stopped:
+            for task_id in dict.fromkeys(step.task_id for step in stopped.remaining):
+                record = records[task_id]
+                if record.answer_fault is None:
                     record.answer_fault = "kernel-died"
                     record.events.append(Event(
-                        kind=EventKind.KERNEL_DIED, task_id=task.id,
+                        kind=EventKind.KERNEL_DIED, task_id=task_id,
                         detail=f"not graded: the kernel was restarted more than "
                                f"{self.config.max_restarts} times for this submission"))
         finally:
@@ -227,59 +222,70 @@ class Grader:
                 self._reapers = [r for r in self._reapers if r.is_alive()]
                 if reaper is not None:
                     self._reapers.append(reaper)
-        return records, order
+        return records, list(records)
 
-    def _run_answer(self, kernel: CandidateKernel, task: Task, code: str,
-                    record: _TaskRecord) -> None:
-        timeout = self.config.timeout_for(task.timeout)
-        run = kernel.run_cell(ReplayedCell(task.id, code, timeout))
-        if run.status in _FAULT_KIND:
-            record.answer_fault = run.status
-            record.events.append(Event(kind=_FAULT_KIND[run.status], task_id=task.id,
-                                       detail=_fault_detail(run, "the answer cell", timeout)))
-        elif run.status == "error":
-            kind = EventKind.MEMORY if run.error_name == "MemoryError" else EventKind.ERROR
-            record.events.append(Event(kind=kind, task_id=task.id,
-                                       detail=f"the answer cell raised {run.error_name}: "
-                                              f"{run.error_value[:300]}"))
+    def _steps(self, plan: list[tuple[Task, str]], *, with_public: bool) -> list[Step]:
+        """Answer cells in notebook order; a task's checks right after its last one."""
+        last_cell = {task.id: index for index, (task, _) in enumerate(plan)}
+        steps: list[Step] = []
+        for index, (task, code) in enumerate(plan):
+            timeout = self.config.timeout_for(task.timeout)
+            steps.append(Step(task.id, code, timeout))
+            if index != last_cell[task.id]:
+                continue
+            if with_public and task.public_checks.strip():
+                steps.append(Step(task.id, task.public_checks, timeout, check=0))
+            steps += [Step(task.id, check.code, timeout, check=number, setup=task.check_setup)
+                      for number, check in enumerate(task.hidden_checks, 1)]
+        return steps
 
-    def _run_checks(self, kernel: CandidateKernel, task: Task, record: _TaskRecord, *,
-                    with_public: bool) -> None:
-        timeout = self.config.timeout_for(task.timeout)
-        pending: list[tuple[int, str, str]] = []
-        if with_public and task.public_checks.strip():
-            pending.append((0, "", task.public_checks))
-        pending += [(i, task.check_setup, c.code) for i, c in enumerate(task.hidden_checks, 1)]
-        while pending:
-            nonce = secrets.token_hex(8)
-            wanted = {item[0] for item in pending}
-            reports: dict[int, list[dict[str, Any]]] = {}
+    def _reported(self, record: _TaskRecord, step: Step,
+                  payloads: list[dict[str, Any]]) -> None:
+        if step.check is not None:
+            task = self._by_id[step.task_id]
+            record.seen[step.check] = self._observation(task, step.check, payloads, record)
+            return
+        if len(payloads) > 1:
+            record.events.append(Event(
+                kind=EventKind.BAD_OBSERVATION, task_id=step.task_id,
+                detail=f"the answer cell was reported {len(payloads)} times; only the "
+                       f"harness reports it"))
+        payload = payloads[0]
+        if payload.get("status") == "raised":
+            name = str(payload.get("type"))[:100]
+            kind = EventKind.MEMORY if name == "MemoryError" else EventKind.ERROR
+            record.events.append(Event(kind=kind, task_id=step.task_id,
+                                       detail=f"the answer cell raised {name}: "
+                                              f"{str(payload.get('message'))[:300]}"))
 
-            def accept(payload: dict[str, Any], nonce: str = nonce,
-                       wanted: set[int] = wanted,
-                       reports: dict[int, list[dict[str, Any]]] = reports) -> bool:
-                index = payload.get("index")
-                if payload.get("nonce") != nonce or type(index) is not int or index not in wanted:
-                    return False
-                reports.setdefault(index, []).append(payload)
-                return len(reports[index]) == 1
+    def _fault(self, record: _TaskRecord, step: Step, run: CellRun) -> None:
+        """`step` ended without a report: it faulted, or it stopped the harness."""
+        what = ("the answer cell" if step.check is None else
+                f"check '{self._check_name(self._by_id[step.task_id], step.check)}'")
+        kind = _FAULT_KIND.get(run.status)
+        if kind is not None:
+            detail = _fault_detail(run, what, step.timeout)
+        else:
+            kind = EventKind.ERROR
+            detail = (f"{what} raised {run.error_name}: {run.error_value[:300]}"
+                      if run.error_name else
+                      f"{what} reported nothing (the harness was broken or removed by the "
+                      f"answer)")
+        if step.is_answer:
+            if run.status in _FAULT_KIND:
+                record.answer_fault = run.status
+        else:
+            assert step.check is not None
+            record.seen[step.check] = _Failure(detail, kind)
+        record.events.append(Event(kind=kind, task_id=step.task_id, detail=detail))
 
-            run = kernel.run_checks(nonce, pending, timeout, accept)
-            for index, payloads in reports.items():
-                record.seen[index] = self._observation(task, index, payloads, record)
-            unreported = [item for item in pending if item[0] not in reports]
-            if run.status in ("ok", "error") or not unreported:
-                for index, _, _ in unreported:
-                    record.seen[index] = _Failure("the check reported nothing (the harness "
-                                                  "was broken or removed by the answer)")
-                return
-            culprit = unreported[0][0]
-            name = self._check_name(task, culprit)
-            kind = _FAULT_KIND[run.status]
-            detail = _fault_detail(run, f"check '{name}'", timeout)
-            record.seen[culprit] = _Failure(detail, kind)
-            record.events.append(Event(kind=kind, task_id=task.id, detail=detail))
-            pending = unreported[1:]
+    def _replay_fault(self, record: _TaskRecord, step: Step, run: CellRun) -> None:
+        kind = _FAULT_KIND.get(run.status, EventKind.ERROR)
+        detail = (_fault_detail(run, "the answer cell's replay", step.timeout)
+                  if run.status in _FAULT_KIND else
+                  "the answer cell's replay reported nothing (the harness was broken or "
+                  "removed by the answer)")
+        record.events.append(Event(kind=kind, task_id=step.task_id, detail=detail))
 
     def _check_name(self, task: Task, index: int) -> str:
         return PUBLIC_CHECKS_NAME if index == 0 else task.hidden_checks[index - 1].name

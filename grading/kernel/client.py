@@ -133,9 +133,12 @@ class KernelClient:
 
     def execute(self, code: str, *, timeout: float, grace: float,
                 total_timeout: float | None = None,
-                on_observation: Callable[[dict[str, Any]], bool] | None = None) -> CellRun:
-        """Run `code`; stop it after `timeout` s without progress (an observation for which
-        `on_observation` returns True is progress) or `total_timeout` s in all."""
+                on_observation: Callable[[dict[str, Any]], float | None] | None = None
+                ) -> CellRun:
+        """Run `code`; stop it after `timeout` s without progress or `total_timeout` s in all.
+
+        Progress is an observation for which `on_observation` returns a number: the seconds
+        the next stretch may take. The hard output limit also starts again at progress."""
         started = time.monotonic()
         run = CellRun()
         msg_id = self._request(self.shell, "execute_request", {
@@ -185,16 +188,24 @@ class KernelClient:
             content = message["content"]
             if msg_type == "status" and content.get("execution_state") == "idle":
                 idle = True
-            elif msg_type == "display_data" and stopping is None:
+            elif msg_type == "display_data":
                 data = content.get("data") or {}
-                if FLOOD_MIME in data:
+                if stopping is not None:
+                    if OBSERVATION_MIME in data:
+                        # the kernel went on past the step that was stopped (its code
+                        # swallowed the interrupt): its state is no longer known
+                        run.kernel_usable = False
+                        break
+                elif FLOOD_MIME in data:
                     stopping, stop_deadline = "flood", time.monotonic() + grace
                     self._request(self.control, "interrupt_request", {})
                 elif OBSERVATION_MIME in data and isinstance(data[OBSERVATION_MIME], dict):
                     observation = data[OBSERVATION_MIME]
                     run.observations.append(observation)
-                    if on_observation is not None and on_observation(observation):
-                        deadline = time.monotonic() + timeout
+                    next_timeout = None if on_observation is None else on_observation(observation)
+                    if next_timeout is not None:
+                        deadline = time.monotonic() + next_timeout
+                        received = 0
         if run.status == "ok":
             if stopping is not None:
                 run.status = stopping

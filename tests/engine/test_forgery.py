@@ -47,20 +47,24 @@ def test_printed_success_earns_nothing(grader: Grader) -> None:
 
 
 def test_a_patched_harness_earns_nothing(grader: Grader) -> None:
+    # the answer swaps the harness's publisher for one that turns every check's report
+    # into a claimed value True; the checks still run, but only the forgeries get out
     results = grade_with(grader, "square", (
         "import base64, marshal, sys\n"
-        "from IPython.display import publish_display_data\n"
         "harness = sys.modules['_workbook_harness']\n"
-        "async def forged(nonce, items):\n"
-        "    for index, _setup, _code in items:\n"
-        "        publish_display_data({harness.OBSERVATION_MIME: {\n"
-        "            'nonce': nonce, 'index': index, 'status': 'value',\n"
-        "            'data': base64.b64encode(marshal.dumps(True)).decode()}})\n"
-        "harness.run = forged\n"
+        "real_publish = harness._publish\n"
+        "def forged(report):\n"
+        "    if 'status' in report and report['status'] != 'done':\n"
+        "        report = dict(report, status='value',\n"
+        "                      data=base64.b64encode(marshal.dumps(True)).decode())\n"
+        "    real_publish(report)\n"
+        "harness._publish = forged\n"
         "def square(x):\n    return 0\n"))
     square = results["square"]
     assert square.points == 0
-    assert "Expected int 9, got bool True" in square.checks[0].message
+    assert [c.message for c in square.checks][:2] == [
+        "Three squared. Expected int 9, got bool True",
+        "A negative input. Expected int 16, got bool True"]
 
 
 def test_an_extra_report_for_a_check_fails_that_check(grader: Grader) -> None:

@@ -1,15 +1,23 @@
-"""The in-kernel half of a check run: execute each check in a shallow copy of the user
-namespace and publish what it observed. It decides nothing.
+"""The in-kernel half of a submission's run: execute answer cells in the user namespace and
+checks in shallow copies of it, and publish what happened after each step. It decides
+nothing.
 
-The grader sends a cell `await __import__("_workbook_harness").run(nonce, items)`; each
-item is (index, setup, code). For every item one display is published under
-OBSERVATION_MIME: {"nonce", "index", "status", ...} where status is
+The grader sends one cell `await __import__("_workbook_harness").run(nonce, steps)`; each
+step is (index, kind, setup, code), kind "answer" or "check". After every step one
+display is published under OBSERVATION_MIME: {"nonce", "index", "status", ...} where
+status is, for an answer cell,
+  "done"         it ran to the end
+  "raised"       it raised: type, message
+and for a check,
   "value"        data = base64 of marshal.dumps(last expression's value)
   "raised"       the check raised: type, message
   "setup-raised" the check's setup raised: type, message
   "unplain"      the value cannot be marshalled: type
-KeyboardInterrupt (the grader interrupting a check that ran too long) is not caught: it
-ends the cell, and the grader carries on with the remaining items.
+One cell for the whole submission because each Jupyter request costs several ms of
+fixed ipykernel and IPython work; the reports are what let the grader tell which step a
+timeout, a crash or a flood belongs to. KeyboardInterrupt (the grader interrupting a step
+that ran too long) is not caught: it ends the cell, and the grader sends the steps after
+the stopped one in a new cell.
 
 Candidate code runs in this process and can replace any of this; that can only make its
 own checks fail, because expected values never enter the kernel.
@@ -92,12 +100,35 @@ def _publish(payload: dict[str, Any]) -> None:
                            parent=publisher.parent_header, ident=publisher.topic)
 
 
-async def run(nonce: str, items: list[tuple[int, str, str]]) -> None:
-    """Run each check and publish its observation, in order."""
+async def _run_answer(shell: Any, source: str) -> None:
+    """Run an answer cell as IPython would (magics and shell escapes included) in the user
+    namespace, registered with linecache so tracebacks and `inspect` find its source."""
+    transformed = shell.transform_cell(source)
+    filename = shell.compile.cache(transformed, raw_code=source)
+    tree = _parse(transformed, filename=filename)
+    code = _compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+    result = eval(code, shell.user_ns)
+    if code.co_flags & _is_coroutine_code:
+        await result
+
+
+async def run(nonce: str, steps: list[tuple[int, str, str, str]]) -> None:
+    """Run each step and publish what happened, in order."""
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - an IPython builtin
-    for index, setup, code in items:
-        namespace = dict(shell.user_ns)
+    for index, kind, setup, code in steps:
         report: dict[str, Any] = {"nonce": nonce, "index": index}
+        if kind == "answer":
+            try:
+                await _run_answer(shell, code)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:
+                report.update(status="raised", **_describe(error))
+            else:
+                report.update(status="done")
+            _publish(report)
+            continue
+        namespace = dict(shell.user_ns)
         try:
             if setup:
                 await _execute(setup, namespace, "<check setup>")

@@ -4,7 +4,8 @@ Used both by the zygote's forked children and by the kernelspec's one-shot launc
 kernel behaves the same however it was started. Standard library and ipykernel only.
 
 The output cap sits at the source: `Session.send` of this kernel counts the bytes of every
-output message per request and, past the limit, drops them, sending one notice instead
+output message per request, restarting the count after each of the harness's step reports
+(one request runs a whole submission), and past the limit drops them, sending one notice instead
 (a display tagged FLOOD_MIME) so the grader can record the flood. Candidate code could undo
 this; the grader keeps its own, larger, hard limit and restarts the kernel past it.
 """
@@ -126,6 +127,8 @@ def install_output_cap(session: Any, limit: int) -> None:
         before = counters[slot]
         counters[slot] += size
         if counters[slot] <= budget:
+            if is_observation:  # a step of the harness ended: the next one starts afresh
+                counters[0] = counters[1] = 0
             return original(stream, msg_or_type, content, parent, *args, **kwargs)
         if before <= budget:  # first message over the limit: say so, once
             notice = {"data": {FLOOD_MIME: {"limit": budget}}, "metadata": {},
