@@ -267,7 +267,8 @@ class Grader:
             detail = _fault_detail(run, what, step.timeout)
         else:
             kind = EventKind.ERROR
-            detail = (f"{what} raised {run.error_name}: {run.error_value[:300]}"
+            detail = (f"{what} raised {run.error_name}"
+                      + (f": {run.error_value[:300]}" if run.error_value else "")
                       if run.error_name else
                       f"{what} reported nothing (the harness was broken or removed by the "
                       f"answer)")

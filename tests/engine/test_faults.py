@@ -115,3 +115,38 @@ def test_an_answer_that_raises_records_the_error(grader: Grader) -> None:
     assert event.kind is EventKind.ERROR
     assert event.detail == "the answer cell raised RuntimeError: half-written answer"
     assert_others_full(results, "kinds")
+
+
+def test_a_loop_that_swallows_the_interrupt_gets_a_fresh_kernel(grader: Grader) -> None:
+    # after the interrupt the answer returns and the harness would go on with the next
+    # steps in a kernel whose state the grader no longer knows: it is replaced instead
+    results = grade_with(grader, "kinds", (
+        "def kinds():\n    return []\n"
+        "try:\n    while True:\n        pass\nexcept KeyboardInterrupt:\n    pass\n"))
+    assert results["kinds"].points == 0
+    assert kinds_of(results["kinds"]) == [EventKind.TIMEOUT]
+    assert_others_full(results, "kinds")
+
+
+def test_a_check_that_raises_keyboard_interrupt_costs_only_that_check(grader: Grader) -> None:
+    results = grade_with(grader, "square", (
+        "def square(x):\n    if x < 0:\n        raise KeyboardInterrupt\n    return x * x\n"))
+    square = results["square"]
+    assert [c.passed for c in square.checks] == [True, False, True]
+    assert square.checks[1].message.endswith("Check 'negative' raised KeyboardInterrupt")
+    assert_others_full(results, "square")
+
+
+def test_each_answer_has_its_own_output_budget(grader: Grader) -> None:
+    # one request runs the whole submission; two answers that each print most of the
+    # per-cell limit are not a flood together
+    chatty = "print('y' * {size})\n"
+    limit = grader.config.output_limit
+    answers = references()
+    answers[0] = Answer(task_id="square", code=chatty.format(size=limit * 3 // 4)
+                        + answers[0].code)
+    answers[1] = Answer(task_id="kinds", code=chatty.format(size=limit * 3 // 4)
+                        + answers[1].code)
+    results = {r.task_id: r for r in grader.grade(answers)}
+    assert all(not r.events for r in results.values()), results
+    assert_others_full(results, "")

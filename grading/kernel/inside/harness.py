@@ -29,6 +29,7 @@ import ast
 import base64
 import inspect
 import marshal
+import sys
 from types import CodeType
 from typing import Any
 
@@ -90,9 +91,13 @@ def _describe(error: BaseException) -> dict[str, str]:
 
 
 def _publish(payload: dict[str, Any]) -> None:
-    # Straight through the kernel's session rather than IPython's display publisher, which
-    # first flushes stdout and stderr: two waits on the IO thread per observation, and the
-    # grader does not care how observations interleave with printed output.
+    # Output the step printed goes out before its report, so that the output budget
+    # (restarted at each report) and a flood are charged to the step that printed. Only
+    # streams with output pending are flushed: each flush waits on the IO thread, which is
+    # why this bypasses IPython's display publisher (it flushes both streams every time).
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "_flush_pending", False):
+            stream.flush()
     publisher = get_ipython().display_pub  # type: ignore[name-defined]  # noqa: F821
     publisher.session.send(publisher.pub_socket, "display_data",
                            {"data": {OBSERVATION_MIME: payload}, "metadata": {},
