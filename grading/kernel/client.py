@@ -104,8 +104,9 @@ class KernelClient:
                 "msg_type": header.get("msg_type"), "parent_header": parent,
                 "metadata": metadata, "content": content, "buffers": frames[5:]}
 
-    def _request(self, sock: zmq.Socket[Any], msg_type: str, content: dict[str, Any]) -> str:
-        message = self.session.msg(msg_type, content)
+    def _request(self, sock: zmq.Socket[Any], msg_type: str, content: dict[str, Any],
+                 metadata: dict[str, Any] | None = None) -> str:
+        message = self.session.msg(msg_type, content, metadata=metadata)
         self.session.send(sock, message)
         return str(message["header"]["msg_id"])
 
@@ -132,18 +133,19 @@ class KernelClient:
         raise KernelStartError(f"kernel did not answer within {timeout:g} s")
 
     def execute(self, code: str, *, timeout: float, grace: float,
-                total_timeout: float | None = None,
+                total_timeout: float | None = None, metadata: dict[str, Any] | None = None,
                 on_observation: Callable[[dict[str, Any]], float | None] | None = None
                 ) -> CellRun:
         """Run `code`; stop it after `timeout` s without progress or `total_timeout` s in all.
 
         Progress is an observation for which `on_observation` returns a number: the seconds
-        the next stretch may take. The hard output limit also starts again at progress."""
+        the next stretch may take. The hard output limit also starts again at progress.
+        `metadata` goes in the request's metadata, where the harness finds its steps."""
         started = time.monotonic()
         run = CellRun()
         msg_id = self._request(self.shell, "execute_request", {
             "code": code, "silent": False, "store_history": False, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": False})
+            "allow_stdin": False, "stop_on_error": False}, metadata)
         deadline = started + timeout
         hard_deadline = started + (total_timeout or timeout)
         replied = idle = False

@@ -134,3 +134,21 @@ def test_check_code_is_not_compiled_with_the_harness_future_imports() -> None:
                     "type(Probe.__annotations__['size']).__name__")),))
     with Grader([task], config=GradingConfig(timeout=FAST)) as grader:
         assert grader.expected("annotations")["eager"].value == "type"
+
+
+def test_answers_may_use_ipython_syntax(grader: Grader) -> None:
+    results = grade_with(grader, "square", (
+        "%time warm = [i * i for i in range(10)]\n"
+        "listing = !echo shell escapes work\n"
+        "def square(x):\n    return x * x if listing == ['shell escapes work'] else 0\n"))
+    assert results["square"].points == results["square"].max_points, results["square"]
+    assert_others_full(results, "square")
+
+
+def test_answer_source_is_available_to_inspect(grader: Grader) -> None:
+    # inspect.getsource finds an answer cell's source, as it does in a notebook
+    results = grade_with(grader, "square", (
+        "import inspect\n"
+        "def square(x):\n"
+        "    return x * x if 'return x * x' in inspect.getsource(square) else 0\n"))
+    assert results["square"].points == results["square"].max_points, results["square"]

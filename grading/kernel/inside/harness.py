@@ -2,8 +2,9 @@
 checks in shallow copies of it, and publish what happened after each step. It decides
 nothing.
 
-The grader sends one cell `await __import__("_workbook_harness").run(nonce, steps)`; each
-step is (index, kind, setup, code), kind "answer" or "check". After every step one
+The grader sends one cell, `await __import__("_workbook_harness").run()`, with
+{"workbook": {"nonce": str, "steps": [...]}} in the request's metadata; each step is
+(index, kind, setup, code), kind "answer" or "check". After every step one
 display is published under OBSERVATION_MIME: {"nonce", "index", "status", ...} where
 status is, for an answer cell,
   "done"         it ran to the end
@@ -28,6 +29,8 @@ from __future__ import annotations
 import ast
 import base64
 import inspect
+import itertools
+import linecache
 import marshal
 import sys
 from types import CodeType
@@ -43,6 +46,9 @@ _b64 = base64.b64encode
 _compile = compile
 _parse = ast.parse
 _is_coroutine_code = inspect.CO_COROUTINE
+_linecache = linecache.cache
+#: answer cells get distinct names, so linecache keeps each one's source
+_answer_numbers = itertools.count(1)
 
 
 #: compiled code by (source, filename): a task's check setup runs before each of its
@@ -108,19 +114,27 @@ def _publish(payload: dict[str, Any]) -> None:
 async def _run_answer(shell: Any, source: str) -> None:
     """Run an answer cell as IPython would (magics and shell escapes included) in the user
     namespace, registered with linecache so tracebacks and `inspect` find its source."""
-    transformed = shell.transform_cell(source)
-    filename = shell.compile.cache(transformed, raw_code=source)
-    tree = _parse(transformed, filename=filename)
+    filename = f"<answer cell {next(_answer_numbers)}>"
+    try:
+        tree = _parse(source, filename=filename)
+    except SyntaxError:
+        # IPython syntax (%magic, !command, obj?) is never valid Python, so only code that
+        # fails to parse needs IPython's transforms, which cost about a ms per cell
+        source = shell.transform_cell(source)
+        tree = _parse(source, filename=filename)
+    _linecache[filename] = (len(source), None, source.splitlines(True), filename)
     code = _compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
     result = eval(code, shell.user_ns)
     if code.co_flags & _is_coroutine_code:
         await result
 
 
-async def run(nonce: str, steps: list[tuple[int, str, str, str]]) -> None:
-    """Run each step and publish what happened, in order."""
+async def run() -> None:
+    """Run each step of the current request and publish what happened, in order."""
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - an IPython builtin
-    for index, kind, setup, code in steps:
+    request = shell.kernel.get_parent()["metadata"]["workbook"]
+    nonce: str = request["nonce"]
+    for index, kind, setup, code in request["steps"]:
         report: dict[str, Any] = {"nonce": nonce, "index": index}
         if kind == "answer":
             try:
