@@ -118,6 +118,9 @@ class Grader:
         ensure_kernelspec()
         if self._starter is None:
             self._starter = ZygoteStarter(self.config)
+            self._starter.precompile([(task.check_setup, check.code) for task in self.tasks
+                                      for check in task.hidden_checks]
+                                     + [("", task.public_checks) for task in self.tasks])
         try:
             self._answer_key = self._build_answer_key()
         except BaseException:

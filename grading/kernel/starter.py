@@ -236,6 +236,23 @@ class ZygoteStarter:
         kernel.wait_bound(self.config.startup_timeout)
         return kernel
 
+    def precompile(self, checks: list[tuple[str, str]]) -> int:
+        """Have the zygote compile these (setup, code) check pairs once, for every kernel
+        it forks afterwards; returns how many sources compiled."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.connect(self._socket_path)
+                conn.sendall(json.dumps({"precompile": checks}).encode() + b"\n")
+                conn.settimeout(self.config.startup_timeout)
+                answer = b""
+                while not answer.endswith(b"\n") and (chunk := conn.recv(4096)):
+                    answer += chunk
+        except OSError as error:
+            raise KernelStartError(f"cannot reach the kernel zygote: {error}") from error
+        if not answer.startswith(b"compiled "):
+            raise KernelStartError("the kernel zygote did not compile the checks")
+        return int(answer.split()[1])
+
     def close(self) -> None:
         if self._process.poll() is None:
             self._process.kill()

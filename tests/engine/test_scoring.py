@@ -152,3 +152,18 @@ def test_answer_source_is_available_to_inspect(grader: Grader) -> None:
         "def square(x):\n"
         "    return x * x if 'return x * x' in inspect.getsource(square) else 0\n"))
     assert results["square"].points == results["square"].max_points, results["square"]
+
+
+def test_a_check_that_does_not_compile_reports_its_syntax_error() -> None:
+    # the zygote compiles every check once before forking; one that does not compile is
+    # left for its check to report, like any exception (the bank check refuses such
+    # questions: see workbook/bankcheck.py)
+    broken = Task(id="broken", reference="def one():\n    return 1\n",
+                  hidden_checks=(Check(name="fine", code="one()", points=1),
+                                 Check(name="typo", code="one(", points=1)))
+    with Grader([broken], config=GradingConfig(timeout=FAST)) as grader:
+        expected = grader.expected("broken")
+        (result,) = grader.grade([Answer(task_id="broken", code="def one():\n    return 2\n")])
+    assert expected["fine"].value == 1
+    assert expected["typo"].raised == "SyntaxError"
+    assert [c.passed for c in result.checks] == [False, True]

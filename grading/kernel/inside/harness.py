@@ -38,6 +38,7 @@ from typing import Any
 
 OBSERVATION_MIME = "application/x-workbook-observation+json"
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_SETUP_NAME, _CHECK_NAME = "<check setup>", "<check>"
 _MESSAGE_LIMIT = 2000
 
 # bound now, before any candidate code can patch the modules they come from
@@ -72,6 +73,22 @@ def _code_of(source: str, filename: str) -> tuple[CodeType, CodeType | None]:
                       _compile(last, filename, "eval", flags=_FLAGS, dont_inherit=True))
         found = _compiled[(source, filename)] = (body, expression)
     return found
+
+
+def precompile(checks: list[tuple[str, str]]) -> int:
+    """Compile (setup, code) pairs of checks ahead of time (the zygote does this once per
+    grader, so every kernel it forks starts with them compiled); code that does not
+    compile is left for its check to report. How many compiled."""
+    compiled = 0
+    for setup, code in checks:
+        for source, filename in ((setup, _SETUP_NAME), (code, _CHECK_NAME)):
+            if source:
+                try:
+                    _code_of(source, filename)
+                except (SyntaxError, ValueError):
+                    continue
+                compiled += 1
+    return compiled
 
 
 async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any:
@@ -150,7 +167,7 @@ async def run() -> None:
         namespace = dict(shell.user_ns)
         try:
             if setup:
-                await _execute(setup, namespace, "<check setup>")
+                await _execute(setup, namespace, _SETUP_NAME)
         except KeyboardInterrupt:
             raise
         except BaseException as error:
@@ -158,7 +175,7 @@ async def run() -> None:
             _publish(report)
             continue
         try:
-            value = await _execute(code, namespace, "<check>")
+            value = await _execute(code, namespace, _CHECK_NAME)
         except KeyboardInterrupt:
             raise
         except BaseException as error:

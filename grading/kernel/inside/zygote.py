@@ -9,7 +9,9 @@ grader can enter; peers are also checked by uid). A request is one JSON line:
 
 and the zygote answers on the same connection with lines `pid N`, `bound` (the kernel's
 sockets exist: connect now) and finally `exit STATUS` once the kernel is gone and every
-process of its uid has been killed. Writing `kill` or closing the connection kills the
+process of its uid has been killed. A request {"precompile": [[setup, code], ...]}
+compiles the grader's checks into the harness's cache before any fork (answer:
+`compiled N`), so no kernel compiles them again. Writing `kill` or closing the connection kills the
 kernel. Nothing per-candidate exists before the fork: one thread, no zmq context, no
 IPython shell (asserted), and the child never returns into this loop.
 """
@@ -182,7 +184,20 @@ class Zygote:
                 kernel.conn.close()
             return
         kernel.request = json.loads(kernel.buffer.split(b"\n", 1)[0])
-        self._spawn(kernel)
+        if "precompile" in kernel.request:
+            self._precompile(kernel)
+        else:
+            self._spawn(kernel)
+
+    def _precompile(self, kernel: Kernel) -> None:
+        """Compile the grader's checks here, once, so every kernel forked later has them."""
+        harness = sys.modules[kernel_main.HARNESS_MODULE]
+        count = harness.precompile([tuple(pair) for pair in kernel.request["precompile"]])
+        gc.collect()
+        gc.freeze()
+        _send(kernel.conn, f"compiled {count}")
+        self.selector.unregister(kernel.conn)
+        kernel.conn.close()
 
     def _spawn(self, kernel: Kernel) -> None:
         assert threading.active_count() == 1, "the zygote must stay single-threaded"
