@@ -68,11 +68,7 @@ def modules_loaded_by_a_kernel(scratch_dir: str) -> list[str]:
                            "shell_port": 1, "iopub_port": 2, "stdin_port": 3,
                            "control_port": 4, "hb_port": 5, "key": "probe",
                            "signature_scheme": "hmac-sha256"}, handle)
-            from ipykernel.kernelapp import IPKernelApp
-
-            IPKernelApp.instance().initialize(  # type: ignore[no-untyped-call]
-                ["-f", connection_file, "--HistoryManager.hist_file=:memory:",
-                 "--IPKernelApp.parent_handle=0"])
+            initialized_kernel_app(connection_file)
             os.write(write_end, "\n".join(sorted(set(sys.modules) - before)).encode())
         finally:
             os._exit(0)
@@ -140,21 +136,42 @@ def install_output_cap(session: Any, limit: int) -> None:
     session.send = capped_send
 
 
+def initialized_kernel_app(connection_file: str) -> Any:
+    """An IPKernelApp on `connection_file`, configured in code.
+
+    A grading kernel has no command line and must not read configuration files (its
+    HOME is a fresh scratch folder anyway), so both steps are skipped: building the
+    command-line parser alone took about a fifth of a kernel's start-up."""
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
+
+    class GradingKernelApp(IPKernelApp):
+        def parse_command_line(self, argv: Any = None) -> None:
+            pass
+
+        def load_config_file(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    config = Config()
+    config.IPKernelApp.connection_file = connection_file
+    config.IPKernelApp.parent_handle = 0
+    config.Application.log_level = "CRITICAL"
+    config.HistoryManager.hist_file = ":memory:"
+    app = GradingKernelApp.instance(config=config)
+    app.initialize([])  # type: ignore[no-untyped-call]
+    return app
+
+
 def start_kernel(connection_file: str, output_limit: int,
                  on_bound: Callable[[], None] | None = None) -> None:
     """Create the kernel app on `connection_file`, then serve until it is shut down."""
     disable_debugger()
-    from ipykernel.kernelapp import IPKernelApp
-
     load_harness()
-    app = IPKernelApp.instance()
-    app.initialize(  # type: ignore[no-untyped-call]
-        ["-f", connection_file, "--HistoryManager.hist_file=:memory:",
-         "--IPKernelApp.parent_handle=0", "--Application.log_level=CRITICAL"])
+    app = initialized_kernel_app(connection_file)
     install_output_cap(app.session, output_limit)
     if on_bound is not None:
         on_bound()
-    app.start()  # type: ignore[no-untyped-call]
+    app.start()
 
 
 def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None) -> None:
