@@ -6,29 +6,32 @@ confined kernel, judge the observations here, and return plain results.
         for key, results in grader.grade_many(items, jobs=2):
             ...
 
-How one submission runs. One fresh kernel per submission, never shared. Answer cells run
-in notebook order; right after a task's (last) answer cell, its public checks and hidden
-checks run in one harness cell (see kernel/inside/harness.py), each check in a shallow
-copy of the user namespace, and report one observation each. The answer key is made the
-same way with every task's reference in place of the answers, once per Grader (and
-cached per process by content). Verdicts are made here (grading/judge.py); the kernel
-never sees an expected value, so nothing it prints or patches can earn points.
+How one submission runs. One fresh kernel per submission, never shared. Its answer cells
+run in notebook order; right after a task's (last) answer cell come its public checks and
+hidden checks, each in a shallow copy of the user namespace, each reporting one
+observation. All of these steps go to the kernel as one request to the in-kernel harness
+(kernel/inside/harness.py), which reports after every step; grading/execution.py turns
+the reports back into steps and faults. The answer key is made the same way with every
+task's reference in place of the answers, once per Grader (and cached per process by
+content). Verdicts are made here (grading/judge.py); the kernel never sees an expected
+value, so nothing it prints or patches can earn points.
 
-Faults. Every cell and every check gets the task's timeout (Task.timeout, else the
-config's); a check batch gets `timeout` per check, measured from the last observation.
-A timeout interrupts the kernel; if the cell does not stop within `interrupt_grace`, or
-the kernel died, or it flooded past the hard output limit, the kernel is replaced by a
-fresh one and the earlier answer cells are replayed. A faulty answer cell costs its own
-task all points; a faulty check costs that check and the task's remaining checks run on.
-Each fault is an Event on its task: timeout, memory, kernel-died, output-flood, error.
+Faults. Every answer cell and every check gets the task's timeout (Task.timeout, else the
+config's), measured from the previous step's report. A timeout or an output flood
+interrupts the kernel; if the step does not stop within `interrupt_grace`, or the kernel
+died, or its output passed the grader's hard limit, the kernel is replaced by a fresh one
+and the earlier answer cells are replayed. A faulty answer cell costs its own task all
+points; a faulty check costs that check, and the task's remaining checks run on. Each
+fault is an Event on its task: timeout, memory, kernel-died, output-flood, error.
 
 Speed: why a zygote. Measured on this machine (2 cores, shared): a fresh confined
 interpreter is ~0.5 s to ready; a child forked from a warm zygote that already imported
-everything a starting kernel imports (found by a probe child) is ~0.05-0.06 s, including
-its private tmpfs mounts, rlimits and uid drop. The zygote itself runs inside bubblewrap
-(no network, no grader files); each child confines itself further before any candidate
-code runs (kernel/inside/zygote.py), so candidates share no process, no uid at the same
-time, no scratch files. bench/grade_bench.py measures the result against bare nbclient.
+everything a starting kernel imports (found by a probe child), and compiled every check,
+is ~0.04-0.05 s, including its private tmpfs mounts, rlimits and uid drop. The zygote
+itself runs inside bubblewrap (no network, no grader files); each child confines itself
+further before any candidate code runs (kernel/inside/zygote.py), so candidates share no
+process, no uid at the same time, no scratch files. bench/grade_bench.py measures the
+result against bare nbclient.
 """
 
 from __future__ import annotations

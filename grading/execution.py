@@ -115,7 +115,7 @@ class CandidateKernel:
             reports: dict[int, list[dict[str, Any]]] = {}
             run = self._send(client, batch, reports)
             done = len(reports)  # the reports that count are those of the first `done`
-            for step, position in zip(batch[:done], range(done), strict=True):
+            for position, step in enumerate(batch[:done]):
                 if position < len(replaying):
                     self._to_replay.remove(step)
                     continue
