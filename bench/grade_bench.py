@@ -11,11 +11,16 @@ answers, decoys, starters and a random partial mix), then times:
   engine-full   the engine grading for real: answers, public checks and hidden checks,
                 judged against the answer key (built once, outside the timing)
 
-Which questions: `--pick cheapest` (the default) measures, in this run, how long each
-shipped coding question takes to grade with its reference and with each decoy, and keeps
-the `--questions` whose slowest variant is cheapest; that is the workload nbgrader's figure
-stands for (ordinary tests). `--pick first` takes the first questions in bank order
-instead, heavy checks, deliberate timeouts and all.
+Which questions. nbgrader's figure stands for ordinary tests: light checks, no answer
+left to run into a timeout. `--pick cheapest` (the default) stands for that workload: of
+the questions without a timeout of their own (a question sets one when its decoys are
+meant to run into it, like a quadratic decoy on a large input), it measures in this run
+how long each takes to grade with its reference and with each decoy, and keeps the
+`--questions` whose slowest variant is cheapest. `--pick untimed` takes the first of
+those questions in bank order, whatever their checks cost (mem-stream-totals, for one,
+streams a large input through every answer: about a second of the check's own work).
+`--pick first` takes the first questions in bank order, heavy checks, deliberate timeouts
+and all.
 
 Both sides run `--jobs` notebooks at once. Ratios above 1 mean the engine is faster.
 Hidden checks cost what the questions make them cost (some time a quadratic decoy out on
@@ -131,10 +136,8 @@ def run_engine(label: str, tasks: Sequence[Task], submissions: list[tuple[str, l
 
 def cheapest(questions: Sequence[Question], count: int) -> list[Question]:
     """The `count` questions whose slowest variant (reference or any decoy) grades fastest,
-    measured now. Questions with a timeout of their own are left out: their checks exist to
-    run slow answers into that timeout, which is not the ordinary work nbgrader's figure
-    stands for."""
-    pool = [q for q in questions if q.timeout is None]
+    measured now."""
+    pool = list(questions)
     variants = [(q.id, code) for q in pool for code in (q.reference, *(d.code for d in q.decoys))]
     cost: dict[str, float] = {q.id: 0.0 for q in pool}
     with Grader([task_for(q) for q in pool], config=GradingConfig()) as grader:
@@ -171,13 +174,17 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--questions", type=int, default=8,
                         help="how many shipped coding questions a submission answers")
-    parser.add_argument("--pick", choices=("cheapest", "first"), default="cheapest",
-                        help="cheapest: the questions with the lightest checks, measured "
-                             "in this run (default); first: bank order")
+    parser.add_argument("--pick", choices=("cheapest", "untimed", "first"), default="cheapest",
+                        help="cheapest (default): of the questions without a timeout of "
+                             "their own, those with the lightest checks, measured in this "
+                             "run; untimed: the first of those in bank order; first: the "
+                             "first questions in bank order")
     args = parser.parse_args()
     coding = [q for q in load_bank().questions if q.is_coding]
-    questions = (cheapest(coding, args.questions) if args.pick == "cheapest"
-                 else coding[: args.questions])
+    untimed = [q for q in coding if q.timeout is None]
+    questions = {"untimed": lambda: untimed[: args.questions],
+                 "cheapest": lambda: cheapest(untimed, args.questions),
+                 "first": lambda: coding[: args.questions]}[args.pick]()
     tasks = [task_for(q) for q in questions]
     cell_tasks = [replace(t, hidden_checks=(), public_checks="") for t in tasks]
     submissions = make_submissions(questions, args.submissions)
