@@ -167,3 +167,20 @@ def test_a_check_that_does_not_compile_reports_its_syntax_error() -> None:
     assert expected["fine"].value == 1
     assert expected["typo"].raised == "SyntaxError"
     assert [c.passed for c in result.checks] == [False, True]
+
+
+def test_a_check_cannot_leave_interpreter_settings_to_later_tasks() -> None:
+    # checks often shrink the switch interval to expose races or trace memory; those are
+    # process-wide, so the harness puts them back after each check
+    leaky = Task(id="leaky", reference="VALUE = 1\n",
+                 check_setup="import sys, gc, tracemalloc\n",
+                 hidden_checks=(Check(name="changes-everything", points=1, code=(
+                     "sys.setswitchinterval(1e-6)\nsys.setrecursionlimit(200)\n"
+                     "gc.disable()\ntracemalloc.start()\nraise RuntimeError('left it all on')")),))
+    probe = Task(id="probe", reference="import sys, gc, tracemalloc\n",
+                 hidden_checks=(Check(name="settings", points=1, code=(
+                     "(sys.getswitchinterval(), sys.getrecursionlimit(), gc.isenabled(), "
+                     "tracemalloc.is_tracing())")),))
+    with Grader([leaky, probe], config=GradingConfig(timeout=FAST)) as grader:
+        settings = grader.expected("probe")["settings"].value
+    assert settings == (0.005, 1000, True, False)  # Python's defaults

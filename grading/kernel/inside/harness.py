@@ -14,8 +14,12 @@ and for a check,
   "raised"       the check raised: type, message
   "setup-raised" the check's setup raised: type, message
   "unplain"      the value cannot be marshalled: type
-One cell for the whole submission because each Jupyter request costs several ms of
-fixed ipykernel and IPython work; the reports are what let the grader tell which step a
+After each check, process-wide interpreter settings it changed (switch interval, recursion
+limit, garbage collector, tracemalloc) are put back, so one task's checks cannot slow or
+skew the steps after them.
+
+One cell for the whole submission because each Jupyter request costs several ms of fixed
+ipykernel and IPython work; the reports are what let the grader tell which step a
 timeout, a crash or a flood belongs to. KeyboardInterrupt (the grader interrupting a step
 that ran too long) is not caught: it ends the cell, and the grader sends the steps after
 the stopped one in a new cell.
@@ -28,11 +32,13 @@ from __future__ import annotations
 
 import ast
 import base64
+import gc
 import inspect
 import itertools
 import linecache
 import marshal
 import sys
+import tracemalloc
 from types import CodeType
 from typing import Any
 
@@ -48,6 +54,11 @@ _compile = compile
 _parse = ast.parse
 _is_coroutine_code = inspect.CO_COROUTINE
 _linecache = linecache.cache
+_getswitchinterval, _setswitchinterval = sys.getswitchinterval, sys.setswitchinterval
+_getrecursionlimit, _setrecursionlimit = sys.getrecursionlimit, sys.setrecursionlimit
+_gc_isenabled, _gc_enable, _gc_disable = gc.isenabled, gc.enable, gc.disable
+_gc_get_threshold, _gc_set_threshold = gc.get_threshold, gc.set_threshold
+_is_tracing, _stop_tracing = tracemalloc.is_tracing, tracemalloc.stop
 #: answer cells get distinct names, so linecache keeps each one's source
 _answer_numbers = itertools.count(1)
 
@@ -128,6 +139,27 @@ def _publish(payload: dict[str, Any]) -> None:
                            parent=publisher.parent_header, ident=publisher.topic)
 
 
+def _interpreter_settings() -> tuple[Any, ...]:
+    return (_getswitchinterval(), _getrecursionlimit(), _gc_isenabled(), _gc_get_threshold(),
+            _is_tracing())
+
+
+def _restore_interpreter_settings(saved: tuple[Any, ...]) -> None:
+    """Undo what a check changed in the interpreter itself (a tiny switch interval to
+    expose races, tracemalloc left running after an exception, ...): a check's namespace is
+    a copy, but these are process-wide and would slow or skew every later step."""
+    interval, recursion_limit, gc_enabled, gc_threshold, tracing = saved
+    _setswitchinterval(interval)
+    _setrecursionlimit(recursion_limit)
+    if gc_enabled:
+        _gc_enable()
+    else:
+        _gc_disable()
+    _gc_set_threshold(*gc_threshold)
+    if _is_tracing() and not tracing:
+        _stop_tracing()
+
+
 async def _run_answer(shell: Any, source: str) -> None:
     """Run an answer cell as IPython would (magics and shell escapes included) in the user
     namespace, registered with linecache so tracebacks and `inspect` find its source."""
@@ -146,6 +178,29 @@ async def _run_answer(shell: Any, source: str) -> None:
         await result
 
 
+async def _observe(shell: Any, setup: str, code: str) -> dict[str, Any]:
+    """Run one check in a copy of the user namespace; what it observed, as report fields."""
+    namespace = dict(shell.user_ns)
+    try:
+        if setup:
+            await _execute(setup, namespace, _SETUP_NAME)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        return {"status": "setup-raised", **_describe(error)}
+    try:
+        value = await _execute(code, namespace, _CHECK_NAME)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        return {"status": "raised", **_describe(error)}
+    try:
+        data = _dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        return {"status": "unplain", "type": type(value).__name__}
+    return {"status": "value", "data": _b64(data).decode("ascii")}
+
+
 async def run() -> None:
     """Run each step of the current request and publish what happened, in order."""
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - an IPython builtin
@@ -162,30 +217,10 @@ async def run() -> None:
                 report.update(status="raised", **_describe(error))
             else:
                 report.update(status="done")
-            _publish(report)
-            continue
-        namespace = dict(shell.user_ns)
-        try:
-            if setup:
-                await _execute(setup, namespace, _SETUP_NAME)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:
-            report.update(status="setup-raised", **_describe(error))
-            _publish(report)
-            continue
-        try:
-            value = await _execute(code, namespace, _CHECK_NAME)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:
-            report.update(status="raised", **_describe(error))
-            _publish(report)
-            continue
-        try:
-            data = _dumps(value)
-        except (ValueError, TypeError, RecursionError):
-            report.update(status="unplain", type=type(value).__name__)
         else:
-            report.update(status="value", data=_b64(data).decode("ascii"))
+            saved = _interpreter_settings()
+            try:
+                report.update(await _observe(shell, setup, code))
+            finally:
+                _restore_interpreter_settings(saved)
         _publish(report)
