@@ -150,3 +150,14 @@ def test_each_answer_has_its_own_output_budget(grader: Grader) -> None:
     results = {r.task_id: r for r in grader.grade(answers)}
     assert all(not r.events for r in results.values()), results
     assert_others_full(results, "")
+
+
+def test_a_flood_printed_just_before_an_answer_ends_is_charged_to_that_answer(
+        grader: Grader) -> None:
+    # the harness sends a step's pending output before its report, so the flood notice
+    # reaches the grader while the answer is still the step that is running
+    results = grade_with(grader, "square", (
+        "print('z' * (3 * 1024 * 1024))\ndef square(x):\n    return x * x\n"))
+    assert kinds_of(results["square"]) == [EventKind.OUTPUT_FLOOD]
+    assert "the answer cell printed more output" in results["square"].events[0].detail
+    assert_others_full(results, "square")
