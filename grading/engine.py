@@ -92,6 +92,19 @@ def _fault_detail(run: CellRun, what: str, timeout: float) -> str:
     return f"the kernel died during {what} ({how}); a fresh kernel took over"
 
 
+def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
+    """How a step that left no report ended: a fault, or an exception that stopped the
+    harness (raised past it, or it was broken by the answer)."""
+    kind = _FAULT_KIND.get(run.status)
+    if kind is not None:
+        return kind, _fault_detail(run, what, timeout)
+    if run.error_name:
+        value = f": {run.error_value[:300]}" if run.error_value else ""
+        return EventKind.ERROR, f"{what} raised {run.error_name}{value}"
+    return EventKind.ERROR, (f"{what} reported nothing (the harness was broken or removed "
+                             f"by the answer)")
+
+
 class Grader:
     """Grades submissions of `tasks`; use as a context manager (see module docstring)."""
 
@@ -268,30 +281,15 @@ class Grader:
         """`step` ended without a report: it faulted, or it stopped the harness."""
         what = ("the answer cell" if step.check is None else
                 f"check '{self._check_name(self._by_id[step.task_id], step.check)}'")
-        kind = _FAULT_KIND.get(run.status)
-        if kind is not None:
-            detail = _fault_detail(run, what, step.timeout)
-        else:
-            kind = EventKind.ERROR
-            detail = (f"{what} raised {run.error_name}"
-                      + (f": {run.error_value[:300]}" if run.error_value else "")
-                      if run.error_name else
-                      f"{what} reported nothing (the harness was broken or removed by the "
-                      f"answer)")
-        if step.is_answer:
-            if run.status in _FAULT_KIND:
-                record.answer_fault = run.status
-        else:
-            assert step.check is not None
+        kind, detail = _ending(run, what, step.timeout)
+        if step.check is not None:
             record.seen[step.check] = _Failure(detail, kind)
+        elif run.status in _FAULT_KIND:
+            record.answer_fault = run.status
         record.events.append(Event(kind=kind, task_id=step.task_id, detail=detail))
 
     def _replay_fault(self, record: _TaskRecord, step: Step, run: CellRun) -> None:
-        kind = _FAULT_KIND.get(run.status, EventKind.ERROR)
-        detail = (_fault_detail(run, "the answer cell's replay", step.timeout)
-                  if run.status in _FAULT_KIND else
-                  "the answer cell's replay reported nothing (the harness was broken or "
-                  "removed by the answer)")
+        kind, detail = _ending(run, "the answer cell's replay", step.timeout)
         record.events.append(Event(kind=kind, task_id=step.task_id, detail=detail))
 
     def _check_name(self, task: Task, index: int) -> str:
