@@ -139,6 +139,7 @@ def test_check_code_is_not_compiled_with_the_harness_future_imports() -> None:
 def test_answers_may_use_ipython_syntax(grader: Grader) -> None:
     results = grade_with(grader, "square", (
         "%time warm = [i * i for i in range(10)]\n"
+        "import asyncio\nawait asyncio.sleep(0)  # top-level await, as in a notebook\n"
         "listing = !echo shell escapes work\n"
         "def square(x):\n    return x * x if listing == ['shell escapes work'] else 0\n"))
     assert results["square"].points == results["square"].max_points, results["square"]
