@@ -1,6 +1,7 @@
 """Grading throughput and latency against a bare-nbclient baseline measured in the same run.
 
     .venv/bin/python bench/grade_bench.py [--submissions N] [--jobs N] [--questions N]
+                                          [--pick cheapest|untimed|first] [--rounds N]
 
 Generates N submissions for the shipped coding questions (a rotating mix of reference
 answers, decoys, starters and a random partial mix), then times:
@@ -179,7 +180,12 @@ def main() -> None:
                              "their own, those with the lightest checks, measured in this "
                              "run; untimed: the first of those in bank order; first: the "
                              "first questions in bank order")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure everything this many times and report each row's "
+                             "median round")
     args = parser.parse_args()
+    if args.rounds < 1 or args.submissions < 1 or args.jobs < 1 or args.questions < 1:
+        parser.error("--rounds, --submissions, --jobs and --questions must be at least 1")
     coding = [q for q in load_bank().questions if q.is_coding]
     untimed = [q for q in coding if q.timeout is None]
     questions = {"untimed": lambda: untimed[: args.questions],
@@ -190,11 +196,21 @@ def main() -> None:
     submissions = make_submissions(questions, args.submissions)
     print(f"{len(submissions)} submissions x {len(tasks)} questions ({args.pick}: "
           f"{', '.join(t.id for t in tasks)}), {args.jobs} jobs")
-    baseline = run_baseline(submissions, tasks, args.jobs)
-    cells, _ = run_engine("engine-cells (same work)", cell_tasks, submissions, args.jobs)
-    full, points = run_engine("engine-full (with checks)", tasks, submissions, args.jobs)
+    rounds: list[tuple[Figures, Figures, Figures]] = []
+    for _ in range(args.rounds):
+        baseline = run_baseline(submissions, tasks, args.jobs)
+        cells, _ = run_engine("engine-cells (same work)", cell_tasks, submissions, args.jobs)
+        full, points = run_engine("engine-full (with checks)", tasks, submissions, args.jobs)
+        rounds.append((baseline, cells, full))
+    if args.rounds > 1:
+        print(f"each row: its median round of {args.rounds} (a shared machine is noisy)")
+    baseline, cells, full = (median_round([r[i] for r in rounds]) for i in range(3))
     report(baseline, [cells, full])
     print(f"engine-full awarded {points} points in all")
+
+
+def median_round(figures: list[Figures]) -> Figures:
+    return sorted(figures, key=lambda f: f.per_notebook)[len(figures) // 2]
 
 
 if __name__ == "__main__":
