@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy as _copy
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,7 +31,11 @@ from workbook.report.copy_parts import PARTS
 from workbook.report.html_export import notebook_html
 from workbook.report.records import CandidateReport
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "graded-copy.ipynb"
+#: the papermill template: in a checkout (or editable install) under notebooks/, and in an
+#: installed wheel under <prefix>/share/interview-workbook/ (pyproject's data-files)
+_CHECKOUT_TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "graded-copy.ipynb"
+_INSTALLED_TEMPLATE = Path(sys.prefix) / "share" / "interview-workbook" / "graded-copy.ipynb"
+TEMPLATE = _CHECKOUT_TEMPLATE if _CHECKOUT_TEMPLATE.exists() else _INSTALLED_TEMPLATE
 GRADED_DIR = "graded"
 INLINE, KERNEL = "inline", "kernel"
 ENGINES = (INLINE, KERNEL)
