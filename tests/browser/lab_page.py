@@ -41,6 +41,29 @@ def replace_cell_source(page: Any, cell: Any, code: str) -> None:
     page.keyboard.insert_text(code)
 
 
+def run_new_last_cell(page: Any, code: str, timeout: float = 30.0) -> str:
+    """Add a code cell at the end of the current notebook, run it, and return its output.
+
+    Through the notebook's model rather than the DOM: JupyterLab renders only the cells
+    in view, so "the last cell on the page" need not be the notebook's last cell."""
+    page.locator(".jp-Notebook").first.click()  # make it the current widget
+    index = page.evaluate("""async (code) => {
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        notebook.activeCellIndex = notebook.widgets.length - 1;
+        await window.jupyterapp.commands.execute('notebook:insert-cell-below');
+        await window.jupyterapp.commands.execute('notebook:change-cell-to-code');
+        notebook.activeCell.model.sharedModel.setSource(code);
+        const index = notebook.activeCellIndex;
+        await window.jupyterapp.commands.execute('notebook:run-cell');
+        return index;
+    }""", code)
+    read = ("(index) => window.jupyterapp.shell.currentWidget.content.model.cells.get(index)"
+            ".toJSON().outputs.map(o => o.text || (o.data || {})['text/plain'] || o.evalue"
+            " || '').join('')")
+    wait_until(lambda: bool(page.evaluate(read, index)), "the new cell's output", timeout)
+    return str(page.evaluate(read, index))
+
+
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

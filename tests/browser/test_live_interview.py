@@ -21,6 +21,7 @@ from tests.browser.lab_page import (
     replace_cell_source,
     restart_and_run_all,
     run_all,
+    run_new_last_cell,
     wait_until,
 )
 from workbook.bank import SHIPPED_BANK
@@ -159,14 +160,9 @@ def test_the_candidate_kernel_cannot_read_the_interviewers_files(
     candidate_file = prepared.candidate_notebook
     assert candidate_file is not None
     open_notebook(page, live_interview.candidate.url(candidate_file.name))
-    page.locator(".jp-Cell").last.click()
-    page.evaluate("window.jupyterapp.commands.execute('notebook:insert-cell-below')")
     probe = (f"import os, pathlib\nprint('probe', os.getuid() != 0, "
              f"pathlib.Path({str(SHIPPED_BANK)!r}).exists(), "
              f"pathlib.Path({str(prepared.interviewer_notebook)!r}).exists())")
-    replace_cell_source(page, page.locator(".jp-CodeCell").last, probe)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
-    output = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea-output")
-    expect(output).to_contain_text("probe", timeout=30_000)
+    output = run_new_last_cell(page, probe)
     # an unprivileged uid that sees neither the bank nor the interviewer's notebook
-    assert output.inner_text().strip() == "probe True False False"
+    assert output.strip() == "probe True False False"
