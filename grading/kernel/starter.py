@@ -224,6 +224,14 @@ class ZygoteStarter:
             size = self.config.scratch_size
             request["scratch"] = {"/tmp": size, sandbox.SANDBOX_WORKDIR: size, "/dev/shm": size}
             request["workdir"] = sandbox.SANDBOX_WORKDIR
+        conn = self._send(request)
+        kernel = ZygoteKernel(conn, _endpoints(str(self.run.path / "k" / kernel_id / "s"),
+                                               connection))
+        kernel.wait_bound(self.config.startup_timeout)
+        return kernel
+
+    def _send(self, request: dict[str, Any]) -> socket.socket:
+        """A new connection to the zygote, with `request` sent on it as one JSON line."""
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(self._socket_path)
@@ -231,24 +239,19 @@ class ZygoteStarter:
         except OSError as error:
             conn.close()
             raise KernelStartError(f"cannot reach the kernel zygote: {error}") from error
-        kernel = ZygoteKernel(conn, _endpoints(str(self.run.path / "k" / kernel_id / "s"),
-                                               connection))
-        kernel.wait_bound(self.config.startup_timeout)
-        return kernel
+        return conn
 
     def precompile(self, checks: list[tuple[str, str]]) -> int:
         """Have the zygote compile these (setup, code) check pairs once, for every kernel
         it forks afterwards; returns how many sources compiled."""
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.connect(self._socket_path)
-                conn.sendall(json.dumps({"precompile": checks}).encode() + b"\n")
-                conn.settimeout(self.config.startup_timeout)
-                answer = b""
+        with self._send({"precompile": checks}) as conn:
+            conn.settimeout(self.config.startup_timeout)
+            answer = b""
+            try:
                 while not answer.endswith(b"\n") and (chunk := conn.recv(4096)):
                     answer += chunk
-        except OSError as error:
-            raise KernelStartError(f"cannot reach the kernel zygote: {error}") from error
+            except OSError as error:
+                raise KernelStartError(f"the kernel zygote did not answer: {error}") from error
         if not answer.startswith(b"compiled "):
             raise KernelStartError("the kernel zygote did not compile the checks")
         return int(answer.split()[1])
