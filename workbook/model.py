@@ -48,6 +48,8 @@ COMPETENCIES: dict[str, tuple[str, int]] = {
 }
 
 SCORE_RANGE = range(0, 5)
+#: inputs drawn per generated-input property unless the question says otherwise
+DEFAULT_GENERATED_CASES = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +60,53 @@ class HiddenCheck:
     points: int
     code: str
     description: str = ""
+    line: int = 0
+    #: compare numbers by exact type (1 is not 1.0); only where the prompt demands the type
+    exact_types: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Property:
+    """A generated-input check: `code` runs once per drawn input, with the names the
+    question's generators define bound to drawn values; its last expression is observed
+    and compared with what the reference observed on the same input."""
+
+    name: str
+    points: int
+    code: str
+    description: str = ""
+    line: int = 0
+    exact_types: bool = False
+    #: names from the generators block that `code` uses, in order of first use
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alternative:
+    """Another correct answer, in another style; `bank check` proves it is accepted."""
+
+    name: str
+    note: str
+    code: str
+    line: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """A rule the prompt states and the checks (or properties) that test it."""
+
+    name: str
+    text: str
+    checks: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EquivalentMutant:
+    """A mutant of the reference that no answer could tell apart from it, and why."""
+
+    id: str
+    reason: str
     line: int = 0
 
 
@@ -102,6 +151,13 @@ class Question:
     decoys: tuple[Decoy, ...] = ()
     #: per-question limit for running one check, in seconds; None means the grader default
     timeout: float | None = None
+    #: Hypothesis strategies bound to names (python code), and the properties drawing on them
+    generators: str = ""
+    properties: tuple[Property, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    equivalent_mutants: tuple[EquivalentMutant, ...] = ()
+    generated_cases: int = DEFAULT_GENERATED_CASES
     source: str = field(default="", compare=False)
 
     @property
@@ -110,7 +166,14 @@ class Question:
 
     @property
     def hidden_points(self) -> int:
-        return sum(check.points for check in self.hidden_checks)
+        """Points of the hidden checks and the generated-input properties together."""
+        return (sum(check.points for check in self.hidden_checks)
+                + sum(prop.points for prop in self.properties))
+
+    @property
+    def check_names(self) -> tuple[str, ...]:
+        """Every hidden check's and property's name (one namespace: names are unique)."""
+        return (*(c.name for c in self.hidden_checks), *(p.name for p in self.properties))
 
     @property
     def section_title(self) -> str:

@@ -12,6 +12,13 @@ The layout (see docs/question-format.md) is
     ## Check setup           optional python block run before each hidden check
     ## Hidden checks         ### name (N points), a sentence, one python block each
     ## Decoys                ### name, a one-line note, one python block each
+    ## Generators            optional: a python block binding Hypothesis strategies to
+                             names, then ### name (N points), a sentence, one python block
+                             per property (generated-input checks)
+    ## Accepted alternatives optional: ### name, a one-line note, one python block each
+    ## Rules                 optional: ### name, the rule as the prompt states it, and a
+                             "Checks: a, b" line naming the checks that test it
+    ## Equivalent mutants    optional: ### mutant-id, why no answer can tell it apart
     ## Rubric                ### Strong signals / Red flags / Follow-up probes (lists),
                              ### Scores (list of "0: ..." .. "4: ...")
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,19 +38,26 @@ from typing import Any
 from workbook.errors import QuestionFileError
 from workbook.model import (
     COMPETENCIES,
+    DEFAULT_GENERATED_CASES,
     SCORE_RANGE,
     SECTIONS,
+    Alternative,
     Decoy,
+    EquivalentMutant,
     HiddenCheck,
     Kind,
     Level,
+    Property,
     Question,
     Rubric,
+    Rule,
 )
 from workbook.parsed_code import digest
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CHECK_HEADING = re.compile(r"^(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\s*\((?P<points>\d+)\s+points?\)$")
+CHECK_HEADING = re.compile(r"^(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\s*\((?P<points>\d+)\s+points?"
+                           r"(?P<exact>\s*,\s*exact types)?\)$")
+RULE_CHECKS = re.compile(r"^checks:\s*(?P<names>.*)$", re.IGNORECASE)
 SCORE_LINE = re.compile(r"^(?P<score>\d)\s*[:\-–]\s*(?P<text>.+)$")
 
 SECTION_FIELDS = {
@@ -53,8 +68,14 @@ SECTION_FIELDS = {
     "check_setup": "Check setup",
     "hidden_checks": "Hidden checks",
     "decoys": "Decoys",
+    "generators": "Generators",
+    "alternatives": "Accepted alternatives",
+    "rules": "Rules",
+    "equivalent_mutants": "Equivalent mutants",
     "rubric": "Rubric",
 }
+CODING_ONLY = ("starter", "reference", "public_checks", "check_setup", "hidden_checks",
+               "decoys", "generators", "alternatives", "rules", "equivalent_mutants")
 HEADING_TO_FIELD = {title.lower(): name for name, title in SECTION_FIELDS.items()}
 RUBRIC_PARTS = {
     "strong signals": "strong_signals",
@@ -63,8 +84,11 @@ RUBRIC_PARTS = {
     "scores": "scores",
 }
 FRONT_MATTER_KEYS = {"id", "title", "section", "level", "kind", "points", "minutes", "timeout",
-                     "competencies"}
+                     "generated_cases", "competencies"}
 MIN_DECOYS = 2
+MAX_CASES = 2000
+#: how `workbook bank check --mutants` names a mutant: its operator and a digest of the change
+MUTANT_ID = re.compile(r"^[a-z]+(?:-[a-z]+)*-[0-9a-f]{8}$")
 
 
 @dataclass
@@ -259,45 +283,181 @@ def _competencies(reader: _Reader, data: dict[str, Any]) -> dict[str, float]:
     return weights
 
 
-def _hidden_checks(reader: _Reader, block: Block) -> tuple[HiddenCheck, ...]:
-    checks: list[HiddenCheck] = []
+def _scored(reader: _Reader, block: Block, field_name: str
+            ) -> list[tuple[Block, str, int, bool]]:
+    """The '### name (N points[, exact types])' children of a block: (child, name, points,
+    exact types)."""
+    found: list[tuple[Block, str, int, bool]] = []
     seen: set[str] = set()
     for child in block.children:
         match = CHECK_HEADING.match(child.title)
         if not match:
-            raise reader.fail(child.line, "hidden_checks", f"heading '### {child.title}' must "
-                              "read '### check-name (N points)' with a lower-case dashed name")
+            raise reader.fail(child.line, field_name, f"heading '### {child.title}' must "
+                              "read '### name (N points)' or '### name (N points, exact "
+                              "types)' with a lower-case dashed name")
         name = match.group("name")
         if name in seen:
-            raise reader.fail(child.line, f"hidden_checks.{name}", "duplicate check name")
+            raise reader.fail(child.line, f"{field_name}.{name}", "duplicate name")
         seen.add(name)
         points = int(match.group("points"))
         if points < 1:
-            raise reader.fail(child.line, f"hidden_checks.{name}", "points must be at least 1")
-        checks.append(HiddenCheck(name=name, points=points, line=child.line,
-                                  description=reader.prose(child),
-                                  code=reader.code(child, f"hidden_checks.{name}")))
-    return tuple(checks)
+            raise reader.fail(child.line, f"{field_name}.{name}", "points must be at least 1")
+        found.append((child, name, points, bool(match.group("exact"))))
+    return found
 
 
-def _decoys(reader: _Reader, block: Block) -> tuple[Decoy, ...]:
-    decoys: list[Decoy] = []
+def _hidden_checks(reader: _Reader, block: Block) -> tuple[HiddenCheck, ...]:
+    return tuple(HiddenCheck(name=name, points=points, line=child.line, exact_types=exact,
+                             description=reader.prose(child),
+                             code=reader.code(child, f"hidden_checks.{name}"))
+                 for child, name, points, exact in _scored(reader, block, "hidden_checks"))
+
+
+def _bound_names(code: str) -> list[str]:
+    """Names a block binds at its top level (assignments, imports, defs), in order."""
+    names: list[str] = []
+    for node in ast.parse(code).body:
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        for target in targets:
+            names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
+def _tree(code: str) -> ast.Module:
+    """The syntax tree of check code, which may await at top level."""
+    tree = compile(code, "<check>", "exec",
+                   flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+def _used_names(code: str) -> list[str]:
+    tree = _tree(code)
+    names = [node.id for node in ast.walk(tree)
+             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)]
+    return list(dict.fromkeys(names))
+
+
+def _generators(reader: _Reader, block: Block) -> tuple[str, tuple[Property, ...]]:
+    strategies = reader.code(block, "generators")
+    bound = _bound_names(strategies)
+    properties: list[Property] = []
+    for child, name, points, exact in _scored(reader, block, "generators"):
+        code = reader.code(child, f"generators.{name}")
+        tree = _tree(code)
+        if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+            raise reader.fail(child.line, f"generators.{name}", "must end with an expression: "
+                              "the value compared with the reference's, e.g. "
+                              "`merge_intervals(intervals)`")
+        inputs = tuple(n for n in _used_names(code) if n in bound)
+        if not inputs:
+            raise reader.fail(child.line, f"generators.{name}", "uses none of the names the "
+                              f"generators block defines ({', '.join(bound) or 'none'}); "
+                              "name the strategies this property draws from")
+        properties.append(Property(name=name, points=points, line=child.line, code=code,
+                                   exact_types=exact, description=reader.prose(child),
+                                   inputs=inputs))
+    if not properties:
+        raise reader.fail(block.line, "generators", "defines no property; add '### name "
+                          "(N points)' with a sentence and a python block")
+    return strategies, tuple(properties)
+
+
+def _named_code(reader: _Reader, block: Block, field_name: str, what: str
+                ) -> list[tuple[Block, str, str, str]]:
+    """'### name', a one-line note and one python block per child: (child, name, note,
+    code)."""
+    found: list[tuple[Block, str, str, str]] = []
     seen: set[str] = set()
     for child in block.children:
         name = child.title
         if not ID_PATTERN.match(name):
-            raise reader.fail(child.line, "decoys", f"decoy name '{name}' must be lower-case "
-                              "words joined by dashes")
+            raise reader.fail(child.line, field_name, f"{what} name '{name}' must be "
+                              "lower-case words joined by dashes")
         if name in seen:
-            raise reader.fail(child.line, f"decoys.{name}", "duplicate decoy name")
+            raise reader.fail(child.line, f"{field_name}.{name}", f"duplicate {what} name")
         seen.add(name)
         note = reader.prose(child)
         if not note or "\n" in note:
-            raise reader.fail(child.line, f"decoys.{name}", "needs a one-line note of the "
-                              "mistake it embodies, above its code block")
-        decoys.append(Decoy(name=name, note=note, line=child.line,
-                            code=reader.code(child, f"decoys.{name}")))
-    return tuple(decoys)
+            raise reader.fail(child.line, f"{field_name}.{name}", "needs a one-line note "
+                              "above its code block")
+        found.append((child, name, note, reader.code(child, f"{field_name}.{name}")))
+    return found
+
+
+def _alternatives(reader: _Reader, block: Block) -> tuple[Alternative, ...]:
+    return tuple(Alternative(name=name, note=note, code=code, line=child.line)
+                 for child, name, note, code in _named_code(reader, block, "alternatives",
+                                                            "alternative"))
+
+
+def _rules(reader: _Reader, block: Block, checks: Sequence[str]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for child in block.children:
+        name = child.title
+        where = f"rules.{name}"
+        if not ID_PATTERN.match(name):
+            raise reader.fail(child.line, "rules", f"rule name '{name}' must be lower-case "
+                              "words joined by dashes")
+        if name in seen:
+            raise reader.fail(child.line, where, "duplicate rule name")
+        seen.add(name)
+        text: list[str] = []
+        named: list[str] | None = None
+        for number, line in child.lines:
+            match = RULE_CHECKS.match(line.strip())
+            if match is None:
+                text.append(line.strip())
+                continue
+            if named is not None:
+                raise reader.fail(number, where, "has two 'Checks:' lines; keep one")
+            named = [n.strip() for n in match.group("names").split(",") if n.strip()]
+            unknown = [n for n in named if n not in checks]
+            if unknown:
+                raise reader.fail(number, where, f"names {', '.join(unknown)}, which is no "
+                                  "hidden check or generated property of this question")
+        statement = " ".join(t for t in text if t).strip()
+        if not statement:
+            raise reader.fail(child.line, where, "state the rule as the prompt states it")
+        if not named:
+            raise reader.fail(child.line, where, "no check tests this rule: add a 'Checks: "
+                              "name, ...' line naming the checks or properties that test it "
+                              "from both sides")
+        rules.append(Rule(name=name, text=statement, checks=tuple(named), line=child.line))
+    return tuple(rules)
+
+
+def _equivalent_mutants(reader: _Reader, block: Block) -> tuple[EquivalentMutant, ...]:
+    mutants: list[EquivalentMutant] = []
+    seen: set[str] = set()
+    for child in block.children:
+        mutant_id = child.title
+        if not MUTANT_ID.match(mutant_id):
+            raise reader.fail(child.line, "equivalent_mutants", f"'{mutant_id}' is not a "
+                              "mutant id as `workbook bank check --mutants` prints it "
+                              "(operator-hash, e.g. compare-3f9a1c2b)")
+        if mutant_id in seen:
+            raise reader.fail(child.line, f"equivalent_mutants.{mutant_id}", "listed twice")
+        seen.add(mutant_id)
+        reason = reader.prose(child)
+        if not reason:
+            raise reader.fail(child.line, f"equivalent_mutants.{mutant_id}",
+                              "say why no answer can tell this mutant from the reference")
+        mutants.append(EquivalentMutant(id=mutant_id, reason=" ".join(reason.split()),
+                                        line=child.line))
+    return tuple(mutants)
+
+
+def _decoys(reader: _Reader, block: Block) -> tuple[Decoy, ...]:
+    return tuple(Decoy(name=name, note=note, code=code, line=child.line)
+                 for child, name, note, code in _named_code(reader, block, "decoys", "decoy"))
 
 
 def _rubric(reader: _Reader, block: Block) -> Rubric:
@@ -361,6 +521,11 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         raise reader.fail(reader.key_line("timeout"), "timeout",
                           "must be a positive number of seconds")
 
+    cases = data.get("generated_cases", DEFAULT_GENERATED_CASES)
+    if isinstance(cases, bool) or not isinstance(cases, int) or not 1 <= cases <= MAX_CASES:
+        raise reader.fail(reader.key_line("generated_cases"), "generated_cases",
+                          f"must be a whole number from 1 to {MAX_CASES}")
+
     blocks: dict[str, Block] = {}
     for block in reader.blocks(lines, body_start):
         heading = HEADING_TO_FIELD.get(block.title.lower())
@@ -391,6 +556,13 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         if "check_setup" in blocks:
             fields["check_setup"] = reader.code(blocks["check_setup"], "check_setup")
         hidden = _hidden_checks(reader, need("hidden_checks"))
+        strategies, properties = (_generators(reader, blocks["generators"])
+                                  if "generators" in blocks else ("", ()))
+        clash = {c.name for c in hidden} & {p.name for p in properties}
+        if clash:
+            raise reader.fail(blocks["generators"].line, "generators",
+                              f"{', '.join(sorted(clash))}: a property and a hidden check "
+                              "share this name; names must be unique")
         if not hidden:
             raise reader.fail(need("hidden_checks").line, "hidden_checks",
                               "a coding question needs at least one '### name (N points)' check")
@@ -399,15 +571,25 @@ def parse_question(text: str, path: Path | str = "<question>", *,
             raise reader.fail(need("decoys").line, "decoys",
                               f"a coding question needs at least {MIN_DECOYS} decoys, "
                               f"found {len(decoys)}")
-        if sum(check.points for check in hidden) != points:
+        scored = sum(c.points for c in hidden) + sum(p.points for p in properties)
+        if scored != points:
             raise reader.fail(reader.key_line("points"), "points",
-                              f"is {points} but the hidden checks add up to "
-                              f"{sum(check.points for check in hidden)}; make them agree")
+                              f"is {points} but the hidden checks and properties add up to "
+                              f"{scored}; make them agree")
         fields["hidden_checks"] = hidden
         fields["decoys"] = decoys
+        fields["generators"] = strategies
+        fields["properties"] = properties
+        if "alternatives" in blocks:
+            fields["alternatives"] = _alternatives(reader, blocks["alternatives"])
+        if "rules" in blocks:
+            fields["rules"] = _rules(reader, blocks["rules"],
+                                     [*(c.name for c in hidden), *(p.name for p in properties)])
+        if "equivalent_mutants" in blocks:
+            fields["equivalent_mutants"] = _equivalent_mutants(reader,
+                                                               blocks["equivalent_mutants"])
     else:
-        for key in ("starter", "reference", "public_checks", "check_setup", "hidden_checks",
-                    "decoys"):
+        for key in CODING_ONLY:
             if key in blocks:
                 raise reader.fail(blocks[key].line, key,
                                   "a discussion question has no code; remove this section "
@@ -417,7 +599,7 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         id=question_id, title=title.strip(), section=section, level=level, kind=kind,
         competencies=_competencies(reader, data), points=points, minutes=minutes,
         timeout=float(timeout) if timeout is not None else None, prompt=prompt, rubric=rubric,
-        source=str(path), **fields,
+        generated_cases=cases, source=str(path), **fields,
     )
 
 
