@@ -1,4 +1,4 @@
-"""The gradebook: every batch verdict and every live score, in SQLite or any SQLAlchemy URL.
+"""The gradebook: every batch verdict, in SQLite or any SQLAlchemy URL.
 
     from grading.gradebook import Gradebook
     gb = Gradebook.open("out/gradebook.sqlite")       # or "postgresql://user@host/db"
@@ -8,6 +8,6 @@
 SQLAlchemy is imported here and nowhere else in the engine.
 """
 
-from grading.gradebook.store import Gradebook, ScoreRecord, database_url
+from grading.gradebook.store import Gradebook, database_url
 
-__all__ = ["Gradebook", "ScoreRecord", "database_url"]
+__all__ = ["Gradebook", "database_url"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -108,23 +108,3 @@ class EventRow(Base):
 
     submission: Mapped[SubmissionRow] = relationship(back_populates="events")
     question: Mapped[QuestionResultRow | None] = relationship()
-
-
-class ScoreRow(Base):
-    """One field of a live interview score (a rubric score, a note, a flag), upserted alone.
-
-    A row per field means two browser tabs writing different fields of the same question
-    never overwrite each other.
-    """
-
-    __tablename__ = "scores"
-    __table_args__ = (UniqueConstraint("session", "candidate", "question", "field",
-                                       name="uq_scores_field"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session: Mapped[str] = mapped_column(Text)
-    candidate: Mapped[str] = mapped_column(Text)
-    question: Mapped[str] = mapped_column(Text)
-    field: Mapped[str] = mapped_column(Text)
-    value: Mapped[Any] = mapped_column(JSON, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

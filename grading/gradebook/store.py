@@ -1,17 +1,20 @@
-"""The Gradebook: where every verdict and every live score is written the moment it exists.
+"""The Gradebook: where every verdict is written the moment it exists.
 
 SQLite (a file) by default, any SQLAlchemy URL otherwise (PostgreSQL for a team). Opening
 a gradebook creates it or brings its schema up to date. Each submission's results are
 written in one transaction, so a batch killed at any instant leaves whole submissions or
 none. SQLite runs in WAL mode with a busy timeout and takes its write lock when a
 transaction begins, so a batch and a live scoring panel can share one file.
+
+The engine knows submissions, tasks, checks and events. Other parts of a program may keep
+their own tables in the same database (the interview side keeps live scores there): they
+bring their own migrations (`migrate_also`) and write through `transaction`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,13 +25,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from grading.errors import GradebookError
-from grading.gradebook.migrations import migrate
+from grading.gradebook.migrations import Migration, migrate
 from grading.gradebook.models import (
     CandidateRow,
     CheckResultRow,
     EventRow,
     QuestionResultRow,
-    ScoreRow,
     SubmissionRow,
 )
 from grading.results import (
@@ -45,18 +47,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: statuses that settle a submission: grading it again would give the same outcome
 SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScoreRecord:
-    """One field of a live interview score."""
-
-    session: str
-    candidate: str
-    question: str
-    field: str
-    value: Any
-    updated_at: datetime
 
 
 def database_url(url_or_path: str | Path) -> URL:
@@ -96,7 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Gradebook:
-    """Candidates, submissions, question and check results, events, and live scores."""
+    """Candidates, submissions, question and check results, and events."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -135,6 +125,24 @@ class Gradebook:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def dialect(self) -> str:
+        """The database's SQLAlchemy dialect name ("sqlite", "postgresql", ...)."""
+        return self._engine.dialect.name
+
+    def migrate_also(self, migrations: tuple[tuple[str, Migration], ...]) -> list[str]:
+        """Run another owner's migrations (their own names, recorded with the engine's)."""
+        try:
+            return migrate(self._engine, migrations)
+        except SQLAlchemyError as exc:
+            raise GradebookError(f"gradebook {self.url}: cannot migrate it: "
+                                 f"{_reason(exc)}") from None
+
+    def transaction(self, doing: str) -> AbstractContextManager[Session]:
+        """A session in one transaction for another owner's tables; a database failure
+        becomes a GradebookError saying what could not be done (`doing`)."""
+        return self._transaction(doing)
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[Session]:
@@ -205,53 +213,7 @@ class Gradebook:
                          selectinload(SubmissionRow.questions)
                          .selectinload(QuestionResultRow.checks)))
 
-    # -- live scoring --------------------------------------------------------------------
 
-    def set_score(self, *, session: str, candidate: str, question: str, field: str,
-                  value: Any) -> None:
-        """Write one field of a live score now, replacing only that field's earlier value."""
-        values = {"session": session, "candidate": candidate, "question": question,
-                  "field": field, "value": value, "updated_at": datetime.now(UTC)}
-        keys = ["session", "candidate", "question", "field"]
-        dialect = self._engine.dialect.name
-        with self._transaction(f"save score {field!r} of {question}") as db:
-            if dialect in ("sqlite", "postgresql"):
-                insert = _dialect_insert(dialect)
-                statement = insert(ScoreRow).values(**values)
-                db.execute(statement.on_conflict_do_update(
-                    index_elements=keys,
-                    set_={"value": statement.excluded.value,
-                          "updated_at": statement.excluded.updated_at}))
-                return
-            row = db.scalars(select(ScoreRow).filter_by(**{k: values[k] for k in keys})).first()
-            if row is None:
-                db.add(ScoreRow(**values))
-            else:
-                row.value, row.updated_at = value, values["updated_at"]
-
-    def scores(self, session: str | None = None, candidate: str | None = None
-               ) -> list[ScoreRecord]:
-        """Live score fields, optionally of one session and/or one candidate."""
-        query = select(ScoreRow).order_by(ScoreRow.session, ScoreRow.candidate,
-                                          ScoreRow.question, ScoreRow.field)
-        if session is not None:
-            query = query.where(ScoreRow.session == session)
-        if candidate is not None:
-            query = query.where(ScoreRow.candidate == candidate)
-        with self._transaction("read scores") as db:
-            return [ScoreRecord(session=row.session, candidate=row.candidate,
-                                question=row.question, field=row.field, value=row.value,
-                                updated_at=row.updated_at) for row in db.scalars(query)]
-
-
-def _dialect_insert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
 
 
 def _reason(exc: Exception) -> str:

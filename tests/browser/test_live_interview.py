@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from grading.gradebook import Gradebook
 from tests.browser.conftest import (
     ARTIFACTS,
     CODING_QUESTION,
@@ -25,6 +24,7 @@ from tests.browser.lab_page import (
     wait_until,
 )
 from workbook.bank import SHIPPED_BANK
+from workbook.live.store import open_live, read_fields
 from workbook.model import Bank
 
 pytestmark = pytest.mark.browser
@@ -33,9 +33,9 @@ NOTE = "Asked how ties are ordered before coding; forgot to reject k below one."
 
 
 def stored_fields(interview: LiveInterview) -> dict[tuple[str, str], Any]:
-    with Gradebook.open(interview.prepared.gradebook) as gradebook:
+    with open_live(interview.prepared.gradebook) as gradebook:
         return {(row.question, row.field): row.value
-                for row in gradebook.scores(session=interview.prepared.session)}
+                for row in read_fields(gradebook, session=interview.prepared.session)}
 
 
 def save_screenshot(element: Any, name: str) -> None:

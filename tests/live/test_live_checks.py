@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grading.gradebook import Gradebook
 from tests.live.conftest import CODING_QUESTION, DISCUSSION_QUESTION
 from workbook.live.context import open_context
 from workbook.live.session import PreparedSession, prepare_session
+from workbook.live.store import open_live, read_fields
 from workbook.live.widgets import LivePanels, QuestionPanel
 from workbook.model import Bank, Level
 
@@ -45,8 +45,9 @@ def test_checks_grade_the_answer_saved_in_the_candidate_notebook(
 
     assert "All checks pass: 10/10 hidden points" in panel.verdict.value
     assert "candidate.ipynb" in panel.verdict.value
-    with Gradebook.open(session.gradebook) as gradebook:
-        fields = {row.field: row.value for row in gradebook.scores(session=session.session)}
+    with open_live(session.gradebook) as gradebook:
+        fields = {row.field: row.value
+                  for row in read_fields(gradebook, session=session.session)}
         (submission,) = gradebook.results(candidate=session.candidate)
     assert fields["checks"]["points"] == 10
     assert [task.task_id for task in submission.tasks] == [CODING_QUESTION]

@@ -6,18 +6,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from grading.gradebook import Gradebook
 from tests.live.conftest import CODING_QUESTION, DISCUSSION_QUESTION
 from workbook.live.html import score_scale
 from workbook.live.session import PreparedSession
+from workbook.live.store import open_live, read_fields
 from workbook.live.widgets import LivePanels
 
 
 def stored(session: PreparedSession) -> dict[tuple[str, str], Any]:
-    with Gradebook.open(session.gradebook) as gradebook:
+    with open_live(session.gradebook) as gradebook:
         return {(row.question, row.field): row.value
-                for row in gradebook.scores(session=session.session,
-                                            candidate=session.candidate)}
+                for row in read_fields(gradebook, session=session.session,
+                                       candidate=session.candidate)}
 
 
 def test_each_control_writes_its_own_field_the_moment_it_changes(
@@ -68,11 +68,11 @@ def test_a_panel_opened_later_shows_exactly_what_was_stored(
 def test_restoring_a_panel_writes_nothing_back(open_panels: Callable[[], LivePanels],
                                                session: PreparedSession) -> None:
     open_panels().question_panel(CODING_QUESTION).score.value = 1
-    with Gradebook.open(session.gradebook) as gradebook:
-        before = gradebook.scores(session=session.session)
+    with open_live(session.gradebook) as gradebook:
+        before = read_fields(gradebook, session=session.session)
     open_panels().question_panel(CODING_QUESTION)
-    with Gradebook.open(session.gradebook) as gradebook:
-        assert gradebook.scores(session=session.session) == before
+    with open_live(session.gradebook) as gradebook:
+        assert read_fields(gradebook, session=session.session) == before
 
 
 def test_two_panels_for_one_question_keep_each_others_writes(

@@ -23,6 +23,7 @@ import pytest
 
 from grading.gradebook import Gradebook
 from workbook.bank import load_bank
+from workbook.live.store import open_live, set_field
 from workbook.model import Bank, Level
 from workbook.notebook import ROLE_ANSWER, BuildOptions, build_notebook, cell_id
 
@@ -59,7 +60,7 @@ class GradedCohort:
     submissions: Path
 
     def gradebook(self) -> Gradebook:
-        return Gradebook.open(self.gradebook_path)
+        return open_live(str(self.gradebook_path))
 
 
 def returned_notebook(bank: Bank, answers: dict[str, str], candidate: str) -> dict[str, Any]:
@@ -98,8 +99,8 @@ def record_interview(gradebook: Gradebook) -> None:
     fields = {"score": 3, "signal:0": True, "signal:1": False, "red_flag:1": True,
               "notes": "Explained definition-time evaluation; needed a hint for the fix."}
     for name, value in fields.items():
-        gradebook.set_score(session=SESSION, candidate="ada", question="mutable-default",
-                            field=name, value=value)
+        set_field(gradebook, session=SESSION, candidate="ada", question="mutable-default",
+                  field=name, value=value)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typing import Any
 
 from grading.results import SubmissionStatus
 from tests.report.conftest import REPORT_BANK, GradedCohort
+from workbook.live.store import read_fields
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import cohort_html
 from workbook.report.from_gradebook import load_reports
@@ -39,7 +40,7 @@ def test_totals_are_the_gradebooks_check_points_plus_interview_points(
         rendered: GradedCohort) -> None:
     with rendered.gradebook() as gradebook:
         checks = {r.candidate: r.points for r in gradebook.results()}
-        scores = [s for s in gradebook.scores() if s.field == "score"]
+        scores = [s for s in read_fields(gradebook) if s.field == "score"]
     interview = Counter({s.candidate: 4 * s.value / 4 for s in scores})  # 4-point question
     rows = {row["candidate"]: row for row in _ranking(rendered)}
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import nbformat
 
-from grading.gradebook import Gradebook
 from tests.report.conftest import REPORT_BANK
 from workbook.cli import main
+from workbook.live.store import open_live, set_field
 from workbook.model import Bank
 from workbook.report.from_gradebook import load_reports
 
@@ -16,17 +16,17 @@ SESSION = "eve-2030-01-03"
 
 
 def score_eve(path: Path) -> None:
-    with Gradebook.open(str(path)) as gradebook:
+    with open_live(str(path)) as gradebook:
         for question, field, value in [("mutable-default", "score", 3),
                                        ("mutable-default", "notes", "Clear on defaults."),
                                        ("running-total", "score", 4)]:
-            gradebook.set_score(session=SESSION, candidate="eve", question=question,
+            set_field(gradebook, session=SESSION, candidate="eve", question=question,
                                 field=field, value=value)
 
 
 def test_live_scores_alone_make_a_report(tmp_path: Path, report_bank: Bank) -> None:
     score_eve(tmp_path / "gradebook.sqlite")
-    with Gradebook.open(str(tmp_path / "gradebook.sqlite")) as gradebook:
+    with open_live(str(tmp_path / "gradebook.sqlite")) as gradebook:
         (report,) = load_reports(gradebook, report_bank)
     by_id = {q.question_id: q for q in report.questions}
     assert report.candidate == "eve"

@@ -1,9 +1,9 @@
-"""The panel's side of the gradebook: write one field now, read a session back.
+"""The interview side of the gradebook: live score fields and process evidence.
 
-Every write is its own transaction in the gradebook (`Gradebook.set_score`), so a click is
-on disk before the panel says "saved". Live-check verdicts are also recorded as a
-submission holding the latest verdict of every checked question of the session, so
-`workbook report` can render them beside batch results.
+Every field write is its own transaction, so a click is on disk before the panel says
+"saved". Evidence rows (cell runs, saves, check runs) are only ever appended. Live-check
+verdicts are also recorded as an engine submission holding the latest verdict of every
+checked question of the session, so `workbook report` renders them beside batch results.
 """
 
 from __future__ import annotations
@@ -11,22 +11,154 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbook.live.binding import SessionBinding
 from workbook.live.state import CHECKS, verdict_from_json
+from workbook.live.tables import LIVE_MIGRATIONS, EvidenceRow, FieldRow
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
+
+#: the longest code an evidence row keeps (a runaway paste is cut, and says so)
+MAX_EVIDENCE_CODE = 64_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldRecord:
+    """One stored field of a live interview score."""
+
+    session: str
+    candidate: str
+    question: str
+    field: str
+    value: Any
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """One thing the candidate did, as recorded grading-side (see `tables.EvidenceRow`)."""
+
+    at: datetime
+    kind: str
+    code: str
+    outcome: str
+    question: str | None = None
+    cell_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class StoredField:
     value: Any
     updated_at: datetime
+
+
+def open_live(url_or_path: str) -> Gradebook:
+    """Open a gradebook with the interview side's tables brought up to date."""
+    from grading.gradebook import Gradebook
+
+    gradebook = Gradebook.open(url_or_path)
+    try:
+        gradebook.migrate_also(LIVE_MIGRATIONS)
+    except BaseException:
+        gradebook.close()
+        raise
+    return gradebook
+
+
+def _utc(stamp: datetime) -> datetime:
+    # SQLite keeps no zone; everything here is written in UTC
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+
+
+def set_field(gradebook: Gradebook, *, session: str, candidate: str, question: str,
+              field: str, value: Any) -> None:
+    """Write one field of a live score now, replacing only that field's earlier value."""
+    values = {"session": session, "candidate": candidate, "question": question,
+              "field": field, "value": value, "updated_at": datetime.now(UTC)}
+    keys = ("session", "candidate", "question", "field")
+    with gradebook.transaction(f"save score {field!r} of {question}") as db:
+        if gradebook.dialect in ("sqlite", "postgresql"):
+            insert = _dialect_insert(gradebook.dialect)
+            statement = insert(FieldRow).values(**values)
+            db.execute(statement.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={"value": statement.excluded.value,
+                      "updated_at": statement.excluded.updated_at}))
+            return
+        from sqlalchemy import select
+
+        row = db.scalars(select(FieldRow).filter_by(**{k: values[k] for k in keys})).first()
+        if row is None:
+            db.add(FieldRow(**values))
+        else:
+            row.value, row.updated_at = value, values["updated_at"]
+
+
+def read_fields(gradebook: Gradebook, *, session: str | None = None,
+                candidate: str | None = None) -> list[FieldRecord]:
+    """Live score fields, optionally of one session and/or one candidate."""
+    from sqlalchemy import select
+
+    query = select(FieldRow).order_by(FieldRow.session, FieldRow.candidate,
+                                      FieldRow.question, FieldRow.field)
+    if session is not None:
+        query = query.where(FieldRow.session == session)
+    if candidate is not None:
+        query = query.where(FieldRow.candidate == candidate)
+    with gradebook.transaction("read scores") as db:
+        return [FieldRecord(session=row.session, candidate=row.candidate,
+                            question=row.question, field=row.field, value=row.value,
+                            updated_at=_utc(row.updated_at)) for row in db.scalars(query)]
+
+
+def append_evidence(gradebook: Gradebook, *, session: str, candidate: str,
+                    evidence: Iterable[Evidence]) -> None:
+    """Append evidence rows in one transaction."""
+    rows = [EvidenceRow(session=session, candidate=candidate, at=item.at, kind=item.kind,
+                        question=item.question, cell_id=item.cell_id,
+                        code=_capped(item.code), outcome=item.outcome[:200])
+            for item in evidence]
+    if rows:
+        with gradebook.transaction("record what the candidate did") as db:
+            db.add_all(rows)
+
+
+def _capped(code: str) -> str:
+    if len(code) <= MAX_EVIDENCE_CODE:
+        return code
+    return code[:MAX_EVIDENCE_CODE] + f"\n# ... cut: {len(code)} characters in all"
+
+
+def read_evidence(gradebook: Gradebook, *, session: str | None = None,
+                  candidate: str | None = None) -> list[tuple[str, Evidence]]:
+    """(session, evidence) pairs in the order they were recorded."""
+    from sqlalchemy import select
+
+    query = select(EvidenceRow).order_by(EvidenceRow.id)
+    if session is not None:
+        query = query.where(EvidenceRow.session == session)
+    if candidate is not None:
+        query = query.where(EvidenceRow.candidate == candidate)
+    with gradebook.transaction("read what the candidate did") as db:
+        return [(row.session, Evidence(at=_utc(row.at), kind=row.kind, code=row.code,
+                                       outcome=row.outcome, question=row.question,
+                                       cell_id=row.cell_id))
+                for row in db.scalars(query)]
+
+
+def _dialect_insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 class LiveScores:
@@ -41,9 +173,7 @@ class LiveScores:
     def gradebook(self) -> Gradebook:
         with self._opening:
             if self._gradebook is None:
-                from grading.gradebook import Gradebook
-
-                self._gradebook = Gradebook.open(self.binding.gradebook)
+                self._gradebook = open_live(self.binding.gradebook)
             return self._gradebook
 
     def close(self) -> None:
@@ -53,20 +183,27 @@ class LiveScores:
 
     def write(self, question: str, field: str, value: Any) -> None:
         """Store one field of one question; raises grading's GradebookError on failure."""
-        self.gradebook.set_score(session=self.binding.session, candidate=self.binding.candidate,
-                                 question=question, field=field, value=value)
+        set_field(self.gradebook, session=self.binding.session,
+                  candidate=self.binding.candidate, question=question, field=field,
+                  value=value)
 
     def read(self) -> dict[str, dict[str, StoredField]]:
         """Every stored field of this session: question -> field -> value and time."""
         fields: dict[str, dict[str, StoredField]] = {}
-        for record in self.gradebook.scores(session=self.binding.session,
-                                            candidate=self.binding.candidate):
-            stamp = record.updated_at
-            if stamp.tzinfo is None:  # SQLite keeps no zone; the gradebook writes UTC
-                stamp = stamp.replace(tzinfo=UTC)
+        for record in read_fields(self.gradebook, session=self.binding.session,
+                                  candidate=self.binding.candidate):
             fields.setdefault(record.question, {})[record.field] = StoredField(
-                value=record.value, updated_at=stamp)
+                value=record.value, updated_at=record.updated_at)
         return fields
+
+    def append(self, evidence: Iterable[Evidence]) -> None:
+        append_evidence(self.gradebook, session=self.binding.session,
+                        candidate=self.binding.candidate, evidence=evidence)
+
+    def evidence(self) -> list[Evidence]:
+        """What the candidate did in this session, oldest first."""
+        return [item for _session, item in read_evidence(
+            self.gradebook, session=self.binding.session, candidate=self.binding.candidate)]
 
     def record_verdicts(self, workbook_meta: Mapping[str, Any]) -> None:
         """Record the latest live-check verdict of each question as one submission."""

@@ -19,18 +19,22 @@ if TYPE_CHECKING:
 
 
 def open_gradebook(url_or_path: str) -> Gradebook:
-    from grading.gradebook import Gradebook
+    from workbook.live.store import open_live
 
-    return Gradebook.open(url_or_path)
+    return open_live(url_or_path)
 
 
 def load_reports(gradebook: Gradebook, bank: Bank, *,
                  candidate: str | None = None) -> list[CandidateReport]:
     """The report of each candidate's latest submission (or of one candidate), by name;
     a candidate scored live but never graded gets a report of their rubric scores."""
+    from workbook.live.store import read_fields
+    from workbook.live.tables import LIVE_MIGRATIONS
+
+    gradebook.migrate_also(LIVE_MIGRATIONS)  # a gradebook opened by the engine alone
     results = gradebook.results(candidate=candidate)
     scores: dict[str, list[Any]] = defaultdict(list)
-    for record in gradebook.scores(candidate=candidate):
+    for record in read_fields(gradebook, candidate=candidate):
         scores[record.candidate].append(record)
     reports = [candidate_report(result, bank, scores=scores.get(result.candidate, ()),
                                 submitted=read_submitted(result.source))
