@@ -2,14 +2,13 @@
 
 results.json is a list of candidate records (candidate, source file, status, total, max,
 seconds, the questions with their points and checks, and the events and integrity notes).
-results.csv has one row per submission and one points column per question. Both are
+results.csv has one row per submission and one points column per question, each cell
+made safe to open in a spreadsheet (`grading.spreadsheet`). Both are
 written to a temporary file and renamed, so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grading.results import CheckResult, Event, SubmissionResult, TaskResult
+from grading.spreadsheet import csv_text
 
 RESULTS_JSON = "results.json"
 RESULTS_CSV = "results.csv"
@@ -64,18 +64,16 @@ def results_json(results: Sequence[SubmissionResult]) -> str:
 def results_csv(results: Sequence[SubmissionResult]) -> str:
     """One row per submission; a column per question (in first-seen order) with its points."""
     question_ids = list(dict.fromkeys(task.task_id for r in results for task in r.tasks))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["candidate", "source", "status", "total", "max", "seconds",
-                     *question_ids, "notes"])
+    rows = []
     for result in results:
         points = {task.task_id: task.points for task in result.tasks}
         notes = [event.detail for event in result.events]
         notes += [event.detail for task in result.tasks for event in task.events]
-        writer.writerow([result.candidate, result.source, str(result.status), result.points,
-                         result.max_points, f"{result.seconds:.3f}",
-                         *(points.get(qid, "") for qid in question_ids), " | ".join(notes)])
-    return buffer.getvalue()
+        rows.append([result.candidate, result.source, str(result.status), result.points,
+                     result.max_points, f"{result.seconds:.3f}",
+                     *(points.get(qid, "") for qid in question_ids), " | ".join(notes)])
+    return csv_text(["candidate", "source", "status", "total", "max", "seconds",
+                     *question_ids, "notes"], rows)
 
 
 def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Path]:

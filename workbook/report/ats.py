@@ -26,18 +26,19 @@ only ever added within a version; renaming or removing one means a new version.
 | integrity_notes | integer | number of integrity notes and events (timeouts, restored cells, ...) |
 | graded_copy | string or null | graded copy's HTML, relative to the report folder |
 
-CSV columns: the scalar fields above, then `competency.<id>`, then `question.<id>.points`
+CSV columns (every text cell made safe to open in a spreadsheet, `grading.spreadsheet`):
+the scalar fields above, then `competency.<id>`, then `question.<id>.points`
 and `question.<id>.passed` for every question any candidate sat.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grading.spreadsheet import csv_text
 from workbook.model import COMPETENCIES
 from workbook.report.cohort import CohortReport, RankedCandidate, is_passed
 
@@ -132,9 +133,8 @@ def write_ats(cohort: CohortReport, outdir: Path, *, report_date: str,
                      encoding="utf-8")
     header = [*SCALAR_FIELDS, *(f"competency.{c}" for c in COMPETENCIES),
               *(f"question.{q}.{f}" for q in question_ids for f in ("points", "passed"))]
-    with flat.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(flat_row(r, question_ids) for r in records)
+    flat_rows = (flat_row(r, question_ids) for r in records)
+    flat.write_text(csv_text(header, ([row.get(name) for name in header]
+                                      for row in flat_rows)), encoding="utf-8", newline="")
     schema.write_text(json.dumps(ATS_SCHEMA, indent=2) + "\n", encoding="utf-8")
     return [jsonl, flat, schema]

@@ -9,7 +9,6 @@ a fraction of a second for a thousand candidates.
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import statistics
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grading.results import SubmissionStatus
+from grading.spreadsheet import csv_text
 from workbook.report.charts import histogram, horizontal_bars
 from workbook.report.cohort import CheckStats, CohortReport, QuestionStats, RankedCandidate
 
@@ -61,6 +61,12 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def ranking_csv(cohort: CohortReport) -> str:
+    """cohort.csv: the ranking, every cell safe to open in a spreadsheet."""
+    header, rows = ranking_rows(cohort)
+    return csv_text(header, rows)
+
+
 def cohort_json(cohort: CohortReport) -> dict[str, Any]:
     header, rows = ranking_rows(cohort)
     return {
@@ -88,12 +94,8 @@ def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date:
     `copies` maps a candidate to their graded copy's HTML path, relative to `outdir`.
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    header, rows = ranking_rows(cohort)
     ranking = outdir / RANKING_CSV
-    with ranking.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+    ranking.write_text(ranking_csv(cohort), encoding="utf-8", newline="")
     data = outdir / COHORT_JSON
     data.write_text(json.dumps(cohort_json(cohort), indent=1, ensure_ascii=False) + "\n",
                     encoding="utf-8")
