@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -13,10 +14,14 @@ from workbook.model import Level
 from workbook.selection import DEFAULT_MINUTES
 
 if TYPE_CHECKING:
+    from workbook.live.evidence import EvidenceRecorder
     from workbook.live.session import PreparedSession
 
 DEFAULT_GRADEBOOK = Path("out") / "gradebook.sqlite"
 DEFAULT_PORT = 8888
+#: the interviewer's page exposes JupyterLab's app object, so a panel whose kernel died
+#: can offer to restart it and run the panels again
+INTERVIEWER_LAB_ARGS = ("--LabApp.expose_app_in_browser=True",)
 
 
 def register(commands: Any) -> None:
@@ -77,26 +82,43 @@ def run(args: argparse.Namespace) -> int:
     return serve(prepared, ip=args.ip, port=args.port)
 
 
+def evidence_recorder(prepared: PreparedSession) -> EvidenceRecorder:
+    """The pipe that records what the candidate runs and saves, grading-side."""
+    from workbook.live.binding import read_binding
+    from workbook.live.evidence import EvidenceRecorder
+    from workbook.live.store import LiveScores
+
+    return EvidenceRecorder(LiveScores(read_binding(prepared.interviewer_notebook)),
+                            prepared.candidate_notebook)
+
+
 def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
     """Serve the session until Ctrl-C; the candidate's server sees only their notebook."""
     from workbook.live.candidate_kernel import candidate_kernel_args
+    from workbook.live.evidence import recorder_server_args
     from workbook.live.lab import LabOptions, LabServer, trust_notebook
     from workbook.live.session import CANDIDATE_FOLDER
 
     folder = prepared.folder
     trust_notebook(prepared.interviewer_notebook)
+    recorder = evidence_recorder(prepared)
     servers = []
     if prepared.candidate_notebook is not None:
         kernel_args = candidate_kernel_args(prepared.candidate_confined)
         servers.append(("candidate", LabServer(LabOptions(
             root=folder / CANDIDATE_FOLDER, ip=ip, port=port, token=secrets.token_urlsafe(18),
-            log=folder / "logs" / "candidate-lab.log", extra_args=tuple(kernel_args)))))
+            log=folder / "logs" / "candidate-lab.log",
+            extra_args=(*kernel_args, *recorder_server_args()),
+            env={**os.environ, **recorder.env}, pass_fds=(recorder.fd,)))))
     servers.append(("interviewer", LabServer(LabOptions(
         root=folder, ip=ip, port=port + (1 if servers else 0),
-        token=secrets.token_urlsafe(18), log=folder / "logs" / "interviewer-lab.log"))))
+        token=secrets.token_urlsafe(18), log=folder / "logs" / "interviewer-lab.log",
+        extra_args=INTERVIEWER_LAB_ARGS))))
     try:
+        recorder.__enter__()
         for _role, server in servers:
             server.launch()
+        recorder.server_started()
         for _role, server in servers:
             server.wait_ready()
         interviewer = servers[-1][1]
@@ -119,5 +141,7 @@ def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
     finally:
         for _role, server in reversed(servers):
             server.stop()
+        recorder.__exit__(None, None, None)
+        recorder.store.close()
         print(f"stopped; scores are in {prepared.gradebook} (session {prepared.session})",
               file=sys.stderr)

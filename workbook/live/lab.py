@@ -41,6 +41,8 @@ class LabOptions:
     env: Mapping[str, str] | None = None
     save_delay: float = DOCUMENT_SAVE_DELAY
     extra_args: Sequence[str] = field(default_factory=tuple)
+    #: file descriptors the server inherits (the process-evidence pipe)
+    pass_fds: Sequence[int] = field(default_factory=tuple)
 
 
 def port_is_free(ip: str, port: int) -> bool:
@@ -132,6 +134,7 @@ class LabServer:
             self._process = subprocess.Popen(
                 self.command(), cwd=options.root, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
+                pass_fds=tuple(options.pass_fds),
                 env=dict(options.env) if options.env is not None else None)
 
     def wait_ready(self) -> None:

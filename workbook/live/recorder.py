@@ -1,0 +1,184 @@
+"""A Jupyter server extension for the candidate's server: report every cell run and save.
+
+It runs inside the candidate's JupyterLab server, which may run as an unprivileged user
+with no access to the gradebook, so it writes nothing itself: each run (the code, the
+cell, and how it ended) and each save (the notebook's code cells) is written as one JSON
+line to a pipe inherited from `workbook interview` (`$WORKBOOK_EVIDENCE_FD`), whose end
+of it records the line grading-side (`workbook/live/evidence.py`). What was sent cannot
+be taken back from this side.
+
+Runs are seen where the browser's requests enter the server (the kernel websocket), so
+the confined kernel is not asked anything and cannot lie about what it was sent.
+Requests and replies are matched per connection: a shell reply goes only to the
+connection that asked. A request whose reply never comes (the kernel died or was
+restarted) is reported as "no reply" when its connection hears of the restart or closes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+from typing import Any
+
+#: the environment variable naming the inherited pipe's file descriptor
+EVIDENCE_FD_ENV = "WORKBOOK_EVIDENCE_FD"
+#: what the outcome of a request without a reply says
+NO_REPLY = "no reply"
+#: a run's code longer than this is cut before it crosses (the other side caps it too)
+MAX_CODE = 64_000
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "workbook.live.recorder"}]
+
+
+class EvidencePipe:
+    """One writer thread per server, so a slow reader never blocks the server's loop."""
+
+    def __init__(self, fd: int) -> None:
+        self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._write_all, name="workbook-evidence",
+                         daemon=True).start()
+
+    def send(self, record: dict[str, Any]) -> None:
+        self._lines.put(json.dumps(record, ensure_ascii=True) + "\n")
+
+    def _write_all(self) -> None:
+        while True:
+            line = self._lines.get()
+            try:
+                self._file.write(line)
+            except OSError:  # the interview is over: nobody reads any more
+                return
+
+    def ran(self, *, at: float, cell_id: str | None, code: str, outcome: str) -> None:
+        self.send({"kind": "run", "at": at, "cell_id": cell_id, "code": code[:MAX_CODE],
+                   "outcome": outcome})
+
+    def saved(self, model: Any = None, os_path: str = "", **_kwargs: Any) -> None:
+        """A post-save hook: the saved notebook's code cells, by id and workbook role."""
+        try:
+            with open(os_path, encoding="utf-8") as saved:
+                cells = json.load(saved).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            return
+        code_cells = []
+        for cell in cells if isinstance(cells, list) else []:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            meta = cell.get("metadata", {}).get("workbook", {})
+            meta = meta if isinstance(meta, dict) else {}
+            source = cell.get("source", "")
+            code_cells.append({"id": cell.get("id"), "question": meta.get("question"),
+                               "role": meta.get("role"),
+                               "source": ("".join(source) if isinstance(source, list)
+                                          else str(source))[:MAX_CODE]})
+        self.send({"kind": "save", "at": time.time(), "cells": code_cells})
+
+
+def recording_connection(base: type[Any], pipe: EvidencePipe) -> type[Any]:
+    """`base` (the server's kernel websocket connection class) reporting runs to `pipe`."""
+
+    class RecordingConnection(base):  # type: ignore[misc]
+        def handle_incoming_message(self, incoming_msg: Any) -> None:
+            try:
+                self._note_request(incoming_msg)
+            except Exception:  # a message we cannot read is the kernel's to refuse
+                self.log.debug("workbook recorder: unreadable request", exc_info=True)
+            super().handle_incoming_message(incoming_msg)
+
+        def handle_outgoing_message(self, stream: Any, outgoing_msg: Any) -> None:
+            try:
+                self._note_reply(stream, outgoing_msg)
+            except Exception:
+                self.log.debug("workbook recorder: unreadable reply", exc_info=True)
+            super().handle_outgoing_message(stream, outgoing_msg)
+
+        def on_kernel_restarted(self) -> None:
+            self._give_up_pending()
+            super().on_kernel_restarted()
+
+        def close(self) -> None:
+            self._give_up_pending()
+            super().close()
+
+        @property
+        def _pending(self) -> dict[str, tuple[float, str | None, str]]:
+            pending = self.__dict__.get("_workbook_pending")
+            if pending is None:
+                pending = self.__dict__["_workbook_pending"] = {}
+            return pending
+
+        def _note_request(self, incoming_msg: Any) -> None:
+            header, metadata, content = self._request_parts(incoming_msg)
+            if header.get("msg_type") != "execute_request":
+                return
+            code = content.get("code", "")
+            cell_id = metadata.get("cellId")
+            self._pending[str(header.get("msg_id"))] = (
+                time.time(), cell_id if isinstance(cell_id, str) else None,
+                code if isinstance(code, str) else "")
+
+        def _request_parts(self, incoming_msg: Any) -> tuple[dict[str, Any], ...]:
+            if self.subprotocol == "v1.kernel.websocket.jupyter.org":
+                from jupyter_server.services.kernels.connection.base import (
+                    deserialize_msg_from_ws_v1,
+                )
+
+                _channel, parts = deserialize_msg_from_ws_v1(  # type: ignore[no-untyped-call]
+                    incoming_msg)
+                header, _parent, metadata, content = (self.session.unpack(p)
+                                                      for p in parts[:4])
+            else:
+                msg = json.loads(incoming_msg)
+                header, metadata, content = (msg.get("header", {}), msg.get("metadata", {}),
+                                             msg.get("content", {}))
+            return header, metadata, content
+
+        def _note_reply(self, stream: Any, outgoing_msg: Any) -> None:
+            if not self._pending:
+                return
+            _identities, parts = self.session.feed_identities(outgoing_msg)
+            header, parent, _metadata, content = (self.session.unpack(p)
+                                                  for p in parts[1:5])
+            if header.get("msg_type") != "execute_reply":
+                return
+            request = self._pending.pop(str(parent.get("msg_id")), None)
+            if request is None:
+                return
+            at, cell_id, code = request
+            status = content.get("status")
+            outcome = ("ok" if status == "ok" else
+                       str(content.get("ename") or "error") if status == "error" else
+                       str(status or "unknown"))
+            pipe.ran(at=at, cell_id=cell_id, code=code, outcome=outcome)
+
+        def _give_up_pending(self) -> None:
+            pending = dict(self._pending)
+            self._pending.clear()
+            for at, cell_id, code in pending.values():
+                pipe.ran(at=at, cell_id=cell_id, code=code, outcome=NO_REPLY)
+
+    return RecordingConnection
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    fd = os.environ.get(EVIDENCE_FD_ENV, "")
+    if not fd.isdigit():
+        serverapp.log.warning("workbook recorder: no $%s, so nothing the candidate runs is "
+                              "recorded", EVIDENCE_FD_ENV)
+        return
+    # the candidate's kernels are started by this server: they must not inherit the pipe
+    # (a forged line would be recorded as the candidate's own), nor learn its number
+    os.environ.pop(EVIDENCE_FD_ENV, None)
+    os.set_inheritable(int(fd), False)
+    pipe = EvidencePipe(int(fd))
+    settings = serverapp.web_app.settings
+    settings["kernel_websocket_connection_class"] = recording_connection(
+        settings["kernel_websocket_connection_class"], pipe)
+    serverapp.contents_manager.register_post_save_hook(pipe.saved)
+    serverapp.log.info("workbook recorder: reporting runs and saves")
