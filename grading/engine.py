@@ -368,7 +368,8 @@ class Grader:
             elif isinstance(seen, _Failure):
                 message = seen.message
             else:
-                problem = judge(self._answer_key[task.id][index], seen)
+                problem = judge(self._answer_key[task.id][index], seen,
+                                exact_types=check.exact_types, cases=check.cases)
                 message = "" if problem is None else problem
             passed = record.answer_fault is None and message == "" and seen is not None
             if not passed and check.description:

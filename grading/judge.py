@@ -1,11 +1,17 @@
 """Judging observations in the grader process: decode what a kernel reported, insist it is
 plain data of exact built-in types, and compare it strictly with the answer key.
 
-Strict means: the same exact types all the way down (True is not 1, 1 is not 1.0, a list
-is not a tuple), dicts and sets compared as such (by typed keys), floats equal within a
-relative tolerance of 1e-9 (NaN equals NaN). Nothing from the kernel is called: values are
-rebuilt here by `marshal.loads` from bytes, then walked by type, so an object that claims
-to equal everything cannot even arrive.
+Strict means: the same exact types all the way down (True is not 1, a list is not a
+tuple), dicts and sets compared as such (by typed keys), floats equal within a relative
+tolerance of 1e-9 (NaN equals NaN). Numbers are the one exception: unless a check demands
+exact types, an int and a float of the same value are equal (1 == 1.0), so an answer of
+the right magnitude but another numeric type loses only the check about types. Nothing
+from the kernel is called: values are rebuilt here by `marshal.loads` from bytes, then
+walked by type, so an object that claims to equal everything cannot even arrive.
+
+A check may observe many cases at once (generated inputs): its observation is then a list
+of per-case outcomes, ("value", v), ("raised", type name) or ("unplain", what), and
+`judge` names the smallest case that differs, by the label the task gave it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import base64
 import binascii
 import marshal
 import math
+import re
 import reprlib
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +85,17 @@ def plain_data_problem(value: Any) -> str | None:
     return walk(value, 0)
 
 
+def unplain_message(kind: str, plain_base: str = "", where: str = "", *,
+                    lead: str = "the value holds ") -> str:
+    """Why a value that is not plain data cannot be judged, in the candidate's terms."""
+    at = f" at {where}" if where else ""
+    if plain_base and plain_base != kind:
+        return (f"{lead}a {kind}{at}, where a plain {plain_base} is expected ({kind} is a "
+                f"{plain_base} subclass)")
+    return (f"{lead}a {kind}{at}, which is not plain data (numbers, strings, lists, tuples, "
+            "sets, dicts)")
+
+
 def decode(payload: dict[str, Any]) -> Observation:
     """Turn a harness report into an Observation; BadObservation if it is not plain data."""
     status = payload.get("status")
@@ -85,8 +103,10 @@ def decode(payload: dict[str, Any]) -> Observation:
         return Observation(raised=str(payload.get("type", "Exception"))[:200],
                            message=str(payload.get("message", ""))[:2000])
     if status == "unplain":
-        raise BadObservation(f"the check's value is a {str(payload.get('type'))[:100]}, "
-                             f"not plain data")
+        # the harness names the first item that is not plain data and where it sits
+        kind = str(payload.get("inner") or payload.get("type"))[:100]
+        raise BadObservation(unplain_message(kind, str(payload.get("base", ""))[:20],
+                                             str(payload.get("path", ""))[:200]))
     if status != "value" or not isinstance(payload.get("data"), str):
         raise BadObservation("malformed report from the kernel")
     try:
@@ -99,18 +119,32 @@ def decode(payload: dict[str, Any]) -> Observation:
     return Observation(value=value)
 
 
-def _typed_key(value: Any) -> Any:
-    """A hashable key that keeps exact types apart (so {1} and {True} differ)."""
+def _typed_key(value: Any, exact: bool = True) -> Any:
+    """A hashable key that keeps exact types apart (so {1} and {True} differ); unless
+    `exact`, an int and a float of the same value share a key."""
     kind = type(value)
     if kind in (tuple, list):
-        return (kind.__name__, tuple(_typed_key(item) for item in value))
+        return (kind.__name__, tuple(_typed_key(item, exact) for item in value))
     if kind in (set, frozenset):
-        return (kind.__name__, frozenset(_typed_key(item) for item in value))
+        return (kind.__name__, frozenset(_typed_key(item, exact) for item in value))
     if kind is dict:
-        return ("dict", frozenset((_typed_key(k), _typed_key(v)) for k, v in value.items()))
+        return ("dict", frozenset((_typed_key(k, exact), _typed_key(v, exact))
+                                  for k, v in value.items()))
     if kind is float and math.isnan(value):
         return ("float", "nan")
+    if not exact and kind is float and value.is_integer():
+        return ("number", int(value))
+    if not exact and kind in (int, float):
+        return ("number", value)
     return (kind.__name__, value)
+
+
+def _numbers_equal(expected: Any, actual: Any) -> bool:
+    """An int and a float, equal in value (within the float tolerance)."""
+    try:
+        return _close(float(expected), float(actual))
+    except OverflowError:  # an int too large for a float: only an exact match will do
+        return bool(expected == actual)
 
 
 def _close(expected: float, actual: float) -> bool:
@@ -119,9 +153,17 @@ def _close(expected: float, actual: float) -> bool:
     return math.isclose(expected, actual, rel_tol=REL_TOLERANCE, abs_tol=0.0)
 
 
-def difference(expected: Any, actual: Any, path: str = "") -> str | None:
-    """Where and how `actual` differs from `expected` (both plain data), or None."""
+def difference(expected: Any, actual: Any, path: str = "", *,
+               exact_types: bool = True) -> str | None:
+    """Where and how `actual` differs from `expected` (both plain data), or None. Unless
+    `exact_types`, an int and a float of the same value do not differ."""
     where = f" at {path}" if path else ""
+    numeric = (int, float)
+    if (not exact_types and type(expected) is not type(actual)
+            and type(expected) in numeric and type(actual) in numeric):
+        if _numbers_equal(expected, actual):
+            return None
+        return f"expected {short_repr(expected)}, got {short_repr(actual)}{where}"
     if type(expected) is not type(actual):
         return (f"expected {type(expected).__name__} {short_repr(expected)}, got "
                 f"{type(actual).__name__} {short_repr(actual)}{where}")
@@ -135,13 +177,13 @@ def difference(expected: Any, actual: Any, path: str = "") -> str | None:
             return (f"expected {short_repr(expected)} ({len(expected)} items), got "
                     f"{short_repr(actual)} ({len(actual)} items){where}")
         for index, (e, a) in enumerate(zip(expected, actual, strict=True)):
-            found = difference(e, a, f"{path}[{index}]")
+            found = difference(e, a, f"{path}[{index}]", exact_types=exact_types)
             if found:
                 return found
         return None
     elif kind is dict:
-        expected_keys = {_typed_key(k): k for k in expected}
-        actual_keys = {_typed_key(k): k for k in actual}
+        expected_keys = {_typed_key(k, exact_types): k for k in expected}
+        actual_keys = {_typed_key(k, exact_types): k for k in actual}
         if expected_keys.keys() != actual_keys.keys():
             missing = [expected_keys[k] for k in expected_keys.keys() - actual_keys.keys()]
             extra = [actual_keys[k] for k in actual_keys.keys() - expected_keys.keys()]
@@ -150,12 +192,13 @@ def difference(expected: Any, actual: Any, path: str = "") -> str | None:
                     f"{short_repr(missing)}, unexpected {short_repr(extra)}){where}")
         for key, original in expected_keys.items():
             found = difference(expected[original], actual[actual_keys[key]],
-                               f"{path}[{original!r}]")
+                               f"{path}[{original!r}]", exact_types=exact_types)
             if found:
                 return found
         return None
     elif kind in (set, frozenset):
-        same = {_typed_key(v) for v in expected} == {_typed_key(v) for v in actual}
+        same = ({_typed_key(v, exact_types) for v in expected}
+                == {_typed_key(v, exact_types) for v in actual})
     else:
         same = expected == actual
     if same:
@@ -163,8 +206,11 @@ def difference(expected: Any, actual: Any, path: str = "") -> str | None:
     return f"expected {short_repr(expected)}, got {short_repr(actual)}{where}"
 
 
-def judge(expected: Observation, actual: Observation) -> str | None:
-    """None when `actual` matches the answer key, else what a reviewer should read."""
+def judge(expected: Observation, actual: Observation, *, exact_types: bool = True,
+          cases: tuple[str, ...] = ()) -> str | None:
+    """None when `actual` matches the answer key, else what a reviewer should read. With
+    `cases` (one label per generated input), both observations are lists of per-case
+    outcomes and the message names the smallest case that differs."""
     if expected.raised is not None:
         if actual.raised == expected.raised:
             return None
@@ -172,4 +218,101 @@ def judge(expected: Observation, actual: Observation) -> str | None:
     if actual.raised is not None:
         return (f"expected {type(expected.value).__name__} {short_repr(expected.value)}, "
                 f"but it raised {actual.describe()}")
-    return difference(expected.value, actual.value)
+    if cases:
+        return judge_cases(expected.value, actual.value, cases, exact_types=exact_types)
+    return difference(expected.value, actual.value, exact_types=exact_types)
+
+
+_OUTCOMES = ("value", "raised", "unplain")
+
+
+def _outcome_text(outcome: Any) -> str:
+    kind, detail = outcome
+    if kind == "raised":
+        return f"{detail} raised"
+    if kind == "unplain":
+        parts = [str(part) for part in detail] if type(detail) is tuple else [str(detail)]
+        return unplain_message(*parts[:3], lead="")
+    return f"`{short_repr(detail)}`"
+
+
+def _case_difference(expected: Any, actual: Any, exact_types: bool) -> str | None:
+    """How one case's outcome differs, or None. Both are (kind, detail) pairs."""
+    if expected[0] != actual[0]:
+        return f"expected {_outcome_text(expected)}, got {_outcome_text(actual)}"
+    if expected[0] == "raised":
+        return None if expected[1] == actual[1] else (
+            f"expected {expected[1]} to be raised, got {actual[1]}")
+    if expected[0] == "unplain":
+        return f"the reference's value is not plain data: {_outcome_text(expected)} (a bank error)"
+    found = difference(expected[1], actual[1], exact_types=exact_types)
+    if found is None:
+        return None
+    where = found.rpartition(" at ")[2] if " at [" in found else ""
+    return (f"expected {_outcome_text(expected)}, got {_outcome_text(actual)}"
+            + (f" (differs at {where})" if where else ""))
+
+
+def _well_formed_cases(value: Any, count: int) -> bool:
+    return (type(value) is list and len(value) == count
+            and all(type(item) is tuple and len(item) == 2 and item[0] in _OUTCOMES
+                    for item in value))
+
+
+def judge_cases(expected: Any, actual: Any, labels: tuple[str, ...], *,
+                exact_types: bool = True) -> str | None:
+    """Compare per-case outcomes; name the smallest differing case (by its label's
+    length: generated inputs are plain data, so a shorter label is a smaller input)."""
+    if not _well_formed_cases(expected, len(labels)):
+        return "the answer key of this generated-input check is malformed (a bank error)"
+    if not _well_formed_cases(actual, len(labels)):
+        return ("the generated inputs did not all run: the answer replaced or broke the "
+                "code that runs them")
+    differing: list[tuple[int, int, str]] = []
+    for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        found = _case_difference(want, got, exact_types)
+        if found is not None:
+            differing.append((len(labels[index]), index, found))
+    if not differing:
+        return None
+    _, index, found = min(differing)
+    share = (f"{len(differing)} of {len(labels)} generated inputs differ"
+             if len(differing) > 1 else f"1 of {len(labels)} generated inputs differs")
+    return f"for `{labels[index]}` {found} ({share})"
+
+
+# -- one mistake, several checks -----------------------------------------------------------
+# A failure message says what went wrong in a few recognisable shapes. When several failed
+# checks of one task share the same shape and the same particulars (the same exception
+# with the same message, the same non-plain type, the same time limit), they fail for one
+# reason, and the reader should see that rather than count it as several mistakes.
+_CAUSES = (
+    (re.compile(r"raised (?P<what>[A-Za-z_][\w.]*(?:: [^\n]{0,120})?)"), "raises {what}"),
+    (re.compile(r"holds a (?P<what>[\w.]+)(?: at \S+)?, where a plain (?P<base>\w+)"),
+     "returns a {what} where a plain {base} is expected"),
+    (re.compile(r"holds a (?P<what>[\w.]+)(?: at \S+)?, which is not plain data"),
+     "returns a {what}, which is not plain data"),
+    (re.compile(r"ran longer than (?P<what>[\d.]+ s)"), "runs longer than {what}"),
+    (re.compile(r"kernel died"), "crashes the kernel"),
+)
+
+
+def cause_of(message: str) -> str | None:
+    """The root cause a failure message names, in a form shared by every check it fails,
+    or None when the message is about the check's own case (a wrong value)."""
+    for pattern, template in _CAUSES:
+        found = pattern.search(message)
+        if found:
+            return template.format(**found.groupdict())
+    return None
+
+
+def shared_causes(failures: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """Causes that fail more than one check: (cause, check names), from (name, message)
+    pairs of failed checks, in order of first appearance."""
+    groups: dict[str, list[str]] = {}
+    for name, message in failures:
+        cause = cause_of(message)
+        if cause is not None:
+            groups.setdefault(cause, []).append(name)
+    return [(cause, names) for cause, names in groups.items() if len(names) > 1]

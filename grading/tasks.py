@@ -23,6 +23,11 @@ class Check:
     code: str
     points: int
     description: str = ""
+    #: compare numbers by exact type (1 is not 1.0); False compares ints and floats by value
+    exact_types: bool = True
+    #: when the check observes many cases (a list of per-case outcomes, see judge.py), one
+    #: label per case, e.g. "merge([(1, 3), (3, 3)])"; failures name the smallest case
+    cases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

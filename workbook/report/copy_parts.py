@@ -13,6 +13,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from grading.judge import shared_causes
 from grading.results import CheckResult, Event
 from workbook.report.assemble import MAX_SCORE
 from workbook.report.charts import horizontal_bars
@@ -131,6 +132,12 @@ def _question(number: int, q: QuestionReport) -> Output:
     if checks:
         body.append(_checks_html(checks))
         lines += ["Checks:", *(_check_line(c) for c in checks)]
+    causes = shared_causes([(c.name, c.message) for c in q.checks if not c.passed])
+    if causes:
+        notes = [f"One mistake fails {len(names)} checks ({', '.join(names)}): the answer "
+                 f"{cause}." for cause, names in causes]
+        body.append("<ul>" + "".join(f"<li>{_e(note)}</li>" for note in notes) + "</ul>")
+        lines += notes
     if q.events:
         body.append("<h3>Integrity notes and events</h3><ul>"
                     + "".join(f"<li>{_e(_event_line(e))}</li>" for e in q.events) + "</ul>")

@@ -13,7 +13,9 @@ and for a check,
   "value"        data = base64 of marshal.dumps(last expression's value)
   "raised"       the check raised: type, message
   "setup-raised" the check's setup raised: type, message
-  "unplain"      the value cannot be marshalled: type
+  "unplain"      the value cannot be marshalled: type, and the first item that is not
+                 plain data: inner (its type), base (the plain type it subclasses, if
+                 any) and path (where it sits, e.g. "[1]['totals']")
 After each check, process-wide interpreter settings it changed (switch interval, recursion
 limit, garbage collector, tracemalloc) are put back, so one task's checks cannot slow or
 skew the steps after them.
@@ -197,8 +199,41 @@ async def _observe(shell: Any, setup: str, code: str) -> dict[str, Any]:
     try:
         data = _dumps(value)
     except (ValueError, TypeError, RecursionError):
-        return {"status": "unplain", "type": type(value).__name__}
+        return {"status": "unplain", "type": type(value).__name__, **_first_unplain(value)}
     return {"status": "value", "data": _b64(data).decode("ascii")}
+
+
+_PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_PLAIN_CONTAINERS = (tuple, list, set, frozenset, dict)
+_UNPLAIN_SEARCH_LIMIT = 100_000
+
+
+def _first_unplain(value: Any) -> dict[str, str]:
+    """The first item (depth first) that is not plain data, so the message can name it
+    ("a Counter at [1]") rather than the container holding it. Only exact built-in
+    containers are walked, with the built-in methods, so no answer code runs here."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    for _ in range(_UNPLAIN_SEARCH_LIMIT):
+        if not stack:
+            break
+        item, path = stack.pop()
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:
+            continue
+        if kind not in _PLAIN_CONTAINERS:
+            base = next((plain.__name__ for plain in (*_PLAIN_SCALARS[1:], *_PLAIN_CONTAINERS)
+                         if issubclass(kind, plain)), "")
+            return {"inner": kind.__name__, "base": base, "path": path}
+        if kind is dict:
+            children = [(v, f"{path}[{repr(k)[:40] if type(k) in _PLAIN_SCALARS else '...'}]")
+                        for k, v in dict.items(item)]
+            children += [(k, f"{path} (a key)") for k in dict.keys(item)]
+        elif kind in (list, tuple):
+            children = [(child, f"{path}[{index}]") for index, child in enumerate(item)]
+        else:
+            children = [(child, f"{path} (an element)") for child in item]
+        stack.extend(reversed(children))
+    return {"inner": type(value).__name__, "base": "", "path": ""}
 
 
 async def run() -> None:
