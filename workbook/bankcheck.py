@@ -2,16 +2,23 @@
 
 For each coding question, through the grading engine and its confined kernel:
 the reference passes every hidden and public check, the starter fails at least one check,
-and every decoy fails at least one hidden check. Discussion questions were already checked
+every decoy fails at least one hidden check or property, and every accepted alternative
+passes everything the reference passes (its properties compare it with the reference on
+the generated inputs, so a disagreement there is a bank error). With `repeat`, every
+subject is graded that many times on more kernels than there are cores, and a verdict
+that differs between runs fails the proof. With `mutants`, the question's mutation proof
+(workbook/mutation) runs on the same Grader. Discussion questions were already checked
 when the bank loaded (their rubric is complete or the file is refused).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from grading.config import GradingConfig
+from grading.engine import Grader
 from grading.errors import AnswerKeyError
 from grading.judge import Observation
 from grading.results import CheckResult, TaskResult
@@ -21,6 +28,7 @@ from workbook.tasks import task_for
 
 REFERENCE = "reference"
 STARTER = "starter"
+ALTERNATIVE = "alternative "
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +71,14 @@ def _judge(question: Question, subject: str, result: TaskResult,
             detail = "passes every check" if ok else (
                 f"fails {', '.join(hidden_failed + public_failed) or 'nothing'}"
                 f"{': ' + first if first else ''}{'; ' + events if events else ''}")
+    elif subject.startswith(ALTERNATIVE):
+        ok = not hidden_failed and not public_failed and not result.events
+        rejection = next((c.message for c in (*result.checks, *result.public_checks)
+                          if not c.passed), events)
+        detail = "accepted: passes every check and agrees with the reference" if ok else (
+            f"rejected by {', '.join(hidden_failed + public_failed) or 'an event'}: "
+            f"{rejection} (a bank error: the reference or the "
+            "alternative is wrong, or a check rejects a fair answer)")
     elif subject == STARTER:
         ok = bool(hidden_failed or public_failed)
         detail = (f"fails {len(hidden_failed)} hidden and {len(public_failed)} public checks"
@@ -79,34 +95,71 @@ def _judge(question: Question, subject: str, result: TaskResult,
 
 def _variants(question: Question) -> list[tuple[str, str]]:
     return [(REFERENCE, question.reference), (STARTER, question.starter),
-            *[(f"decoy {decoy.name}", decoy.code) for decoy in question.decoys]]
+            *[(f"decoy {decoy.name}", decoy.code) for decoy in question.decoys],
+            *[(f"{ALTERNATIVE}{alt.name}", alt.code) for alt in question.alternatives]]
+
+
+def _verdicts(result: TaskResult) -> tuple[tuple[str, bool], ...]:
+    return tuple((c.name, c.passed) for c in (*result.checks, *result.public_checks))
+
+
+def _unsteady(runs: Sequence[TaskResult]) -> str:
+    """Which checks changed verdict between repeated runs of one subject, or ''."""
+    if len({_verdicts(run) for run in runs}) <= 1:
+        return ""
+    changed = []
+    for position, (name, _) in enumerate(_verdicts(runs[0])):
+        passes = sum(_verdicts(run)[position][1] for run in runs)
+        if 0 < passes < len(runs):
+            changed.append(f"{name} passed {passes} of {len(runs)} runs")
+    return "verdict depends on scheduling: " + "; ".join(changed)
+
+
+def load_jobs(jobs: int, repeat: int) -> int:
+    """Kernels at once: with repeats, more kernels than cores, so runs contend for them
+    and a verdict that depends on scheduling shows."""
+    return max(jobs, 2 * (os.cpu_count() or 1)) if repeat > 1 else jobs
+
+
+#: called with each question and its open Grader after its proofs (the mutation proof)
+AfterProofs = Callable[[Question, Grader], None]
 
 
 def prove_questions(bank: Bank, question_ids: Sequence[str] | None = None, *,
-                    config: GradingConfig | None = None, jobs: int = 2) -> Iterator[Proof]:
-    """Yield one Proof per reference, starter and decoy of each selected coding question."""
-    from grading.engine import Grader
-
+                    config: GradingConfig | None = None, jobs: int = 2, repeat: int = 1,
+                    after: AfterProofs | None = None) -> Iterator[Proof]:
+    """Yield one Proof per reference, starter, decoy and alternative of each selected
+    coding question; each graded `repeat` times (see the module docstring)."""
     questions = [bank.get(qid) for qid in question_ids] if question_ids else list(
         bank.questions)
     for question in questions:
         if not question.is_coding:
             continue
         variants = _variants(question)
-        items = [(index, [Answer(task_id=question.id, code=code)])
-                 for index, (_, code) in enumerate(variants)]
-        proofs: dict[int, Proof] = {}
+        items = [((index, run), [Answer(task_id=question.id, code=code)])
+                 for run in range(repeat) for index, (_, code) in enumerate(variants)]
+        runs: dict[int, list[TaskResult]] = {}
         try:
             with Grader([task_for(question)], config=config or GradingConfig()) as grader:
                 raising = _raising_reference_checks(grader.expected(question.id))
-                for index, results in grader.grade_many(items, jobs=jobs):
-                    subject = variants[index][0]
-                    proofs[index] = _judge(question, subject, results[0],
-                                           raising if subject == REFERENCE else ())
+                for (index, _), results in grader.grade_many(items,
+                                                             jobs=load_jobs(jobs, repeat)):
+                    runs.setdefault(index, []).append(results[0])
+                proofs = [_judge(question, variants[index][0], runs[index][0],
+                                 raising if variants[index][0] == REFERENCE else ())
+                          for index in sorted(runs)]
+                for index, proof in enumerate(proofs):
+                    unsteady = _unsteady(runs[index])
+                    if unsteady:
+                        proofs[index] = Proof(question=proof.question, subject=proof.subject,
+                                              ok=False, detail=unsteady,
+                                              public_passed=proof.public_passed)
+                yield from proofs
+                if after is not None:
+                    after(question, grader)
         except AnswerKeyError as error:
             # The reference cannot even build the answer key: one failed proof, go on.
             yield Proof(question=question.id, subject=REFERENCE, ok=False,
                         detail=error.problem if error.check == "(answer cell)"
                         else f"check {error.check}: {error.problem}", public_passed=False)
             continue
-        yield from (proofs[index] for index in sorted(proofs))

@@ -96,6 +96,20 @@ def test_build_with_questions_picks_exactly_those(tmp_path: Path, shipped_bank) 
     assert nbformat.read(out, as_version=4).metadata["workbook"]["questions"] == wanted
 
 
+def test_build_with_questions_needs_no_level(tmp_path: Path, shipped_bank) -> None:  # type: ignore[no-untyped-def]
+    by_level = {q.level.value: q.id for q in shipped_bank.questions}
+    wanted = [by_level["junior"], by_level["senior"], by_level["middle"]]
+    out = tmp_path / "pick.ipynb"
+    result = workbook("build", "--questions", ",".join(wanted), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    meta = nbformat.read(out, as_version=4).metadata["workbook"]
+    assert (meta["questions"], meta["level"]) == (wanted, "senior")  # the highest named
+
+
+def test_build_without_level_or_questions_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(workbook("build", "-o", str(tmp_path / "x.ipynb")), "--level")
+
+
 def test_build_refuses_an_output_that_is_not_ipynb(tmp_path: Path) -> None:
     assert_one_line_error(workbook("build", "--level", "junior", "-o", str(tmp_path / "x.txt")),
                           ".ipynb")

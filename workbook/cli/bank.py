@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from typing import Any
 
 from workbook.cli.common import add_bank_option, load_bank_from
@@ -32,12 +33,22 @@ def register(commands: Any) -> None:
     add_bank_option(show)
     show.set_defaults(run=run_show)
     check = actions.add_parser("check", help="prove questions sound in the confined kernel",
-                               description="Grade each coding question's reference, starter "
-                               "and decoys for real: the reference must pass every check, "
-                               "the starter fail one, each decoy fail a hidden check.")
+                               description="Grade each coding question's reference, starter, "
+                               "decoys and accepted alternatives for real: the reference and "
+                               "each alternative must pass every check, the starter fail one, "
+                               "each decoy fail a hidden check or property.")
     check.add_argument("ids", nargs="*", metavar="ID", help="questions to check (default: all)")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="kernels at once (default: number of cores)")
+    check.add_argument("--mutants", action="store_true",
+                       help="also mutate each reference and grade every mutant: report the "
+                            "mutation score and each unexplained survivor as a diff")
+    check.add_argument("--repeat", type=int, default=1, metavar="N",
+                       help="grade every subject N times on more kernels than cores; a "
+                            "verdict that differs between runs fails (default 1)")
+    check.add_argument("--complete", action="store_true",
+                       help="also fail questions without rules, or without properties, "
+                            "that the bank has not marked as strengthened")
     add_bank_option(check)
     check.set_defaults(run=run_check)
     parser.set_defaults(run=lambda args: parser.print_help() or 2)
@@ -123,9 +134,26 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from workbook.bankcheck import prove_questions
+def _coverage(question: Question) -> str:
+    """What a question declares beyond checks and decoys, for the summary line."""
+    return (f"{len(question.hidden_checks)} checks, {len(question.properties)} properties, "
+            f"{len(question.rules)} rules, {len(question.alternatives)} alternatives")
 
+
+def _incomplete(question: Question) -> str:
+    """Why a coding question is not yet strengthened (issue 11), or ''."""
+    missing = [what for what, present in (("'## Rules'", question.rules),
+                                          ("'## Generators'", question.properties))
+               if not present]
+    return f"no {' or '.join(missing)}" if missing else ""
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from grading.engine import Grader
+    from workbook.bankcheck import prove_questions
+    from workbook.mutation.proof import describe, prove_mutants
+
+    started = time.perf_counter()
     bank = load_bank_from(args)
     unknown = [qid for qid in args.ids if qid not in bank.ids]
     if unknown:
@@ -133,18 +161,51 @@ def run_check(args: argparse.Namespace) -> int:
                              "see `workbook bank list`")
     if args.jobs < 1:
         raise SelectionError("--jobs must be at least 1")
-    failures = total = 0
-    for proof in prove_questions(bank, args.ids or None, jobs=args.jobs):
+    if args.repeat < 1:
+        raise SelectionError("--repeat must be at least 1")
+    failures = total = mutation_failures = 0
+    mutants = killed = 0
+
+    def mutation_proof(question: Question, grader: Grader) -> None:
+        nonlocal mutation_failures, mutants, killed
+        begun = time.perf_counter()
+        report = prove_mutants(question, jobs=args.jobs, grader=grader)
+        mutants += report.mutants - len(report.equivalent)
+        killed += report.killed
+        mutation_failures += not report.ok
+        for line in describe(report, seconds=time.perf_counter() - begun):
+            print(line, flush=True)
+
+    for proof in prove_questions(bank, args.ids or None, jobs=args.jobs, repeat=args.repeat,
+                                 after=mutation_proof if args.mutants else None):
         total += 1
         failures += not proof.ok
         public = "public pass" if proof.public_passed else "public fail"
         print(f"{'ok  ' if proof.ok else 'FAIL'}  {proof.question:<34} {proof.subject:<30} "
               f"{public:<12} {proof.detail}", flush=True)
-    discussion = sum(not q.is_coding for q in bank.questions
-                     if not args.ids or q.id in args.ids)
+    selected = [q for q in bank.questions if not args.ids or q.id in args.ids]
+    incomplete = 0
+    if args.complete:
+        for question in selected:
+            why = _incomplete(question) if question.is_coding else ""
+            if why:
+                incomplete += 1
+                print(f"FAIL  {question.id:<34} {'complete':<30} {'':<12} {why}")
+    discussion = sum(not q.is_coding for q in selected)
+    bad = failures + mutation_failures + incomplete
     print(f"\n{total - failures} of {total} proofs hold; {discussion} discussion questions "
-          "have complete rubrics", file=sys.stderr if failures else sys.stdout)
-    if failures:
-        print(f"error: {failures} proof(s) failed", file=sys.stderr)
+          "have complete rubrics", file=sys.stderr if bad else sys.stdout)
+    if args.mutants:
+        score = f"{killed / mutants:.1%}" if mutants else "-"
+        print(f"mutants: {killed} of {mutants} killable killed ({score}); "
+              f"{mutation_failures} question(s) with unexplained survivors or stale entries",
+              file=sys.stderr if bad else sys.stdout)
+    print(f"bank check took {time.perf_counter() - started:.1f} s "
+          f"({len(selected)} questions, --repeat {args.repeat}"
+          f"{', --mutants' if args.mutants else ''}, --jobs {args.jobs})",
+          file=sys.stderr if bad else sys.stdout)
+    if bad:
+        print(f"error: {failures} proof(s) failed, {mutation_failures} mutation proof(s) "
+              f"failed, {incomplete} question(s) incomplete", file=sys.stderr)
         return 1
     return 0

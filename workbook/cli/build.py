@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.cli.common import add_bank_option, comma_list, load_bank_from
+from workbook.errors import SelectionError
 from workbook.model import Level
 from workbook.notebook import CANDIDATE, COPIES
 from workbook.selection import DEFAULT_MINUTES
@@ -15,8 +16,12 @@ from workbook.selection import DEFAULT_MINUTES
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("build", help="build a workbook notebook from the bank",
-                                 description="Build an interview workbook for one level.")
-    parser.add_argument("--level", required=True, choices=[lv.value for lv in Level])
+                                 description="Build an interview workbook for one level, or "
+                                 "of exactly the questions named with --questions.")
+    parser.add_argument("--level", choices=[lv.value for lv in Level],
+                        help="the level to pick questions for (needed unless --questions; "
+                             "with --questions, only the title; default: the highest level "
+                             "among them)")
     parser.add_argument("--sections", type=comma_list, metavar="A,B",
                         help="only these sections (see `workbook bank list`)")
     parser.add_argument("--questions", type=comma_list, metavar="ID,...",
@@ -41,8 +46,11 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from workbook.build import build_workbook
 
+    if args.level is None and not args.questions:
+        raise SelectionError("name a --level, or the questions with --questions ID,...")
     bank = load_bank_from(args)
-    questions = build_workbook(bank, output=args.output, level=Level(args.level),
+    questions = build_workbook(bank, output=args.output,
+                               level=Level(args.level) if args.level else None,
                                sections=args.sections, question_ids=args.questions,
                                count=args.count, minutes=args.minutes, seed=args.seed,
                                copy=args.copy, solutions=args.solutions)
