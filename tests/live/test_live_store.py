@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,7 +105,10 @@ def test_evidence_reads_back_in_the_order_it_was_appended(gradebook: Gradebook) 
     append_evidence(gradebook, session="s1", candidate="ada", evidence=items[2:])
     append_evidence(gradebook, session="s2", candidate="bob", evidence=items[:1])
 
-    assert read_evidence(gradebook, session="s1") == [("s1", item) for item in items]
+    read = read_evidence(gradebook, session="s1")
+    assert [(s, replace(e, id=0)) for s, e in read] == [("s1", item) for item in items]
+    assert [e for _, e in read_evidence(gradebook, session="s1", after=read[0][1].id)] == [
+        e for _, e in read[1:]]
     assert [s for s, _ in read_evidence(gradebook, candidate="bob")] == ["s2"]
 
 

@@ -8,9 +8,11 @@ is therefore the freshest copy a separate process can read.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from workbook.errors import SessionError
 from workbook.notebook import ROLE_ANSWER, cell_id
@@ -24,10 +26,21 @@ class SavedAnswer:
     #: when the notebook file was last written
     saved_at: datetime
     cell_id: str | None = None
+    #: the cell's execution count as saved (None: not run since it was last cleared)
+    execution_count: int | None = None
 
 
 def read_answer(notebook: Path, question: str) -> SavedAnswer:
     """The answer cell of `question` in `notebook` as last saved."""
+    found = read_answers(notebook, [question]).get(question)
+    if found is None:
+        raise SessionError(f"{notebook}: no answer cell for '{question}' (was it deleted?)")
+    return found
+
+
+def read_answers(notebook: Path, questions: Sequence[str]) -> dict[str, SavedAnswer]:
+    """The answer cell of each of `questions` found in `notebook` as last saved (one read
+    of the file for all of them); a question whose cell is gone is left out."""
     try:
         text = notebook.read_text(encoding="utf-8")
         saved_at = datetime.fromtimestamp(notebook.stat().st_mtime).astimezone()
@@ -39,9 +52,25 @@ def read_answer(notebook: Path, question: str) -> SavedAnswer:
     except (ValueError, AttributeError):
         raise SessionError(f"{notebook}: the candidate's notebook is not valid notebook "
                            "JSON right now; try again in a moment") from None
+    found = {}
+    for question in questions:
+        cell = _answer_cell(cells if isinstance(cells, list) else [], question)
+        if cell is None:
+            continue
+        source = cell.get("source", "")
+        count = cell.get("execution_count")
+        found[question] = SavedAnswer(
+            question=question, code="".join(source) if isinstance(source, list) else str(source),
+            notebook=notebook, saved_at=saved_at, cell_id=cell.get("id"),
+            execution_count=count if isinstance(count, int) else None)
+    return found
+
+
+def _answer_cell(cells: list[Any], question: str) -> dict[str, Any] | None:
+    """The cell marked as `question`'s answer, else the one with its answer cell's id."""
     expected_id = cell_id(question, ROLE_ANSWER)
     by_role = by_id = None
-    for cell in cells if isinstance(cells, list) else []:
+    for cell in cells:
         if not isinstance(cell, dict):
             continue
         meta = cell.get("metadata", {}).get("workbook", {})
@@ -50,10 +79,4 @@ def read_answer(notebook: Path, question: str) -> SavedAnswer:
             by_role = cell
         if cell.get("id") == expected_id and by_id is None:
             by_id = cell
-    found = by_role or by_id
-    if found is None:
-        raise SessionError(f"{notebook}: no answer cell for '{question}' (was it deleted?)")
-    source = found.get("source", "")
-    code = "".join(source) if isinstance(source, list) else str(source)
-    return SavedAnswer(question=question, code=code, notebook=notebook, saved_at=saved_at,
-                       cell_id=found.get("id"))
+    return by_role or by_id

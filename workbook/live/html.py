@@ -1,4 +1,7 @@
-"""HTML fragments the panels show: pure functions from plain values to escaped markup."""
+"""HTML fragments the panels show: pure functions from plain values to escaped markup.
+
+Every piece of markup a panel shows is built here; the widgets only put it in place.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ from html import escape
 from pathlib import PurePath
 
 from grading.results import CheckResult
+from workbook.live.answers import SavedAnswer
+from workbook.live.history import AnswerVersion, LastRun
 from workbook.live.scorecard import MAX_SCORE, Scorecard
-from workbook.live.state import LiveVerdict, QuestionState
+from workbook.live.state import LiveVerdict, QuestionState, Recommendation
 from workbook.model import COMPETENCIES, Question
 
 PASS_COLOUR = "#1a7f37"
@@ -71,7 +76,8 @@ def follow_ups(items: Sequence[str]) -> str:
 
 
 def score_scale(scores: dict[int, str], selected: int | None) -> str:
-    """Every score's meaning, the selected one highlighted, so the scale is read at a glance."""
+    """The selected score named in full (ticked, bold, filled), every score's meaning a
+    click away; before any choice, the whole scale, to read before choosing."""
     rows = []
     for score, meaning in sorted(scores.items()):
         chosen = score == selected
@@ -79,9 +85,15 @@ def score_scale(scores: dict[int, str], selected: int | None) -> str:
                  if chosen else f"color:{MUTED_COLOUR};border-left:3px solid transparent")
         rows.append(f"<div class='workbook-score-meaning' data-score='{score}' "
                     f"style='padding:1px 6px;{style}'><b>{score}</b> · {inline(meaning)}</div>")
-    status = ("<div style='margin-top:2px;color:#9a6700'>Not scored yet: pick 0 to 4 when "
-              "you have seen enough.</div>" if selected is None else "")
-    return "".join(rows) + status
+    if selected is None:
+        return ("<div class='workbook-selected-score' style='color:#9a6700;font-weight:600'>"
+                "Not scored yet: pick 0 to 4 when you have seen enough.</div>" + "".join(rows))
+    meaning = scores.get(selected, "")
+    return (f"<div class='workbook-selected-score' data-score='{selected}' style='background:"
+            f"#0969da;color:#fff;font-weight:700;padding:3px 8px;border-radius:3px'>✓ Score "
+            f"{selected} selected · {inline(meaning)}</div><details style='font-size:12px'>"
+            f"<summary style='color:{MUTED_COLOUR};cursor:pointer'>all scores</summary>"
+            f"{''.join(rows)}</details>")
 
 
 def timer_text(seconds: float, budget_minutes: int, running: bool) -> str:
@@ -110,12 +122,27 @@ def verdict_html(verdict: LiveVerdict | None) -> str:
     lines = [_check_line(check) for check in (*result.public_checks, *result.checks)]
     lines += [f"<li style='color:{FAIL_COLOUR}'>⚠ {escape(str(e.kind))}: {escape(e.detail)}"
               "</li>" for e in result.events]
-    source = (f"<div style='color:{MUTED_COLOUR};font-size:12px' title='"
-              f"{escape(verdict.answer_source)}'>checked at {_time_of(verdict.ran_at)} on the "
-              f"answer as saved at {_time_of(verdict.answer_saved_at)} in "
-              f"{escape(PurePath(verdict.answer_source).name)}</div>")
-    return (summary + f"<ul style='list-style:none;padding-left:4px;margin:2px 0'>"
-            f"{''.join(lines)}</ul>" + source)
+    source = (f"<div class='workbook-verdict-source' style='color:{MUTED_COLOUR};"
+              f"font-size:12px' title='{escape(verdict.answer_source)}'>checked at "
+              f"{_time_of(verdict.ran_at)} this code, as saved at "
+              f"{_time_of(verdict.answer_saved_at)} in "
+              f"{escape(PurePath(verdict.answer_source).name)}:</div>"
+              f"{code_excerpt(result.answer, VERDICT_CODE_LINES, 'workbook-verdict-code')}")
+    return (summary + source + f"<ul style='list-style:none;padding-left:4px;margin:2px 0'>"
+            f"{''.join(lines)}</ul>")
+
+
+#: how many first lines of the graded code a verdict shows
+VERDICT_CODE_LINES = 3
+
+
+def code_excerpt(code: str, lines: int, css_class: str) -> str:
+    """The first `lines` non-blank lines of `code`, and how many more there are."""
+    kept = [line for line in code.splitlines() if line.strip()]
+    shown = "\n".join(kept[:lines]) or "(empty)"
+    more = (f"<div style='color:{MUTED_COLOUR};font-size:11px'>… {len(kept) - lines} more "
+            f"line{'s' if len(kept) - lines != 1 else ''}</div>" if len(kept) > lines else "")
+    return f"<pre class='{css_class}'>{escape(shown)}</pre>{more}"
 
 
 def _time_of(iso: str) -> str:
@@ -201,3 +228,88 @@ def questions_html(questions: Sequence[Question], states: dict[str, QuestionStat
             f"</td></tr>")
     return (f"<div style='font-size:14px;font-weight:600;margin-top:10px'>Questions</div>"
             f"<table style='border-collapse:collapse'>{''.join(rows)}</table>")
+
+
+def saved_line(session: str, candidate: str, when: datetime) -> str:
+    return (f"<div style='color:{MUTED_COLOUR};font-size:12px;margin-top:4px'>Saved "
+            f"{when:%H:%M:%S} · session {escape(session)} · candidate {escape(candidate)}</div>")
+
+
+def not_saved(field: str, problem: str) -> str:
+    return (f"<div style='color:{FAIL_COLOUR};font-weight:600'>NOT SAVED ({escape(field)}): "
+            f"{escape(problem)}</div>")
+
+
+def check_status(message: str, *, failed: bool) -> str:
+    colour = FAIL_COLOUR if failed else MUTED_COLOUR
+    return f"<span class='workbook-check-status' style='color:{colour}'>{escape(message)}</span>"
+
+
+def discussion_note() -> str:
+    return (f"<div style='color:{MUTED_COLOUR};margin-top:4px'>Discussion question: no "
+            "automated checks.</div>")
+
+
+def problem_box(message: str) -> str:
+    return (f"<div style='color:{FAIL_COLOUR};font-weight:600;border:1px solid {FAIL_COLOUR};"
+            f"padding:6px 10px'>Scoring panel unavailable: {escape(message)}</div>")
+
+
+def answer_pane(*, answer: SavedAnswer | None, problem: str, last: LastRun | None,
+                version: AnswerVersion | None, index: int, count: int) -> str:
+    """The candidate's answer, read-only: live (as last saved, with its last run) or one
+    earlier version from the record."""
+    if version is not None:
+        head = (f"<b>Version {index + 1} of {count}</b> · {escape(version.seen_as)} at "
+                f"{version.at.astimezone():%H:%M:%S}")
+        code = version.code
+    elif answer is not None:
+        run = (f"last run {last.at.astimezone():%H:%M:%S} ({escape(last.outcome)})"
+               if last is not None else "not run yet")
+        count_note = (f" · [{answer.execution_count}]" if answer.execution_count is not None
+                      else "")
+        head = (f"<b style='color:{PASS_COLOUR}'>● Live</b> · saved "
+                f"{answer.saved_at:%H:%M:%S} · {run}{count_note}")
+        code = answer.code
+    else:
+        return (f"<div class='workbook-answer'><div style='color:{FAIL_COLOUR}'>"
+                f"{escape(problem or 'no answer yet')}</div></div>")
+    return (f"<div class='workbook-answer'><div style='font-size:12px;color:{MUTED_COLOUR};"
+            f"margin-bottom:2px'>{head}</div><pre>{escape(code) or '(empty)'}</pre></div>")
+
+
+def interview_clock(seconds: float, budget_seconds: float, running: bool) -> str:
+    over = seconds > budget_seconds
+    colour = FAIL_COLOUR if over else "#24292f"
+    state = "running" if running else ("paused" if seconds else "not started")
+    return (f"<span class='workbook-interview-clock' style='font-size:13px;color:"
+            f"{MUTED_COLOUR}'>Interview <span style='font-family:monospace;font-size:14px;"
+            f"color:{colour};font-weight:600'>{clock(seconds)}</span> of "
+            f"{clock(budget_seconds)} · {state}</span>")
+
+
+def liveness(beat: int) -> str:
+    """The heartbeat cover of a panel (see `styles`): rewritten each second while the kernel
+    lives; "Reconnect" restarts the kernel and runs the notebook's panels again."""
+    command = ("(function(b){var a=window.jupyterapp;if(!a){b.textContent='Use Kernel ▸ "
+               "Restart Kernel and Run All Cells';return;}a.commands.execute("
+               "'notebook:restart-run-all');})(this)")
+    return (f"<div class='workbook-dead' data-beat='{beat}'><b>This panel's kernel has "
+            "stopped: nothing clicked here is saved.</b><span>Your scores are safe in the "
+            "gradebook; reconnecting restarts the kernel and restores every panel.</span>"
+            f"<button class='workbook-reconnect jupyter-button mod-primary' "
+            f"onclick=\"{command}\">Reconnect</button></div>")
+
+
+def recommendation_status(recommendation: Recommendation | None) -> str:
+    if recommendation is None:
+        return ("<div class='workbook-recommendation' style='color:#9a6700'>No overall "
+                "recommendation recorded yet.</div>")
+    when = f" at {_time_of(recommendation.at)}" if recommendation.at else ""
+    return (f"<div class='workbook-recommendation'>Recorded{when}: <b>"
+            f"{escape(recommendation.label)}</b> · {escape(recommendation.reason)}</div>")
+
+
+def recommendation_refused(problem: str) -> str:
+    return (f"<div class='workbook-recommendation-refused' style='color:{FAIL_COLOUR};"
+            f"font-weight:600'>Not recorded: {escape(problem)}</div>")

@@ -10,6 +10,11 @@ other. Field names:
     red_flag:<i>     bool, the i-th red flag was seen
     timer            {"elapsed": seconds, "running_since": epoch seconds or null}
     checks           the latest live-check verdict (see `verdict_to_json`)
+
+Fields of the interview as a whole are stored under the question `INTERVIEW`:
+
+    clock            the whole interview's stopwatch, as `timer`
+    recommendation   {"verdict": one of RECOMMENDATIONS, "reason": str, "at": ISO time}
 """
 
 from __future__ import annotations
@@ -27,6 +32,33 @@ TIMER = "timer"
 CHECKS = "checks"
 SIGNAL_PREFIX = "signal:"
 RED_FLAG_PREFIX = "red_flag:"
+
+#: the question name under which fields of the whole interview are stored
+INTERVIEW = "(interview)"
+CLOCK = "clock"
+RECOMMENDATION = "recommendation"
+#: the overall recommendation's choices, from worst to best, as stored and as shown
+RECOMMENDATIONS: dict[str, str] = {"strong-no": "Strong no", "no": "No", "yes": "Yes",
+                                   "strong-yes": "Strong yes"}
+#: the shortest reason a recommendation is recorded with
+MIN_REASON = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldName:
+    """A stored field's name, read once: its kind ("score", "signal", ...) and index."""
+
+    kind: str
+    index: int | None = None
+
+
+def parse_field(name: str) -> FieldName:
+    """`signal:2` -> FieldName("signal", 2); a name without an index keeps index None."""
+    for prefix in (SIGNAL_PREFIX, RED_FLAG_PREFIX):
+        rest = name.removeprefix(prefix)
+        if name.startswith(prefix) and rest.isdigit():
+            return FieldName(kind=prefix[:-1], index=int(rest))
+    return FieldName(kind=name)
 
 
 def signal_field(index: int) -> str:
@@ -69,6 +101,45 @@ class TimerState:
         since = value.get("running_since")
         return cls(elapsed=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
                    running_since=float(since) if isinstance(since, int | float) else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recommendation:
+    """The interviewer's overall call, never without a reason."""
+
+    verdict: str
+    reason: str
+    at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "reason": self.reason, "at": self.at}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Recommendation | None:
+        """The stored recommendation, or None when absent or not a valid one."""
+        if not isinstance(value, dict):
+            return None
+        verdict, reason = value.get("verdict"), value.get("reason")
+        if verdict not in RECOMMENDATIONS or not isinstance(reason, str):
+            return None
+        if len(reason.strip()) < MIN_REASON:
+            return None
+        at = value.get("at")
+        return cls(verdict=verdict, reason=reason.strip(), at=at if isinstance(at, str) else "")
+
+    @property
+    def label(self) -> str:
+        return RECOMMENDATIONS[self.verdict]
+
+
+def recommendation_problem(verdict: str | None, reason: str) -> str | None:
+    """Why a recommendation cannot be recorded as given, or None when it can."""
+    if verdict not in RECOMMENDATIONS:
+        return "pick one of " + ", ".join(RECOMMENDATIONS.values())
+    if len(reason.strip()) < MIN_REASON:
+        return (f"write the reason for this recommendation (at least {MIN_REASON} "
+                "characters): it is what the hiring team reads")
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

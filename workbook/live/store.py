@@ -49,6 +49,8 @@ class Evidence:
     outcome: str
     question: str | None = None
     cell_id: str | None = None
+    #: the row's id once stored (0 before); later rows have larger ids
+    id: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,11 +137,12 @@ def _capped(code: str) -> str:
 
 
 def read_evidence(gradebook: Gradebook, *, session: str | None = None,
-                  candidate: str | None = None) -> list[tuple[str, Evidence]]:
-    """(session, evidence) pairs in the order they were recorded."""
+                  candidate: str | None = None, after: int = 0) -> list[tuple[str, Evidence]]:
+    """(session, evidence) pairs in the order they were recorded; only rows stored after
+    the row with id `after`, when given."""
     from sqlalchemy import select
 
-    query = select(EvidenceRow).order_by(EvidenceRow.id)
+    query = select(EvidenceRow).where(EvidenceRow.id > after).order_by(EvidenceRow.id)
     if session is not None:
         query = query.where(EvidenceRow.session == session)
     if candidate is not None:
@@ -147,7 +150,7 @@ def read_evidence(gradebook: Gradebook, *, session: str | None = None,
     with gradebook.transaction("read what the candidate did") as db:
         return [(row.session, Evidence(at=_utc(row.at), kind=row.kind, code=row.code,
                                        outcome=row.outcome, question=row.question,
-                                       cell_id=row.cell_id))
+                                       cell_id=row.cell_id, id=row.id))
                 for row in db.scalars(query)]
 
 
@@ -200,10 +203,11 @@ class LiveScores:
         append_evidence(self.gradebook, session=self.binding.session,
                         candidate=self.binding.candidate, evidence=evidence)
 
-    def evidence(self) -> list[Evidence]:
-        """What the candidate did in this session, oldest first."""
+    def evidence(self, after: int = 0) -> list[Evidence]:
+        """What the candidate did in this session, oldest first (after row `after`)."""
         return [item for _session, item in read_evidence(
-            self.gradebook, session=self.binding.session, candidate=self.binding.candidate)]
+            self.gradebook, session=self.binding.session, candidate=self.binding.candidate,
+            after=after)]
 
     def record_verdicts(self, workbook_meta: Mapping[str, Any]) -> None:
         """Record the latest live-check verdict of each question as one submission."""
