@@ -11,6 +11,8 @@ command -v "$python" >/dev/null || python=python3
 
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
+# libseccomp, which the pyseccomp bindings load, for the sandbox's syscall filters
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then

@@ -17,6 +17,7 @@ import secrets
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from grading.config import GradingConfig
 from grading.kernel import sandbox
@@ -41,21 +42,25 @@ def main(argv: list[str] | None = None) -> None:
         _fail("this kernel has no network; start it with transport='ipc' "
               "(e.g. KernelManager(transport='ipc', ip='/some/empty/folder/kernel'))")
     socket_dir = Path(connection["ip"]).resolve().parent
-    connection["ip"] = str(Path(connection["ip"]).resolve())
     config = GradingConfig()
-    request = {"output_limit": config.output_limit, "limits": kernel_limits(config),
-               "uid": config.uid_base + secrets.randbelow(1_000_000)}
-    request.update(json.loads(os.environ.get(REQUEST_ENV) or "{}"))
     confined = confinement_available(config)
     privileged = os.geteuid() == 0 and confined
+    # inside the sandbox the socket folder has a sandbox path: no host path shows
+    kernel_dir = f"{sandbox.SANDBOX_RUN_DIR}/kernel" if confined else str(socket_dir)
+    connection["ip"] = f"{kernel_dir}/{Path(connection['ip']).name}"
+    request: dict[str, Any] = {"output_limit": config.output_limit,
+                               "limits": kernel_limits(config),
+                               "uid": config.uid_base + secrets.randbelow(1_000_000)}
+    if confined:
+        request.update(sandbox.kernel_policy(config, privileged=privileged),
+                       forbid_user_namespaces=privileged)
+    request.update(json.loads(os.environ.get(REQUEST_ENV) or "{}"))
     if not privileged:
         request["uid"] = None
-    request.update(connection=connection, kernel_dir=str(socket_dir),
-                   workdir=sandbox.SANDBOX_WORKDIR if privileged else str(socket_dir / "work"),
+    request.update(connection=connection, kernel_dir=kernel_dir,
+                   workdir=sandbox.SANDBOX_WORKDIR if privileged else f"{kernel_dir}/work",
                    scratch={folder: config.scratch_size
-                            for folder in ("/tmp", sandbox.SANDBOX_WORKDIR, "/dev/shm")
-                            # a tmpfs over the socket folder would hide it
-                            if not socket_dir.is_relative_to(folder)}
+                            for folder in ("/tmp", sandbox.SANDBOX_WORKDIR, "/dev/shm")}
                    if privileged else None)
     # the request (with the key) goes in the socket folder, which the sandbox sees anyway
     handle, request_path = tempfile.mkstemp(prefix="request-", suffix=".json",
@@ -64,11 +69,15 @@ def main(argv: list[str] | None = None) -> None:
         json.dump(request, stream)
     if confined:
         inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/kernel_main.py",
-                 request_path]
-        command = sandbox.bwrap_command(inner, writable={str(socket_dir): socket_dir},
-                                        keep_capabilities=privileged)
+                 f"{kernel_dir}/{Path(request_path).name}"]
+        program = sandbox.syscall_filter("zygote")
+        seccomp_fd = sandbox.data_fd(program) if program else None
+        command = sandbox.bwrap_command(inner, writable={kernel_dir: socket_dir},
+                                        keep_capabilities=privileged,
+                                        tmp_size=config.scratch_size, seccomp_fd=seccomp_fd)
         if not privileged:
-            command.insert(1, "--unshare-user")
+            command[1:1] = ["--unshare-user", "--disable-userns"]
+        command, _args_fd = sandbox.with_arguments_from_fd(command)
     else:
         command = [sys.executable, "-I", str(sandbox.INSIDE_CODE / "kernel_main.py"),
                    request_path]

@@ -190,19 +190,18 @@ class ZygoteStarter:
         socket_name = "control/zygote.sock"
         if self.confined:
             self._inside_run = sandbox.SANDBOX_RUN_DIR
-            inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/zygote.py",
-                     f"{self._inside_run}/{socket_name}"]
-            command = sandbox.bwrap_command(inner, writable={self._inside_run: self.run.path},
-                                            keep_capabilities=self.privileged)
-            if not self.privileged:
-                command.insert(1, "--unshare-user")
+            self._launch = sandbox.zygote_launch(config, run=self.run.path, socket=socket_name,
+                                                 privileged=self.privileged)
         else:
             self._inside_run = str(self.run.path)
-            command = [sys.executable, "-I", str(sandbox.INSIDE_CODE / "zygote.py"),
-                       str(self.run.path / socket_name)]
+            self._launch = sandbox.ZygoteLaunch([
+                sys.executable, "-I", str(sandbox.INSIDE_CODE / "zygote.py"),
+                str(self.run.path / socket_name)])
         self._socket_path = str(self.run.path / socket_name)
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=self._log)
+        self._process = subprocess.Popen(self._launch.command, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=self._log,
+                                         pass_fds=self._launch.fds)
+        self._launch.started()
         assert self._process.stdout is not None
         ready, _, _ = select.select([self._process.stdout], [], [], config.startup_timeout)
         line = self._process.stdout.readline() if ready else b""
@@ -263,4 +262,5 @@ class ZygoteStarter:
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._log.close()
+        self._launch.cleanup()
         self.run.remove()

@@ -183,8 +183,7 @@ def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None
     uid = request.get("uid")
     kernel_dir = request["kernel_dir"]
     os.makedirs(kernel_dir, mode=0o700, exist_ok=True)
-    if request.get("scratch"):
-        confine.private_scratch(request["scratch"], uid if uid is not None else os.getuid())
+    confine.isolate(request, uid if uid is not None else os.getuid())
     workdir = request["workdir"]
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     connection_file = os.path.join(kernel_dir, "kernel-confined.json")
@@ -205,6 +204,7 @@ def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None
     confine.apply_limits(request["limits"])
     if uid is not None:
         confine.drop_privileges(uid)
+    confine.seal(request)
     random.seed()  # children of one zygote would otherwise share the parent's state
     start_kernel(connection_file, request["output_limit"], on_bound=on_bound)
 

@@ -1,7 +1,10 @@
 """The zygote: a warm interpreter that has imported ipykernel and forks one kernel per
 request, so a candidate's kernel starts in ~40 ms instead of ~0.5 s.
 
-Run as `python -I zygote.py SOCKET_PATH`. It listens on a unix socket (in a folder only the
+Run as `python -I zygote.py SOCKET_PATH [POLICY_PATH]`. The policy (JSON, written by the
+grader) says what every kernel gets on top of its request (inode counts, IPC limits, the
+seccomp filter, a memory cgroup per kernel) and whether the zygote first moves into a user
+namespace that allows no further ones. It listens on a unix socket (in a folder only the
 grader can enter; peers are also checked by uid). A request is one JSON line:
 
     {"kernel_dir": str, "connection": {...}, "output_limit": int, "limits": {...},
@@ -11,9 +14,14 @@ and the zygote answers on the same connection with lines `pid N`, `bound` (the k
 sockets exist: connect now) and finally `exit STATUS` once the kernel is gone and every
 process of its uid has been killed. A request {"precompile": [[setup, code], ...]}
 compiles the grader's checks into the harness's cache before any fork (answer:
-`compiled N`), so no kernel compiles them again. Writing `kill` or closing the connection kills the
-kernel. Nothing per-candidate exists before the fork: one thread, no zmq context, no
-IPython shell (asserted), and the child never returns into this loop.
+`compiled N`), so no kernel compiles them again. Writing `kill` or closing the connection
+kills the kernel. Nothing per-candidate exists before the fork: one thread, no zmq
+context, no IPython shell (asserted), and the child never returns into this loop.
+
+The zygote outlives anything a kernel does or leaves behind: a fault while handling one
+kernel ends that kernel, never the loop; a kernel's folder is handed back to root before
+candidate code runs, so the kernel cannot fill it, and it is removed by a separate process
+(`rm`), so no tree in it can make the zygote recurse or raise.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ import gc
 import json
 import os
 import selectors
-import shutil
 import signal
 import socket
 import struct
@@ -114,6 +121,58 @@ def _child(kernel: Kernel, bound_write: int, keep: list[int]) -> None:
         os._exit(status)
 
 
+def _remove_folder(path: str) -> None:
+    """Remove a kernel's folder in a process of its own: whatever it holds (a tree deeper
+    than any recursion limit, names too long for one path) cannot raise into the zygote.
+    The process is reaped with the kernels (its pid is not one of theirs)."""
+    with contextlib.suppress(OSError):
+        os.posix_spawn("/usr/bin/rm", ["rm", "-rf", "--one-file-system", "--", path], {})
+
+
+def _hand_back_to_root(kernel_dir: str) -> None:
+    """Once a kernel's sockets exist, it has no more to write in its folder: make the
+    folder root's, so candidate code cannot create anything in it (its sockets stay)."""
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(kernel_dir, "kernel-confined.json"))  # holds the key
+    with contextlib.suppress(OSError):
+        os.chown(kernel_dir, 0, 0)
+        os.chmod(kernel_dir, 0o711)
+
+
+class MemoryCgroups:
+    """One memory cgroup per kernel under a folder the grader delegated to this zygote."""
+
+    def __init__(self, policy: dict[str, Any] | None) -> None:
+        self.root = policy["root"] if policy else None
+        self.limits: dict[str, int] = policy["limits"] if policy else {}
+        self.leftover: list[str] = []
+
+    def make(self, name: str) -> str | None:
+        if self.root is None:
+            return None
+        folder = os.path.join(self.root, name)
+        os.mkdir(folder)
+        for file, value in self.limits.items():
+            with open(os.path.join(folder, file), "w", encoding="ascii") as handle:
+                handle.write(str(value))
+        return folder
+
+    def remove(self, folder: str | None) -> None:
+        """Remove this folder and any earlier one that was still busy (a cgroup goes only
+        once its last process has been reaped)."""
+        if folder is not None:
+            self.leftover.append(folder)
+        busy = []
+        for path in self.leftover:
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                busy.append(path)
+        self.leftover = busy[-1000:]
+
+
 def _kill_uid(uid: int) -> None:
     """Kill every process owned by `uid` (a kernel's leftovers: daemons, fork bombs)."""
     helper = os.fork()
@@ -130,7 +189,9 @@ def _kill_uid(uid: int) -> None:
 
 
 class Zygote:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, policy: dict[str, Any]) -> None:
+        self.kernel_policy: dict[str, Any] = policy.get("kernel", {})
+        self.cgroups = MemoryCgroups(policy.get("memory_cgroup"))
         self.selector = selectors.DefaultSelector()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
@@ -152,7 +213,23 @@ class Zygote:
         while True:
             for key, _ in self.selector.select():
                 action, kernel = key.data
-                getattr(self, f"_on_{action}")(kernel)
+                try:
+                    getattr(self, f"_on_{action}")(kernel)
+                except Exception:  # one kernel's trouble must not end the others
+                    traceback.print_exc()
+                    if kernel is not None:
+                        self._abandon(kernel)
+
+    def _abandon(self, kernel: Kernel) -> None:
+        """After a fault while handling `kernel`: kill it and drop its connection; its exit
+        is still reaped and cleaned up as usual."""
+        if kernel.pid and not kernel.exited:
+            with contextlib.suppress(OSError):
+                os.kill(kernel.pid, signal.SIGKILL)
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(kernel.conn)
+        if not kernel.pid:
+            kernel.conn.close()
 
     def _on_accept(self, _: None) -> None:
         conn, _address = self.listener.accept()
@@ -201,6 +278,11 @@ class Zygote:
 
     def _spawn(self, kernel: Kernel) -> None:
         assert threading.active_count() == 1, "the zygote must stay single-threaded"
+        kernel.request = {**self.kernel_policy, **kernel.request}
+        cgroup = self.cgroups.make(os.path.basename(kernel.request["kernel_dir"]))
+        kernel.extra["cgroup"] = cgroup
+        if cgroup is not None:
+            kernel.request["memory_cgroup"] = cgroup
         bound_read, bound_write = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -217,6 +299,8 @@ class Zygote:
         os.close(kernel.bound_fd)
         kernel.bound_fd = -1
         if data == b"b":
+            if kernel.request.get("uid") is not None:
+                _hand_back_to_root(kernel.request["kernel_dir"])
             _send(kernel.conn, "bound")
         elif data.startswith(b"e"):
             _send(kernel.conn, "error " + json.dumps(data[1:].decode("utf-8", "replace")))
@@ -236,14 +320,18 @@ class Zygote:
                 return
             kernel = self.by_pid.pop(pid, None)
             if kernel is not None:
-                self._finish(kernel, status)
+                try:
+                    self._finish(kernel, status)
+                except Exception:  # the other kernels' exits are still to be reaped
+                    traceback.print_exc()
 
     def _finish(self, kernel: Kernel, status: int) -> None:
         kernel.exited = True
         uid = kernel.request.get("uid")
         if uid is not None:
             _kill_uid(uid)
-        shutil.rmtree(kernel.request["kernel_dir"], ignore_errors=True)
+        _remove_folder(kernel.request["kernel_dir"])
+        self.cgroups.remove(kernel.extra.get("cgroup"))
         if kernel.bound_fd >= 0:
             self.selector.unregister(kernel.bound_fd)
             os.close(kernel.bound_fd)
@@ -257,9 +345,15 @@ class Zygote:
 def main() -> None:
     confine.die_with_parent()
     socket_path = sys.argv[1]
+    policy: dict[str, Any] = {}
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], encoding="utf-8") as handle:
+            policy = json.load(handle)
+    if policy.get("forbid_user_namespaces"):
+        confine.forbid_user_namespaces()
     warm_up(os.path.dirname(socket_path))
     try:
-        Zygote(socket_path).serve()
+        Zygote(socket_path, policy).serve()
     except OSError as error:
         if error.errno != errno.EINTR:
             raise
