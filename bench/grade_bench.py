@@ -41,6 +41,7 @@ from typing import Any
 
 from grading.config import GradingConfig
 from grading.engine import Grader
+from grading.errors import GradingError
 from grading.tasks import Answer, Task
 from workbook.bank import load_bank
 from workbook.model import Question
@@ -129,8 +130,11 @@ def run_engine(label: str, tasks: Sequence[Task], submissions: list[tuple[str, l
     with Grader(tasks, config=GradingConfig()) as grader:  # answer key built here, untimed
         grader.grade = timed(grader.grade, latencies)  # type: ignore[method-assign]
         started = time.perf_counter()
-        points = sum(sum(r.points for r in results)
-                     for _, results in grader.grade_many(submissions, jobs=jobs))
+        points = 0
+        for _, results in grader.grade_many(submissions, jobs=jobs):
+            if isinstance(results, GradingError):
+                raise results
+            points += sum(r.points for r in results)
         wall = time.perf_counter() - started
     return Figures(label, wall, latencies), points
 

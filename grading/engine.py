@@ -10,19 +10,26 @@ How one submission runs. One fresh kernel per submission, never shared. Its answ
 run in notebook order; right after a task's (last) answer cell come its public checks and
 hidden checks, each in a shallow copy of the user namespace, each reporting one
 observation. All of these steps go to the kernel as one request to the in-kernel harness
-(kernel/inside/harness.py), which reports after every step; grading/execution.py turns
-the reports back into steps and faults. The answer key is made the same way with every
-task's reference in place of the answers, once per Grader (and cached per process by
-content). Verdicts are made here (grading/judge.py); the kernel never sees an expected
+(kernel/inside/harness.py), which reports after every step; grading/execution.py reads
+each report through the protocol (kernel/inside/protocol.py) and yields one outcome per
+step (reported, faulted, gave up), which `_fold` takes into the task's record. The answer
+key is made the same way with every task's reference in place of the answers, once per
+Grader (and kept, by content, in a bounded AnswerKeyCache that Graders share unless given
+their own). Verdicts are made here (grading/judge.py); the kernel never sees an expected
 value, so nothing it prints or patches can earn points.
+
+Containment. Whatever goes wrong while grading one submission, in its kernel or in this
+process, is that submission's own: `grade` raises it as a SubmissionError with a one-line
+reason and `grade_many` yields it in place of the results, while the others go on.
 
 Faults. Every answer cell and every check gets the task's timeout (Task.timeout, else the
 config's), measured from the previous step's report. A timeout or an output flood
 interrupts the kernel; if the step does not stop within `interrupt_grace`, or the kernel
-died, or its output passed the grader's hard limit, the kernel is replaced by a fresh one
-and the earlier answer cells are replayed. A faulty answer cell costs its own task all
-points; a faulty check costs that check, and the task's remaining checks run on. Each
-fault is an Event on its task: timeout, memory, kernel-died, output-flood, error.
+died, or its output passed the grader's hard limit, or it sent a message the protocol
+forbids (forged, unsigned, malformed), the kernel is replaced by a fresh one and the
+earlier answer cells are replayed. A faulty answer cell costs its own task all points; a
+faulty check costs that check, and the task's remaining checks run on. Each fault is an
+Event on its task: timeout, memory, kernel-died, output-flood, protocol-violation, error.
 
 Speed: why a zygote. Measured on this machine (2 cores, shared): a fresh confined
 interpreter is ~0.5 s to ready; a child forked from a warm zygote that already imported
@@ -37,30 +44,65 @@ result against bare nbclient.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from grading.config import GradingConfig
-from grading.errors import AnswerKeyError, GradingError, UnknownTaskError
-from grading.execution import CandidateKernel, Step, TooManyRestarts
+from grading.errors import AnswerKeyError, GradingError, SubmissionError, UnknownTaskError
+from grading.execution import CandidateKernel, Faulted, GaveUp, Outcome, Reported, Step
 from grading.judge import BadObservation, Observation, decode, judge, short_repr
 from grading.kernel.client import CellRun
+from grading.kernel.inside.protocol import Report
 from grading.kernel.kernelspec import ensure_kernelspec
 from grading.kernel.starter import ZygoteStarter
 from grading.kernel.uids import UidLeases
 from grading.results import CheckResult, Event, EventKind, TaskResult
 from grading.tasks import Answer, Task
+from grading.text import one_line
 
 K = TypeVar("K")
 PUBLIC_CHECKS_NAME = "public checks"
 _FAULT_KIND = {"timeout": EventKind.TIMEOUT, "died": EventKind.KERNEL_DIED,
-               "flood": EventKind.OUTPUT_FLOOD}
-_answer_keys: dict[str, dict[str, dict[int, Observation]]] = {}
-_answer_keys_lock = threading.Lock()
+               "flood": EventKind.OUTPUT_FLOOD, "violation": EventKind.PROTOCOL}
+_log = logging.getLogger(__name__)
+AnswerKey = dict[str, dict[int, Observation]]
+#: what grading one submission of a batch gave: its results, or why it has none
+Graded = tuple[TaskResult, ...] | SubmissionError
+
+
+class AnswerKeyCache:
+    """Answer keys by the digest of what makes them (tasks, references, checks), so a
+    process that opens several Graders for one bank (tests, the Dask worker, bank checks)
+    runs each reference once. Bounded: the least recently used key goes first."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._keys: OrderedDict[str, AnswerKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> AnswerKey | None:
+        with self._lock:
+            key = self._keys.get(digest)
+            if key is not None:
+                self._keys.move_to_end(digest)
+            return key
+
+    def put(self, digest: str, key: AnswerKey) -> None:
+        with self._lock:
+            self._keys[digest] = key
+            self._keys.move_to_end(digest)
+            while len(self._keys) > self.capacity:
+                self._keys.popitem(last=False)
+
+
+#: the cache Graders share unless given their own
+SHARED_ANSWER_KEYS = AnswerKeyCache()
 
 
 @dataclass
@@ -97,10 +139,13 @@ def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
     harness (raised past it, or it was broken by the answer)."""
     kind = _FAULT_KIND.get(run.status)
     if kind is not None:
+        if run.status == "violation":
+            return kind, (f"{what} broke the grading protocol ({run.violation}); its kernel "
+                          f"was replaced")
         return kind, _fault_detail(run, what, timeout)
     if run.error_name:
-        value = f": {run.error_value[:300]}" if run.error_value else ""
-        return EventKind.ERROR, f"{what} raised {run.error_name}{value}"
+        value = f": {one_line(run.error_value)}" if run.error_value else ""
+        return EventKind.ERROR, f"{what} raised {one_line(run.error_name, 100)}{value}"
     return EventKind.ERROR, (f"{what} reported nothing (the harness was broken or removed "
                              f"by the answer)")
 
@@ -108,14 +153,16 @@ def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
 class Grader:
     """Grades submissions of `tasks`; use as a context manager (see module docstring)."""
 
-    def __init__(self, tasks: Sequence[Task], *, config: GradingConfig | None = None) -> None:
+    def __init__(self, tasks: Sequence[Task], *, config: GradingConfig | None = None,
+                 answer_keys: AnswerKeyCache = SHARED_ANSWER_KEYS) -> None:
         self.tasks = tuple(tasks)
         self.config = config or GradingConfig()
+        self._answer_keys = answer_keys
         self._by_id = {task.id: task for task in self.tasks}
         if len(self._by_id) != len(self.tasks):
             raise GradingError("two tasks share an id; task ids must be unique")
         self._starter: ZygoteStarter | None = None
-        self._answer_key: dict[str, dict[int, Observation]] = {}
+        self._answer_key: AnswerKey = {}
         self._uids = UidLeases(self.config.uid_base)
         self._reapers: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -162,18 +209,28 @@ class Grader:
                 for index, check in enumerate(task.hidden_checks, 1)}
 
     def grade(self, answers: Sequence[Answer]) -> tuple[TaskResult, ...]:
-        """Grade one submission; results in the order the tasks ran."""
+        """Grade one submission; results in the order the tasks ran.
+
+        Whatever goes wrong while grading it, in the kernel or in this process, is raised
+        as a SubmissionError with a one-line reason: it belongs to this submission only."""
         if self._starter is None:
             raise GradingError("the Grader is not open; use `with Grader(...) as grader:`")
         for answer in answers:
             if answer.task_id not in self._by_id:
                 raise UnknownTaskError(f"answer for unknown task '{answer.task_id}'")
-        records, order = self._run(self._plan(answers), with_public=True)
-        return tuple(self._judge(self._by_id[task_id], records[task_id]) for task_id in order)
+        try:
+            records, order = self._run(self._plan(answers), with_public=True)
+            return tuple(self._judge(self._by_id[task_id], records[task_id])
+                         for task_id in order)
+        except SubmissionError:
+            raise
+        except Exception as error:
+            raise SubmissionError.caused_by(error) from error
 
     def grade_many(self, items: Iterable[tuple[K, Sequence[Answer]]], *,
-                   jobs: int = 2) -> Iterator[tuple[K, tuple[TaskResult, ...]]]:
-        """Grade submissions on `jobs` kernels at once; yields each as it finishes."""
+                   jobs: int = 2) -> Iterator[tuple[K, Graded]]:
+        """Grade submissions on `jobs` kernels at once; yields each as it finishes, with
+        its results or the SubmissionError that says why it has none (the others go on)."""
         if jobs < 1:
             raise GradingError(f"jobs must be at least 1, got {jobs}")
         pending: dict[Future[tuple[TaskResult, ...]], K] = {}
@@ -191,7 +248,14 @@ class Grader:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     key = pending.pop(future)
-                    yield key, future.result()
+                    outcome: Graded
+                    try:
+                        outcome = future.result()
+                    except Exception as error:
+                        outcome = (error if isinstance(error, SubmissionError)
+                                   else SubmissionError.caused_by(error))
+                        _log.debug("submission %r not graded", key, exc_info=error)
+                    yield key, outcome
 
     # -- running -------------------------------------------------------------------------
     def _plan(self, answers: Sequence[Answer]) -> list[tuple[Task, str]]:
@@ -215,26 +279,10 @@ class Grader:
         for task, code in plan:
             records.setdefault(task.id, _TaskRecord(answer=code)).answer = code
         uid = self._uids.take()
-        kernel = CandidateKernel(self._starter, uid, self.config,
-                                 on_replay_fault=lambda step, run: self._replay_fault(
-                                     records[step.task_id], step, run))
+        kernel = CandidateKernel(self._starter, uid, self.config)
         try:
-            kernel.run(self._steps(plan, with_public=with_public),
-                       wanted=lambda step: (step.is_answer
-                                            or records[step.task_id].answer_fault is None),
-                       on_reports=lambda step, payloads: self._reported(
-                           records[step.task_id], step, payloads),
-                       on_fault=lambda step, run: self._fault(
-                           records[step.task_id], step, run))
-        except TooManyRestarts as stopped:
-            for task_id in dict.fromkeys(step.task_id for step in stopped.remaining):
-                record = records[task_id]
-                if record.answer_fault is None:
-                    record.answer_fault = "kernel-died"
-                    record.events.append(Event(
-                        kind=EventKind.KERNEL_DIED, task_id=task_id,
-                        detail=f"not graded: the kernel was restarted more than "
-                               f"{self.config.max_restarts} times for this submission"))
+            for outcome in kernel.run(self._steps(plan, with_public=with_public)):
+                self._fold(records, outcome)
         finally:
             reaper = kernel.close(on_gone=lambda: self._uids.give_back(uid))
             with self._lock:
@@ -242,6 +290,19 @@ class Grader:
                 if reaper is not None:
                     self._reapers.append(reaper)
         return records, list(records)
+
+    def _fold(self, records: dict[str, _TaskRecord], outcome: Outcome) -> None:
+        """Take one step's outcome into its task's record."""
+        if isinstance(outcome, Reported):
+            self._reported(records[outcome.step.task_id], outcome.step, outcome.reports)
+        elif isinstance(outcome, Faulted):
+            record = records[outcome.step.task_id]
+            if outcome.replay:
+                self._replay_fault(record, outcome.step, outcome.run)
+            else:
+                self._fault(record, outcome)
+        else:
+            self._gave_up(records, outcome)
 
     def _steps(self, plan: list[tuple[Task, str]], *, with_public: bool) -> list[Step]:
         """Answer cells in notebook order; a task's checks right after its last one."""
@@ -258,35 +319,45 @@ class Grader:
                       for number, check in enumerate(task.hidden_checks, 1)]
         return steps
 
-    def _reported(self, record: _TaskRecord, step: Step,
-                  payloads: list[dict[str, Any]]) -> None:
+    def _reported(self, record: _TaskRecord, step: Step, reports: tuple[Report, ...]) -> None:
         if step.check is not None:
             task = self._by_id[step.task_id]
-            record.seen[step.check] = self._observation(task, step.check, payloads, record)
+            record.seen[step.check] = self._observation(task, step.check, reports, record)
             return
-        if len(payloads) > 1:
+        if len(reports) > 1:
             record.events.append(Event(
                 kind=EventKind.BAD_OBSERVATION, task_id=step.task_id,
-                detail=f"the answer cell was reported {len(payloads)} times; only the "
+                detail=f"the answer cell was reported {len(reports)} times; only the "
                        f"harness reports it"))
-        payload = payloads[0]
-        if payload.get("status") == "raised":
-            name = str(payload.get("type"))[:100]
+        report = reports[0]
+        if report.status == "raised":
+            name = one_line(report.type, 100)
             kind = EventKind.MEMORY if name == "MemoryError" else EventKind.ERROR
             record.events.append(Event(kind=kind, task_id=step.task_id,
                                        detail=f"the answer cell raised {name}: "
-                                              f"{str(payload.get('message'))[:300]}"))
+                                              f"{one_line(report.message)}"))
 
-    def _fault(self, record: _TaskRecord, step: Step, run: CellRun) -> None:
-        """`step` ended without a report: it faulted, or it stopped the harness."""
+    def _fault(self, record: _TaskRecord, fault: Faulted) -> None:
+        """A step ended without a report: it faulted, or it stopped the harness."""
+        step = fault.step
         what = ("the answer cell" if step.check is None else
                 f"check '{self._check_name(self._by_id[step.task_id], step.check)}'")
-        kind, detail = _ending(run, what, step.timeout)
+        kind, detail = _ending(fault.run, what, step.timeout)
         if step.check is not None:
             record.seen[step.check] = _Failure(detail, kind)
-        elif run.status in _FAULT_KIND:
-            record.answer_fault = run.status
+        elif fault.abandons_task:
+            record.answer_fault = fault.run.status
         record.events.append(Event(kind=kind, task_id=step.task_id, detail=detail))
+
+    def _gave_up(self, records: dict[str, _TaskRecord], outcome: GaveUp) -> None:
+        for task_id in dict.fromkeys(step.task_id for step in outcome.steps):
+            record = records[task_id]
+            if record.answer_fault is None:
+                record.answer_fault = "kernel-died"
+                record.events.append(Event(
+                    kind=EventKind.KERNEL_DIED, task_id=task_id,
+                    detail=f"not graded: the kernel was restarted more than "
+                           f"{self.config.max_restarts} times for this submission"))
 
     def _replay_fault(self, record: _TaskRecord, step: Step, run: CellRun) -> None:
         kind, detail = _ending(run, "the answer cell's replay", step.timeout)
@@ -295,22 +366,22 @@ class Grader:
     def _check_name(self, task: Task, index: int) -> str:
         return PUBLIC_CHECKS_NAME if index == 0 else task.hidden_checks[index - 1].name
 
-    def _observation(self, task: Task, index: int, payloads: list[dict[str, Any]],
+    def _observation(self, task: Task, index: int, reports: tuple[Report, ...],
                      record: _TaskRecord) -> Observation | _Failure:
         name = self._check_name(task, index)
-        if len(payloads) > 1:
-            detail = f"check '{name}' reported {len(payloads)} observations; only one is allowed"
+        if len(reports) > 1:
+            detail = f"check '{name}' reported {len(reports)} observations; only one is allowed"
             record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
                                        detail=detail))
             return _Failure(detail, EventKind.BAD_OBSERVATION)
-        payload = payloads[0]
-        if payload.get("status") == "setup-raised":
-            detail = (f"the setup of check '{name}' raised {str(payload.get('type'))[:100]}: "
-                      f"{str(payload.get('message'))[:300]}")
+        report = reports[0]
+        if report.status == "setup-raised":
+            detail = (f"the setup of check '{name}' raised {one_line(report.type, 100)}: "
+                      f"{one_line(report.message)}")
             record.events.append(Event(kind=EventKind.ERROR, task_id=task.id, detail=detail))
             return _Failure(detail, EventKind.ERROR)
         try:
-            observation = decode(payload)
+            observation = decode(report)
         except BadObservation as error:
             detail = f"check '{name}': {error}"
             record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
@@ -332,14 +403,14 @@ class Grader:
                 digest.update(b"\0")
         return digest.hexdigest()
 
-    def _build_answer_key(self) -> dict[str, dict[int, Observation]]:
+    def _build_answer_key(self) -> AnswerKey:
         digest = self._key_digest()
-        with _answer_keys_lock:
-            if digest in _answer_keys:
-                return _answer_keys[digest]
+        cached = self._answer_keys.get(digest)
+        if cached is not None:
+            return cached
         records, _ = self._run([(task, task.reference) for task in self.tasks],
                                with_public=False)
-        key: dict[str, dict[int, Observation]] = {}
+        key: AnswerKey = {}
         for task in self.tasks:
             record = records[task.id]
             # A reference that faults or raises would make a half-run answer key.
@@ -353,8 +424,7 @@ class Grader:
                     raise AnswerKeyError(task.id, check.name, problem)
                 expected[index] = seen
             key[task.id] = expected
-        with _answer_keys_lock:
-            _answer_keys[digest] = key
+        self._answer_keys.put(digest, key)
         return key
 
     def _judge(self, task: Task, record: _TaskRecord) -> TaskResult:

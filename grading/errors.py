@@ -8,6 +8,7 @@ these.
     ├── KernelStartError      a kernel did not start or did not answer in time
     ├── AnswerKeyError        a task's reference does not produce a usable observation
     ├── UnknownTaskError      an Answer names a task the Grader was not given
+    ├── SubmissionError       handling one submission went wrong; it alone is not graded
     └── GradebookError        the gradebook cannot be opened, migrated, read or written
 """
 
@@ -48,6 +49,30 @@ class AnswerKeyError(GradingError):
 
 class UnknownTaskError(GradingError):
     """An answer refers to a task id the Grader does not know."""
+
+
+class SubmissionError(GradingError):
+    """Grading one submission went wrong in a way no check accounts for (a fault of the
+    engine, or of this submission that the engine did not foresee). The batch records it
+    as that submission's status `error`, with this one-line reason, and retries it on
+    the next run; the other submissions are not touched."""
+
+    @classmethod
+    def caused_by(cls, error: BaseException) -> SubmissionError:
+        from grading.text import one_line
+
+        detail = one_line(str(error) if _printable(error) else "", 200)
+        name = type(error).__name__
+        return cls(f"the grader failed on this submission ({name}{': ' if detail else ''}"
+                   f"{detail})")
+
+
+def _printable(error: BaseException) -> bool:
+    try:
+        str(error)
+    except Exception:
+        return False
+    return True
 
 
 class GradebookError(GradingError):

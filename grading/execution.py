@@ -5,25 +5,38 @@ next step finds the state it would have found.
 
 All the steps go to the kernel in one request, because each request costs several ms of
 fixed ipykernel and IPython work; the harness reports after every step, so the first step
-without a report is the one a timeout, crash or flood belongs to, and the steps after it
-go in a new request.
+without a report is the one a timeout, crash, flood or protocol violation belongs to, and
+the steps after it go in a new request.
+
+Data flows one way: `CandidateKernel.run` yields an `Outcome` per step (Reported, Faulted,
+or GaveUp for the steps left when the restart budget is spent), as nbclient's execute loop
+hands back each cell, and the engine folds them into its records. Nothing here calls back
+into the engine.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from grading.config import GradingConfig
-from grading.kernel.client import OBSERVATION_BUDGET, CellRun, KernelClient
+from grading.kernel.client import CellRun, KernelClient
+from grading.kernel.inside.protocol import (
+    HARNESS_CALL,
+    OBSERVATION_BUDGET,
+    HarnessRequest,
+    ProtocolViolation,
+    Report,
+    StepRequest,
+    read_report,
+)
 from grading.kernel.starter import KernelHandle, ZygoteStarter
 
-#: the steps travel in the request's metadata: as literals in the cell, IPython would
-#: tokenize and compile tens of kB of strings before running it (about 10 ms)
-HARNESS_CALL = 'await __import__("_workbook_harness").run()'
+#: how a step can end without a report and leave the kernel's state unknown: the task's
+#: answer did not finish, so its checks have nothing to check and are not run
+_ABANDONING = frozenset({"timeout", "died", "flood", "violation"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,29 +55,48 @@ class Step:
         return self.check is None
 
 
-class TooManyRestarts(Exception):
-    """The submission used up its kernel restarts; `remaining` steps were not run."""
+@dataclass(frozen=True)
+class Reported:
+    """A step ran to its report; `reports` holds every report that claimed it (the harness
+    sends one: more is a forgery, for the engine to judge)."""
 
-    def __init__(self, remaining: Sequence[Step]) -> None:
-        super().__init__(f"{len(remaining)} steps not run")
-        self.remaining = tuple(remaining)
+    step: Step
+    reports: tuple[Report, ...]
 
 
-#: what the engine is told after each request: a step and every report that claimed it
-OnReports = Callable[[Step, list[dict[str, Any]]], None]
-#: a step that ended without a report, and how the request ended
-OnFault = Callable[[Step, CellRun], None]
+@dataclass(frozen=True)
+class Faulted:
+    """A step ended without a report, and how the request ended (`run`). `replay`: the
+    step was an earlier answer cell replayed in a fresh kernel."""
+
+    step: Step
+    run: CellRun
+    replay: bool = False
+
+    @property
+    def abandons_task(self) -> bool:
+        """Whether the task's answer did not finish, so its checks are not run."""
+        return self.step.is_answer and not self.replay and self.run.status in _ABANDONING
+
+
+@dataclass(frozen=True)
+class GaveUp:
+    """The submission used up its kernel restarts; `steps` were not run."""
+
+    steps: tuple[Step, ...]
+
+
+#: what running a submission yields, step by step, for the engine to fold
+Outcome = Reported | Faulted | GaveUp
 
 
 class CandidateKernel:
     """A kernel for one submission, restarted (with replay) whenever a fault breaks it."""
 
-    def __init__(self, starter: ZygoteStarter, uid: int, config: GradingConfig,
-                 on_replay_fault: OnFault) -> None:
+    def __init__(self, starter: ZygoteStarter, uid: int, config: GradingConfig) -> None:
         self._starter = starter
         self._uid = uid
         self._config = config
-        self._on_replay_fault = on_replay_fault
         self._handle: KernelHandle | None = None
         self._client: KernelClient | None = None
         #: answer cells that ran in this submission's kernels, in order
@@ -73,11 +105,9 @@ class CandidateKernel:
         self._to_replay: list[Step] = []
         self.starts = 0
 
-    def _ready_client(self, pending: Sequence[Step]) -> KernelClient:
+    def _ready_client(self) -> KernelClient:
         if self._client is not None:
             return self._client
-        if self.starts > self._config.max_restarts:
-            raise TooManyRestarts(pending)
         self.starts += 1
         self._handle = self._starter.start(self._uid)
         hard_limit = 4 * self._config.output_limit + OBSERVATION_BUDGET + (1 << 20)
@@ -94,25 +124,31 @@ class CandidateKernel:
             self._handle.kill()
             self._handle = None
 
-    def run(self, steps: Sequence[Step], *, wanted: Callable[[Step], bool],
-            on_reports: OnReports, on_fault: OnFault) -> None:
-        """Run `steps` in order, skipping those `wanted` refuses when their turn comes.
+    def run(self, steps: Sequence[Step]) -> Iterator[Outcome]:
+        """Run `steps` in order and yield what became of each.
 
-        Each step that reported is passed to `on_reports` (answer cells also join the
-        history); the first that did not is passed to `on_fault` with how the request
-        ended, and the rest run in a fresh request (in a fresh kernel if needed)."""
+        Each step that reported is `Reported` (answer cells also join the history); the
+        first that did not is `Faulted`, with how the request ended, and the rest run in a
+        fresh request (in a fresh kernel if needed). When an answer cell's fault leaves its
+        task without a finished answer, that task's checks are dropped. Past the restart
+        budget the steps left are `GaveUp`."""
         pending = list(steps)
+        abandoned: set[str] = set()
         one_at_a_time = False
         while True:
-            pending = [step for step in pending if wanted(step)]
+            pending = [step for step in pending
+                       if step.is_answer or step.task_id not in abandoned]
             if not pending:
                 return
-            client = self._ready_client(pending)
+            if self._client is None and self.starts > self._config.max_restarts:
+                yield GaveUp(tuple(pending))
+                return
+            client = self._ready_client()
             replaying = list(self._to_replay)
             batch = replaying + pending
             if one_at_a_time:
                 batch = batch[:1]
-            reports: dict[int, list[dict[str, Any]]] = {}
+            reports: dict[int, list[Report]] = {}
             run = self._send(client, batch, reports)
             done = len(reports)  # the reports that count are those of the first `done`
             for position, step in enumerate(batch[:done]):
@@ -122,7 +158,7 @@ class CandidateKernel:
                 pending.remove(step)
                 if step.is_answer:
                     self.history.append(step)
-                on_reports(step, reports[position])
+                yield Reported(step, tuple(reports[position]))
             if not run.kernel_usable:
                 self._discard()
             if done == len(batch):
@@ -138,34 +174,41 @@ class CandidateKernel:
             if done < len(replaying):
                 self.history.remove(culprit)
                 self._to_replay.remove(culprit)
-                self._on_replay_fault(culprit, run)
+                yield Faulted(culprit, run, replay=True)
                 continue
             pending.remove(culprit)
-            on_fault(culprit, run)
+            fault = Faulted(culprit, run)
+            if fault.abandons_task:
+                abandoned.add(culprit.task_id)
+            yield fault
 
     def _send(self, client: KernelClient, batch: list[Step],
-              reports: dict[int, list[dict[str, Any]]]) -> CellRun:
-        """One request for `batch`; `reports` collects each position's reports, kept
-        only while they arrive in order (a report out of order is a forgery)."""
-        nonce = secrets.token_hex(8)
-        items = [(position, "answer" if step.is_answer else "check", step.setup, step.code)
-                 for position, step in enumerate(batch)]
+              reports: dict[int, list[Report]]) -> CellRun:
+        """One request for `batch`; `reports` collects each position's reports. Every
+        report is read through the protocol: one that does not follow it, or that claims a
+        step out of order (only a forgery can), ends the request as a violation."""
+        request = HarnessRequest(nonce=secrets.token_hex(8), steps=tuple(
+            StepRequest(position, "answer" if step.is_answer else "check", step.setup,
+                        step.code) for position, step in enumerate(batch)))
+        kinds = [step.kind for step in request.steps]
 
-        def accept(payload: dict[str, Any]) -> float | None:
-            position = payload.get("index")
-            if payload.get("nonce") != nonce or type(position) is not int:
-                return None
+        def accept(body: object) -> float | None:
+            position = body.get("index") if isinstance(body, dict) else None
+            if type(position) is not int or not 0 <= position < len(batch):
+                raise ProtocolViolation("a report for a step that was not sent")
+            report = read_report(body, nonce=request.nonce, kind=kinds[position])
             if position in reports:
-                reports[position].append(payload)
+                reports[position].append(report)
                 return None
             if position != len(reports):
-                return None
-            reports[position] = [payload]
+                raise ProtocolViolation(f"a report for step {position + 1} arrived before "
+                                        f"step {len(reports) + 1} reported")
+            reports[position] = [report]
             following = position + 1
             return batch[min(following, len(batch) - 1)].timeout
 
         return client.execute(HARNESS_CALL, timeout=batch[0].timeout,
-                              metadata={"workbook": {"nonce": nonce, "steps": items}},
+                              metadata=request.metadata(),
                               grace=self._config.interrupt_grace,
                               total_timeout=sum(step.timeout for step in batch) + 1.0,
                               on_observation=accept)

@@ -6,8 +6,11 @@ tuple), dicts and sets compared as such (by typed keys), floats equal within a r
 tolerance of 1e-9 (NaN equals NaN). Numbers are the one exception: unless a check demands
 exact types, an int and a float of the same value are equal (1 == 1.0), so an answer of
 the right magnitude but another numeric type loses only the check about types. Nothing
-from the kernel is called: values are rebuilt here by `marshal.loads` from bytes, then
-walked by type, so an object that claims to equal everything cannot even arrive.
+from the kernel is called: values are rebuilt here from marshal bytes that
+`plain_marshal` checked first (no references, no code, bounded depth), then walked by
+type, so an object that claims to equal everything cannot even arrive, and no value,
+however odd (NaN, -0.0, ints of a million digits, text with lone surrogates, sets of mixed
+types), can make judging or describing it fail.
 
 A check may observe many cases at once (generated inputs): its observation is then a list
 of per-case outcomes, ("value", v), ("raised", type name) or ("unplain", what), and
@@ -16,20 +19,33 @@ of per-case outcomes, ("value", v), ("raised", type name) or ("unplain", what), 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import marshal
 import math
 import re
 import reprlib
 from dataclasses import dataclass
 from typing import Any
 
+from grading.kernel.inside.protocol import Report
+from grading.plain_marshal import NotPlain, loads_plain
+from grading.text import one_line
+
 REL_TOLERANCE = 1e-9
-_SCALARS = (type(None), bool, int, float, complex, str, bytes)
-_CONTAINERS = (tuple, list, set, frozenset, dict)
-_MAX_DEPTH = 200
-_repr = reprlib.Repr()
+#: ints with more bits than this are described by their size, not their digits (Python
+#: refuses to print ints of more than 4300 digits, and a reviewer cannot read them anyway)
+_LONGEST_INT_BITS = 3000
+
+
+class _SafeRepr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > _LONGEST_INT_BITS:
+            return f"<int of about {int(x.bit_length() * 0.30103) + 1} digits>"
+        return super().repr_int(x, level)
+
+    def repr_str(self, x: str, level: int) -> str:
+        return one_line(super().repr_str(x, level), 200)
+
+
+_repr = _SafeRepr()
 _repr.maxstring = 80
 _repr.maxother = 80
 _repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxfrozenset = _repr.maxdict = 8
@@ -59,32 +75,6 @@ class BadObservation(ValueError):
     """A report that is not plain data (or not a well-formed report at all)."""
 
 
-def plain_data_problem(value: Any) -> str | None:
-    """Why `value` is not plain data of exact built-in types, or None if it is."""
-    on_path: set[int] = set()
-
-    def walk(item: Any, depth: int) -> str | None:
-        kind = type(item)
-        if kind in _SCALARS:
-            return None
-        if kind not in _CONTAINERS:
-            return f"{kind.__name__} is not a plain built-in type"
-        if depth > _MAX_DEPTH:
-            return "nested too deeply"
-        if id(item) in on_path:
-            return "contains itself"
-        on_path.add(id(item))
-        children = [*item.keys(), *item.values()] if kind is dict else list(item)
-        for child in children:
-            problem = walk(child, depth + 1)
-            if problem:
-                return problem
-        on_path.discard(id(item))
-        return None
-
-    return walk(value, 0)
-
-
 def unplain_message(kind: str, plain_base: str = "", where: str = "", *,
                     lead: str = "the value holds ") -> str:
     """Why a value that is not plain data cannot be judged, in the candidate's terms."""
@@ -96,26 +86,22 @@ def unplain_message(kind: str, plain_base: str = "", where: str = "", *,
             "sets, dicts)")
 
 
-def decode(payload: dict[str, Any]) -> Observation:
-    """Turn a harness report into an Observation; BadObservation if it is not plain data."""
-    status = payload.get("status")
-    if status in ("raised", "setup-raised"):
-        return Observation(raised=str(payload.get("type", "Exception"))[:200],
-                           message=str(payload.get("message", ""))[:2000])
-    if status == "unplain":
+def decode(report: Report) -> Observation:
+    """Turn a check's report into an Observation; BadObservation if it is not plain data."""
+    if report.status in ("raised", "setup-raised"):
+        return Observation(raised=one_line(report.type, 200),
+                           message=one_line(report.message, 2000))
+    if report.status == "unplain":
         # the harness names the first item that is not plain data and where it sits
-        kind = str(payload.get("inner") or payload.get("type"))[:100]
-        raise BadObservation(unplain_message(kind, str(payload.get("base", ""))[:20],
-                                             str(payload.get("path", ""))[:200]))
-    if status != "value" or not isinstance(payload.get("data"), str):
+        kind = one_line(report.inner or report.type, 100)
+        raise BadObservation(unplain_message(kind, one_line(report.base, 20),
+                                             one_line(report.path, 200)))
+    if report.status != "value":
         raise BadObservation("malformed report from the kernel")
     try:
-        value = marshal.loads(base64.b64decode(payload["data"], validate=True))
-    except (binascii.Error, ValueError, EOFError, TypeError) as error:
-        raise BadObservation(f"undecodable value ({error})") from None
-    problem = plain_data_problem(value)
-    if problem:
-        raise BadObservation(f"the check's value is not plain data: {problem}")
+        value = loads_plain(report.data)
+    except NotPlain as error:
+        raise BadObservation(f"the check's value is not plain data: {error}") from None
     return Observation(value=value)
 
 
@@ -187,12 +173,12 @@ def difference(expected: Any, actual: Any, path: str = "", *,
         if expected_keys.keys() != actual_keys.keys():
             missing = [expected_keys[k] for k in expected_keys.keys() - actual_keys.keys()]
             extra = [actual_keys[k] for k in actual_keys.keys() - expected_keys.keys()]
-            return (f"expected keys {short_repr(sorted(map(repr, expected)))}, got "
-                    f"{short_repr(sorted(map(repr, actual)))} (missing "
+            return (f"expected keys {short_repr(sorted(map(short_repr, expected)))}, got "
+                    f"{short_repr(sorted(map(short_repr, actual)))} (missing "
                     f"{short_repr(missing)}, unexpected {short_repr(extra)}){where}")
         for key, original in expected_keys.items():
             found = difference(expected[original], actual[actual_keys[key]],
-                               f"{path}[{original!r}]", exact_types=exact_types)
+                               f"{path}[{short_repr(original)}]", exact_types=exact_types)
             if found:
                 return found
         return None
@@ -226,12 +212,19 @@ def judge(expected: Observation, actual: Observation, *, exact_types: bool = Tru
 _OUTCOMES = ("value", "raised", "unplain")
 
 
+def _plain_text(value: Any) -> str:
+    """A case's detail as text: itself when it is text, else its short repr (never str(),
+    which fails on ints too long to print)."""
+    return one_line(value, 200) if type(value) is str else short_repr(value)
+
+
 def _outcome_text(outcome: Any) -> str:
     kind, detail = outcome
     if kind == "raised":
-        return f"{detail} raised"
+        return f"{_plain_text(detail)} raised"
     if kind == "unplain":
-        parts = [str(part) for part in detail] if type(detail) is tuple else [str(detail)]
+        parts = [_plain_text(part) for part in detail] if type(detail) is tuple else [
+            _plain_text(detail)]
         return unplain_message(*parts[:3], lead="")
     return f"`{short_repr(detail)}`"
 
@@ -242,7 +235,7 @@ def _case_difference(expected: Any, actual: Any, exact_types: bool) -> str | Non
         return f"expected {_outcome_text(expected)}, got {_outcome_text(actual)}"
     if expected[0] == "raised":
         return None if expected[1] == actual[1] else (
-            f"expected {expected[1]} to be raised, got {actual[1]}")
+            f"expected {_plain_text(expected[1])} to be raised, got {_plain_text(actual[1])}")
     if expected[0] == "unplain":
         return f"the reference's value is not plain data: {_outcome_text(expected)} (a bank error)"
     found = difference(expected[1], actual[1], exact_types=exact_types)

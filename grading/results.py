@@ -15,6 +15,7 @@ class EventKind(StrEnum):
     OUTPUT_FLOOD = "output-flood"
     ERROR = "error"  # the answer cell itself raised
     BAD_OBSERVATION = "bad-observation"  # a check produced something that is not plain data
+    PROTOCOL = "protocol-violation"  # the kernel sent a message the grading protocol forbids
     INTEGRITY = "integrity"  # cell deleted, duplicated, re-identified, restored, ...
 
 
@@ -22,6 +23,9 @@ class SubmissionStatus(StrEnum):
     GRADED = "graded"
     REFUSED = "refused"  # not a notebook, invalid JSON, empty, ...: nothing could be graded
     FAILED = "failed"  # infrastructure failure; retried on the next run
+    #: handling this one submission went wrong (one-line reason in its events); the batch
+    #: went on without it, and the next run retries it
+    ERROR = "error"
 
 
 @dataclass(frozen=True, kw_only=True)

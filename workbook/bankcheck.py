@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from grading.config import GradingConfig
 from grading.engine import Grader
-from grading.errors import AnswerKeyError
+from grading.errors import AnswerKeyError, GradingError
 from grading.judge import Observation
 from grading.results import CheckResult, TaskResult
 from grading.tasks import Answer
@@ -144,6 +144,8 @@ def prove_questions(bank: Bank, question_ids: Sequence[str] | None = None, *,
                 raising = _raising_reference_checks(grader.expected(question.id))
                 for (index, _), results in grader.grade_many(items,
                                                              jobs=load_jobs(jobs, repeat)):
+                    if isinstance(results, GradingError):
+                        raise results
                     runs.setdefault(index, []).append(results[0])
                 proofs = [_judge(question, variants[index][0], runs[index][0],
                                  raising if variants[index][0] == REFERENCE else ())

@@ -10,6 +10,10 @@ interrupt gets a bounded grace period and then the caller restarts the kernel, k
 death is seen at once through the process handle instead of a 0.1 s poll, and a kernel
 is ready on the kernel-info reply plus its idle status, without the stock 0.2 s drain.
 
+Every message is checked against the protocol (inside/protocol.py) before any field of it
+is read: the kernel runs the candidate's code, which holds the session key and the
+sockets, so a message may be forged, unsigned, nested a thousand deep or typed wrongly.
+
 Output is capped at the source (inside the kernel, see inside/kernel_main.py); this
 client also stops reading past a hard byte limit and caps each message's size
 (ZMQ_MAXMSGSIZE), so a kernel that removes its own cap still cannot swell the grader.
@@ -17,25 +21,28 @@ client also stops reading past a hard byte limit and caps each message's size
 
 from __future__ import annotations
 
-import hmac
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import zmq
 from jupyter_client.session import Session
 
 from grading.errors import KernelStartError
+from grading.kernel.inside.protocol import (
+    FLOOD_MIME,
+    OBSERVATION_MIME,
+    KernelMessage,
+    ProtocolViolation,
+    read_message,
+)
 from grading.kernel.starter import KernelHandle
 
-OBSERVATION_MIME = "application/x-workbook-observation+json"
-FLOOD_MIME = "application/x-workbook-flood+json"
-#: the in-kernel byte budget for observations (same value as inside/kernel_main.py)
-OBSERVATION_BUDGET = 16 * 1024 * 1024
-
-Status = Literal["ok", "error", "timeout", "died", "flood"]
+Status = Literal["ok", "error", "timeout", "died", "flood", "violation"]
+#: called with each observation report's body; returns the seconds the next stretch may
+#: take (progress), or None; raises ProtocolViolation for a report it cannot accept
+OnObservation = Callable[[object], float | None]
 
 
 @dataclass
@@ -45,11 +52,11 @@ class CellRun:
     status: Status = "ok"
     error_name: str = ""
     error_value: str = ""
-    #: observation payloads published by the harness, in arrival order (not yet trusted)
-    observations: list[dict[str, Any]] = field(default_factory=list)
-    #: False after a timeout or flood the kernel did not recover from, or a death
+    #: False after a timeout or flood the kernel did not recover from, a death or a violation
     kernel_usable: bool = True
     exit_code: int | None = None
+    #: with status "violation": how a message from the kernel broke the protocol
+    violation: str = ""
     seconds: float = 0.0
 
 
@@ -83,26 +90,18 @@ class KernelClient:
         for sock in (self.shell, self.control, self.iopub):
             sock.close(linger=0)
 
-    def _recv(self, sock: zmq.Socket[Any]) -> tuple[dict[str, Any], int]:
-        frames = sock.recv_multipart()
+    def _recv(self, sock: zmq.Socket[Any]) -> tuple[KernelMessage, int]:
+        """The next message on `sock`, checked against the protocol (ProtocolViolation if
+        it breaks it), and its size in bytes. Session.deserialize is not used: it would also
+        turn every ISO date in the headers into a datetime, which this client never reads
+        and which cost about a tenth of the grader's time per submission."""
+        frames = sock.recv_multipart()  # copied: bytes, not Frames
         size = sum(len(frame) for frame in frames)
-        _idents, message_frames = self.session.feed_identities(frames)
-        # recv_multipart copies by default, so these frames are bytes
-        return self._deserialize(cast("list[bytes]", message_frames)), size
-
-    def _deserialize(self, frames: list[bytes]) -> dict[str, Any]:
-        """Check the signature and decode the four JSON frames. Session.deserialize would
-        also turn every ISO date in the headers into a datetime, which this client never
-        reads and which cost about a tenth of the grader's time per submission."""
-        if len(frames) < 5:
-            raise ValueError(f"malformed message: {len(frames)} frames")
-        signature, *parts = frames[:5]
-        if not hmac.compare_digest(signature, self.session.sign(parts)):
-            raise ValueError("message with an invalid signature")
-        header, parent, metadata, content = (json.loads(part) for part in parts)
-        return {"header": header, "msg_id": header.get("msg_id"),
-                "msg_type": header.get("msg_type"), "parent_header": parent,
-                "metadata": metadata, "content": content, "buffers": frames[5:]}
+        try:
+            _idents, message_frames = self.session.feed_identities(frames)
+        except ValueError:  # no delimiter frame
+            raise ProtocolViolation("a message without the Jupyter delimiter frame") from None
+        return read_message(cast("list[bytes]", message_frames), self.session.sign), size
 
     def _request(self, sock: zmq.Socket[Any], msg_type: str, content: dict[str, Any],
                  metadata: dict[str, Any] | None = None) -> str:
@@ -124,8 +123,12 @@ class KernelClient:
                                            f"(status {self.handle.exit_code()})")
                 for sock in (self.shell, self.iopub, self.control):
                     if sock in events:
-                        message, _size = self._recv(sock)
-                        if message["parent_header"].get("msg_id") == msg_id:
+                        try:
+                            message, _size = self._recv(sock)
+                        except ProtocolViolation as error:  # no candidate code ran yet
+                            raise KernelStartError(f"a starting kernel sent a malformed "
+                                                   f"message: {error}") from None
+                        if message.parent_id == msg_id:
                             replied |= sock is self.shell
                             heard |= sock is self.iopub
             if replied and heard:
@@ -134,13 +137,27 @@ class KernelClient:
 
     def execute(self, code: str, *, timeout: float, grace: float,
                 total_timeout: float | None = None, metadata: dict[str, Any] | None = None,
-                on_observation: Callable[[dict[str, Any]], float | None] | None = None
-                ) -> CellRun:
+                on_observation: OnObservation | None = None) -> CellRun:
         """Run `code`; stop it after `timeout` s without progress or `total_timeout` s in all.
 
         Progress is an observation for which `on_observation` returns a number: the seconds
         the next stretch may take. The hard output limit also starts again at progress.
-        `metadata` goes in the request's metadata, where the harness finds its steps."""
+        `metadata` goes in the request's metadata, where the harness finds its steps.
+        A message that breaks the protocol (bad signature, not JSON, fields of the wrong
+        type, a report `on_observation` refuses) ends the run at once with status
+        "violation": the kernel is no longer trusted to say what it did."""
+        started = time.monotonic()
+        try:
+            return self._execute(code, timeout=timeout, grace=grace,
+                                 total_timeout=total_timeout, metadata=metadata,
+                                 on_observation=on_observation)
+        except ProtocolViolation as error:
+            return CellRun(status="violation", kernel_usable=False, violation=str(error),
+                           seconds=time.monotonic() - started)
+
+    def _execute(self, code: str, *, timeout: float, grace: float,
+                 total_timeout: float | None, metadata: dict[str, Any] | None,
+                 on_observation: OnObservation | None) -> CellRun:
         started = time.monotonic()
         run = CellRun()
         msg_id = self._request(self.shell, "execute_request", {
@@ -171,27 +188,27 @@ class KernelClient:
                 self._recv(self.control)  # interrupt replies: nothing to learn from them
             if self.shell in events:
                 message, _size = self._recv(self.shell)
-                if message["parent_header"].get("msg_id") == msg_id:
+                if message.parent_id == msg_id and message.msg_type == "execute_reply":
                     replied = True
-                    content = message["content"]
-                    if content.get("status") == "error":
-                        run.error_name = str(content.get("ename", ""))
-                        run.error_value = str(content.get("evalue", ""))
+                    content = message.content
+                    if content["status"] == "error":
+                        run.error_name = content["ename"]
+                        run.error_value = content["evalue"]
             if self.iopub not in events:
                 continue
             message, size = self._recv(self.iopub)
-            if message["parent_header"].get("msg_id") != msg_id:
+            if message.parent_id != msg_id:
                 continue
             received += size
             if received > self.hard_output_limit:  # the in-kernel cap was removed
                 run.status, run.kernel_usable = "flood", False
                 break
-            msg_type = message["msg_type"]
-            content = message["content"]
-            if msg_type == "status" and content.get("execution_state") == "idle":
+            msg_type = message.msg_type
+            content = message.content
+            if msg_type == "status" and content["execution_state"] == "idle":
                 idle = True
             elif msg_type == "display_data":
-                data = content.get("data") or {}
+                data = content["data"]
                 if stopping is not None:
                     if OBSERVATION_MIME in data:
                         # the kernel went on past the step that was stopped (its code
@@ -201,9 +218,8 @@ class KernelClient:
                 elif FLOOD_MIME in data:
                     stopping, stop_deadline = "flood", time.monotonic() + grace
                     self._request(self.control, "interrupt_request", {})
-                elif OBSERVATION_MIME in data and isinstance(data[OBSERVATION_MIME], dict):
+                elif OBSERVATION_MIME in data:
                     observation = data[OBSERVATION_MIME]
-                    run.observations.append(observation)
                     next_timeout = None if on_observation is None else on_observation(observation)
                     if next_timeout is not None:
                         deadline = time.monotonic() + next_timeout

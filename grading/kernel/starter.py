@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from grading.config import GradingConfig
 from grading.errors import KernelStartError, SandboxError
 from grading.kernel import sandbox
+from grading.kernel.inside.protocol import KernelRequest
 
 KERNEL_NAME = "workbook-confined"
 REQUEST_ENV = "WORKBOOK_KERNEL_REQUEST"
@@ -214,11 +215,11 @@ class ZygoteStarter:
         kernel_id = secrets.token_hex(6)
         inside_dir = f"{self._inside_run}/k/{kernel_id}"
         connection = _connection(f"{inside_dir}/s")
-        request = {"kernel_dir": inside_dir, "connection": connection,
-                   "output_limit": self.config.output_limit,
-                   "limits": kernel_limits(self.config),
-                   "uid": uid if self.privileged else None,
-                   "scratch": None, "workdir": f"{inside_dir}/work"}
+        request: KernelRequest = {"kernel_dir": inside_dir, "connection": connection,
+                                  "output_limit": self.config.output_limit,
+                                  "limits": kernel_limits(self.config),
+                                  "uid": uid if self.privileged else None,
+                                  "scratch": None, "workdir": f"{inside_dir}/work"}
         if self.confined and self.privileged:
             size = self.config.scratch_size
             request["scratch"] = {"/tmp": size, sandbox.SANDBOX_WORKDIR: size, "/dev/shm": size}
@@ -229,7 +230,7 @@ class ZygoteStarter:
         kernel.wait_bound(self.config.startup_timeout)
         return kernel
 
-    def _send(self, request: dict[str, Any]) -> socket.socket:
+    def _send(self, request: KernelRequest | dict[str, Any]) -> socket.socket:
         """A new connection to the zygote, with `request` sent on it as one JSON line."""
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:

@@ -76,10 +76,11 @@ def test_an_extra_report_for_a_check_fails_that_check(grader: Grader) -> None:
         "MIME = sys.modules['_workbook_harness'].OBSERVATION_MIME\n"
         "def square(x):\n"
         "    frame = inspect.currentframe()\n"
-        "    while frame and 'nonce' not in frame.f_locals:\n"
+        "    while frame and 'request' not in frame.f_locals:\n"
         "        frame = frame.f_back\n"
         "    run = frame.f_locals\n"
-        "    publish_display_data({MIME: {'nonce': run['nonce'], 'index': run['index'],\n"
+        "    nonce, index = run['request'].nonce, run['step'].index\n"
+        "    publish_display_data({MIME: {'nonce': nonce, 'index': index,\n"
         "        'status': 'value', 'data': base64.b64encode(marshal.dumps(x * x)).decode()}})\n"
         "    return -1\n"))
     square = results["square"]

@@ -2,20 +2,11 @@
 checks in shallow copies of it, and publish what happened after each step. It decides
 nothing.
 
-The grader sends one cell, `await __import__("_workbook_harness").run()`, with
-{"workbook": {"nonce": str, "steps": [...]}} in the request's metadata; each step is
-(index, kind, setup, code), kind "answer" or "check". After every step one
-display is published under OBSERVATION_MIME: {"nonce", "index", "status", ...} where
-status is, for an answer cell,
-  "done"         it ran to the end
-  "raised"       it raised: type, message
-and for a check,
-  "value"        data = base64 of marshal.dumps(last expression's value)
-  "raised"       the check raised: type, message
-  "setup-raised" the check's setup raised: type, message
-  "unplain"      the value cannot be marshalled: type, and the first item that is not
-                 plain data: inner (its type), base (the plain type it subclasses, if
-                 any) and path (where it sits, e.g. "[1]['totals']")
+The grader sends one cell (protocol.HARNESS_CALL) with a protocol.HarnessRequest in the
+request's metadata: a nonce and the steps, each an answer cell or a check. After every step
+one protocol.Report is published under OBSERVATION_MIME (protocol.py lists the statuses;
+a check's value travels as marshal data, format version 2, which has no shared references;
+a value that cannot travel is reported with the first item in it that is not plain data).
 After each check, process-wide interpreter settings it changed (switch interval, recursion
 limit, garbage collector, tracemalloc) are put back, so one task's checks cannot slow or
 skew the steps after them.
@@ -33,7 +24,6 @@ own checks fail, because expected values never enter the kernel.
 from __future__ import annotations
 
 import ast
-import base64
 import gc
 import inspect
 import itertools
@@ -42,16 +32,22 @@ import marshal
 import sys
 import tracemalloc
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-OBSERVATION_MIME = "application/x-workbook-observation+json"
+if TYPE_CHECKING:
+    from grading.kernel.inside import protocol
+else:  # inside a kernel: the folder of this file is on sys.path (see kernel_main.py)
+    import protocol
+
+OBSERVATION_MIME = protocol.OBSERVATION_MIME
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _SETUP_NAME, _CHECK_NAME = "<check setup>", "<check>"
-_MESSAGE_LIMIT = 2000
+_MARSHAL_VERSION = protocol.MARSHAL_VERSION
+_Report = protocol.Report
+_HarnessRequest = protocol.HarnessRequest
 
 # bound now, before any candidate code can patch the modules they come from
 _dumps = marshal.dumps
-_b64 = base64.b64encode
 _compile = compile
 _parse = ast.parse
 _is_coroutine_code = inspect.CO_COROUTINE
@@ -118,12 +114,17 @@ async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any
     return value
 
 
-def _describe(error: BaseException) -> dict[str, str]:
+def _type_name(value: Any) -> str:
+    return str(type(value).__name__)[:protocol.TYPE_NAME_LIMIT]
+
+
+def _raised(index: int, status: Any, error: BaseException) -> protocol.Report:
     try:
         message = str(error)
     except BaseException:
         message = "<unprintable>"
-    return {"type": type(error).__name__, "message": message[:_MESSAGE_LIMIT]}
+    return _Report(index, status, type=_type_name(error),
+                   message=message[:protocol.MESSAGE_LIMIT])
 
 
 def _publish(payload: dict[str, Any]) -> None:
@@ -180,8 +181,8 @@ async def _run_answer(shell: Any, source: str) -> None:
         await result
 
 
-async def _observe(shell: Any, setup: str, code: str) -> dict[str, Any]:
-    """Run one check in a copy of the user namespace; what it observed, as report fields."""
+async def _observe(shell: Any, index: int, setup: str, code: str) -> protocol.Report:
+    """Run one check in a copy of the user namespace; what it observed."""
     namespace = dict(shell.user_ns)
     try:
         if setup:
@@ -189,23 +190,26 @@ async def _observe(shell: Any, setup: str, code: str) -> dict[str, Any]:
     except KeyboardInterrupt:
         raise
     except BaseException as error:
-        return {"status": "setup-raised", **_describe(error)}
+        return _raised(index, "setup-raised", error)
     try:
         value = await _execute(code, namespace, _CHECK_NAME)
     except KeyboardInterrupt:
         raise
     except BaseException as error:
-        return {"status": "raised", **_describe(error)}
+        return _raised(index, "raised", error)
     try:
-        data = _dumps(value)
+        data = _dumps(value, _MARSHAL_VERSION)
     except (ValueError, TypeError, RecursionError):
-        return {"status": "unplain", "type": type(value).__name__, **_first_unplain(value)}
-    return {"status": "value", "data": _b64(data).decode("ascii")}
+        found = _first_unplain(value)
+        return _Report(index, "unplain", type=_type_name(value), inner=found["inner"],
+                       base=found["base"], path=found["path"])
+    return _Report(index, "value", data=data)
 
 
 _PLAIN_SCALARS = (type(None), bool, int, float, complex, str, bytes)
 _PLAIN_CONTAINERS = (tuple, list, set, frozenset, dict)
 _UNPLAIN_SEARCH_LIMIT = 100_000
+_NAME, _PATH = protocol.TYPE_NAME_LIMIT, protocol.PATH_LIMIT
 
 
 def _first_unplain(value: Any) -> dict[str, str]:
@@ -223,7 +227,7 @@ def _first_unplain(value: Any) -> dict[str, str]:
         if kind not in _PLAIN_CONTAINERS:
             base = next((plain.__name__ for plain in (*_PLAIN_SCALARS[1:], *_PLAIN_CONTAINERS)
                          if issubclass(kind, plain)), "")
-            return {"inner": kind.__name__, "base": base, "path": path}
+            return {"inner": kind.__name__[:_NAME], "base": base, "path": path[:_PATH]}
         if kind is dict:
             children = [(v, f"{path}[{repr(k)[:40] if type(k) in _PLAIN_SCALARS else '...'}]")
                         for k, v in dict.items(item)]
@@ -233,29 +237,28 @@ def _first_unplain(value: Any) -> dict[str, str]:
         else:
             children = [(child, f"{path} (an element)") for child in item]
         stack.extend(reversed(children))
-    return {"inner": type(value).__name__, "base": "", "path": ""}
+    return {"inner": _type_name(value), "base": "", "path": ""}
 
 
 async def run() -> None:
     """Run each step of the current request and publish what happened, in order."""
     shell = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - an IPython builtin
-    request = shell.kernel.get_parent()["metadata"]["workbook"]
-    nonce: str = request["nonce"]
-    for index, kind, setup, code in request["steps"]:
-        report: dict[str, Any] = {"nonce": nonce, "index": index}
-        if kind == "answer":
+    request = _HarnessRequest.from_metadata(shell.kernel.get_parent()["metadata"])
+    for step in request.steps:
+        report: protocol.Report
+        if step.kind == "answer":
             try:
-                await _run_answer(shell, code)
+                await _run_answer(shell, step.code)
             except KeyboardInterrupt:
                 raise
             except BaseException as error:
-                report.update(status="raised", **_describe(error))
+                report = _raised(step.index, "raised", error)
             else:
-                report.update(status="done")
+                report = _Report(step.index, "done")
         else:
             saved = _interpreter_settings()
             try:
-                report.update(await _observe(shell, setup, code))
+                report = await _observe(shell, step.index, step.setup, step.code)
             finally:
                 _restore_interpreter_settings(saved)
-        _publish(report)
+        _publish(report.payload(request.nonce))

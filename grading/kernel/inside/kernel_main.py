@@ -18,18 +18,23 @@ import os
 import random
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine
 
-FLOOD_MIME = "application/x-workbook-flood+json"
-OBSERVATION_MIME = "application/x-workbook-observation+json"
+if TYPE_CHECKING:
+    from grading.kernel.inside import protocol
+else:
+    import protocol
+
+FLOOD_MIME = protocol.FLOOD_MIME
+OBSERVATION_MIME = protocol.OBSERVATION_MIME
 #: observations have their own budget, so a flood of prints cannot hide them
-OBSERVATION_BUDGET = 16 * 1024 * 1024
+OBSERVATION_BUDGET = protocol.OBSERVATION_BUDGET
 _OUTPUT_TYPES = frozenset({"stream", "display_data", "update_display_data", "execute_result",
                            "error", "clear_output"})
-HARNESS_MODULE = "_workbook_harness"
+HARNESS_MODULE = protocol.HARNESS_MODULE
 
 
 def load_harness() -> None:
@@ -174,12 +179,11 @@ def start_kernel(connection_file: str, output_limit: int,
     app.start()
 
 
-def confine_and_run(request: dict[str, Any], on_bound: Callable[[], None] | None) -> None:
-    """Confine this process as `request` says, then become its kernel.
-
-    request: {"kernel_dir", "connection", "output_limit", "limits", "uid" (or None),
-    "scratch" ({folder: bytes} or None), "workdir"}. The kernel's sockets live in
-    kernel_dir, which ends up owned by the kernel's uid and closed to everyone else."""
+def confine_and_run(request: protocol.KernelRequest,
+                    on_bound: Callable[[], None] | None) -> None:
+    """Confine this process as `request` (a protocol.KernelRequest) says, then become its
+    kernel. The kernel's sockets live in request["kernel_dir"], which ends up owned by the
+    kernel's uid and closed to everyone else."""
     uid = request.get("uid")
     kernel_dir = request["kernel_dir"]
     os.makedirs(kernel_dir, mode=0o700, exist_ok=True)
