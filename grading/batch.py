@@ -14,9 +14,14 @@ The loop, top to bottom:
 A result's `seconds` run from the moment the engine takes the submission (it takes a
 few ahead of its free kernels) until its verdict; the total wall time is in the report.
 
-An infrastructure failure while grading marks the submissions it left ungraded as FAILED,
-which the next run retries. The report lists one result per file, in input order, with the
-skipped ones read back from the gradebook, so a resumed run reports the whole batch.
+Containment. Whatever goes wrong with one submission (reading it, matching it, its
+kernel's messages, judging, recording it) ends as that submission's own status ERROR with a
+one-line reason; the batch goes on, and the next run retries it. Every text that reaches
+the gradebook is made storable first (`grading.text`): a file name that is not UTF-8 or
+a candidate id of a megabyte cannot stop the recording. An infrastructure failure while
+grading (no kernel can start for anyone) marks the submissions it left ungraded as FAILED,
+which the next run retries too. The report lists one result per file, in input order, with
+the skipped ones read back from the gradebook, so a resumed run reports the whole batch.
 """
 
 from __future__ import annotations
@@ -30,11 +35,19 @@ from pathlib import Path
 from typing import Any
 
 from grading.config import GradingConfig
-from grading.errors import GradingError
+from grading.errors import GradebookError, GradingError, SubmissionError
 from grading.gradebook import Gradebook
-from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
-from grading.submission import NotebookFile, Refusal, read_notebook
+from grading.results import (
+    CheckResult,
+    Event,
+    EventKind,
+    SubmissionResult,
+    SubmissionStatus,
+    TaskResult,
+)
+from grading.submission import NotebookFile, Refusal, read_notebook, submission_hash
 from grading.tasks import Answer, Task
+from grading.text import bounded_name, one_line, storable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,18 +105,18 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                 results[key] = previous
                 skipped += 1
                 continue
-        if isinstance(item, Refusal):
-            results[key] = item.as_result()
-            gradebook.record_submission(results[key], workbook_meta={})
-        else:
+        if isinstance(item, Prepared):
             waiting.append(item)
+        else:
+            result = item if isinstance(item, SubmissionResult) else item.as_result()
+            results[key] = _record(gradebook, result, {})
 
     graded = 0
     with _progress_bar(len(waiting), progress) as bar:
         for group in _by_task_set(waiting):
             for result, meta in _grade_group(group, config=config, jobs=jobs,
                                              scheduler=scheduler):
-                gradebook.record_submission(result, workbook_meta=meta)
+                result = _record(gradebook, result, meta)
                 results[result.content_hash] = result
                 graded += result.status is SubmissionStatus.GRADED
                 bar.update(1)
@@ -111,11 +124,71 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                        graded=graded, skipped=skipped, seconds=time.monotonic() - started)
 
 
-def _read(path: Path, prepare: Prepare) -> Prepared | Refusal:
-    notebook = read_notebook(path)
-    if isinstance(notebook, Refusal):
-        return notebook
-    return prepare(notebook)
+def _read(path: Path, prepare: Prepare) -> Prepared | Refusal | SubmissionResult:
+    """The file read and matched, refused, or (when reading or matching it failed in a way
+    nobody foresaw) an ERROR result of its own."""
+    try:
+        notebook = read_notebook(path)
+        if isinstance(notebook, Refusal):
+            return notebook
+        return prepare(notebook)
+    except Exception as error:
+        return _unreadable(path, error)
+
+
+def _unreadable(path: Path, error: Exception) -> SubmissionResult:
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = b""
+    candidate = bounded_name(path.stem)
+    reason = SubmissionError.caused_by(error)
+    return SubmissionResult(candidate=candidate, source=storable(str(path)),
+                            content_hash=submission_hash(candidate, content),
+                            status=SubmissionStatus.ERROR,
+                            events=(Event(kind=EventKind.ERROR, detail=one_line(
+                                f"{path}: could not be read or matched: {reason}", 500)),))
+
+
+def _record(gradebook: Gradebook, result: SubmissionResult, meta: dict[str, Any]
+            ) -> SubmissionResult:
+    """Record `result` (its text made storable first); if the gradebook refuses this one
+    submission, record it as ERROR with the reason instead. What was recorded."""
+    result = storable_result(result)
+    try:
+        gradebook.record_submission(result, workbook_meta=meta)
+        return result
+    except GradebookError as error:
+        failure = Event(kind=EventKind.ERROR, detail=one_line(
+            f"{result.source}: could not be recorded ({error}); it is retried on the next "
+            f"run", 500))
+        fallback = SubmissionResult(candidate=result.candidate, source=result.source,
+                                    content_hash=result.content_hash,
+                                    status=SubmissionStatus.ERROR, events=(failure,),
+                                    seconds=result.seconds)
+        # a gradebook that refuses this too is broken for everyone: that error stands
+        gradebook.record_submission(fallback, workbook_meta={})
+        return fallback
+
+
+def storable_result(result: SubmissionResult) -> SubmissionResult:
+    """`result` with every text made storable and names bounded (see grading.text)."""
+    def event(item: Event) -> Event:
+        return replace(item, detail=storable(item.detail),
+                       task_id=None if item.task_id is None else storable(item.task_id))
+
+    def check(item: CheckResult) -> CheckResult:
+        return replace(item, name=storable(item.name), message=storable(item.message))
+
+    def task(item: TaskResult) -> TaskResult:
+        return replace(item, task_id=storable(item.task_id), answer=storable(item.answer),
+                       checks=tuple(map(check, item.checks)),
+                       public_checks=tuple(map(check, item.public_checks)),
+                       events=tuple(map(event, item.events)))
+
+    return replace(result, candidate=bounded_name(result.candidate),
+                   source=storable(result.source), tasks=tuple(map(task, result.tasks)),
+                   events=tuple(map(event, result.events)))
 
 
 def _by_task_set(waiting: Sequence[Prepared]) -> list[list[Prepared]]:
@@ -154,11 +227,14 @@ def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
             else:
                 grader = stack.enter_context(Grader(tasks, config=config))
                 graded = grader.grade_many(items(), jobs=jobs)
-            for key, task_results in graded:
+            for key, outcome in graded:
                 done.add(key)
                 prepared = by_key[key]
                 seconds = time.monotonic() - handed_out.get(key, time.monotonic())
-                yield _result(prepared, task_results, seconds), dict(prepared.notebook.metadata)
+                if isinstance(outcome, SubmissionError):
+                    yield _errored(prepared, outcome, seconds), dict(prepared.notebook.metadata)
+                else:
+                    yield _result(prepared, outcome, seconds), dict(prepared.notebook.metadata)
     except GradingError as exc:
         for key, prepared in by_key.items():
             if key not in done:
@@ -172,6 +248,13 @@ def _result(prepared: Prepared, task_results: Sequence[Any], seconds: float
                             content_hash=notebook.content_hash,
                             status=SubmissionStatus.GRADED, tasks=tuple(task_results),
                             events=(*notebook.notes, *prepared.notes), seconds=seconds)
+
+
+def _errored(prepared: Prepared, error: SubmissionError, seconds: float) -> SubmissionResult:
+    failure = Event(kind=EventKind.ERROR, detail=one_line(
+        f"{prepared.notebook.source}: not graded: {error}; it is retried on the next run", 500))
+    result = _result(prepared, (), seconds)
+    return replace(result, status=SubmissionStatus.ERROR, events=(*result.events, failure))
 
 
 def _failed(prepared: Prepared, error: GradingError) -> SubmissionResult:

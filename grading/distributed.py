@@ -15,12 +15,15 @@ import hashlib
 import pickle
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from grading.config import GradingConfig
-from grading.errors import GradingError
+from grading.errors import GradingError, SubmissionError
 from grading.results import TaskResult
 from grading.tasks import Answer, Task
+
+if TYPE_CHECKING:
+    from grading.engine import Graded
 
 K = TypeVar("K")
 #: seconds to reach the scheduler
@@ -54,8 +57,9 @@ def grade_on_worker(tasks: Sequence[Task], config: GradingConfig,
 
 def grade_many_on_cluster(scheduler: str, tasks: Sequence[Task], config: GradingConfig,
                           items: Iterable[tuple[K, Sequence[Answer]]]
-                          ) -> Iterator[tuple[K, tuple[TaskResult, ...]]]:
-    """Grade submissions on the cluster at `scheduler`; yields each as it finishes."""
+                          ) -> Iterator[tuple[K, Graded]]:
+    """Grade submissions on the cluster at `scheduler`; yields each as it finishes, with its
+    results or the SubmissionError that says why it has none (a worker that died, say)."""
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -72,10 +76,11 @@ def grade_many_on_cluster(scheduler: str, tasks: Sequence[Task], config: Grading
         futures = {client.submit(grade_on_worker, shared_tasks, shared_config, list(answers),
                                  pure=False): key for key, answers in items}
         for future in as_completed(futures):
+            outcome: Graded
             try:
-                results = future.result()
-            except GradingError:
-                raise
+                outcome = future.result()
+            except SubmissionError as error:
+                outcome = error
             except Exception as error:  # a worker died or lost its connection
-                raise GradingError(f"a Dask worker failed: {error}") from None
-            yield futures[future], results
+                outcome = SubmissionError(f"a Dask worker failed on it: {error}")
+            yield futures[future], outcome

@@ -104,7 +104,9 @@ def submission_hash(candidate: str, content: bytes) -> str:
     The candidate is part of it so that two candidates returning byte-identical notebooks
     (both untouched, say) are still two submissions.
     """
-    digest = hashlib.sha256(candidate.encode("utf-8"))
+    # surrogatepass: a candidate id from a file name that is not UTF-8, or a JSON escape of a
+    # lone surrogate, is still an id
+    digest = hashlib.sha256(candidate.encode("utf-8", "surrogatepass"))
     digest.update(b"\0")
     digest.update(content)
     return digest.hexdigest()
@@ -122,6 +124,8 @@ def read_notebook(path: Path) -> NotebookFile | Refusal:
         data = json.loads(content)
     except UnicodeDecodeError:
         return _refusal(path, content, "is not text (not UTF-8): not a notebook")
+    except RecursionError:
+        return _refusal(path, content, "is JSON nested too deeply to be a notebook")
     except json.JSONDecodeError as exc:
         return _refusal(path, content, f"is not valid JSON ({exc.msg}: line {exc.lineno}, "
                                        f"column {exc.colno}): the file is damaged or not a "
