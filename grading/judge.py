@@ -75,6 +75,39 @@ class BadObservation(ValueError):
     """A report that is not plain data (or not a well-formed report at all)."""
 
 
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_CONTAINERS = (tuple, list, set, frozenset, dict)
+_MAX_DEPTH = 200
+
+
+def plain_data_problem(value: Any) -> str | None:
+    """Why `value` (built in this process) is not plain data of exact built-in types, or
+    None if it is. Observations from a kernel are checked on their bytes instead
+    (`plain_marshal`), before they become values."""
+    on_path: set[int] = set()
+
+    def walk(item: Any, depth: int) -> str | None:
+        kind = type(item)
+        if kind in _SCALARS:
+            return None
+        if kind not in _CONTAINERS:
+            return f"{kind.__name__} is not a plain built-in type"
+        if depth > _MAX_DEPTH:
+            return "nested too deeply"
+        if id(item) in on_path:
+            return "contains itself"
+        on_path.add(id(item))
+        children = [*item.keys(), *item.values()] if kind is dict else list(item)
+        for child in children:
+            problem = walk(child, depth + 1)
+            if problem:
+                return problem
+        on_path.discard(id(item))
+        return None
+
+    return walk(value, 0)
+
+
 def unplain_message(kind: str, plain_base: str = "", where: str = "", *,
                     lead: str = "the value holds ") -> str:
     """Why a value that is not plain data cannot be judged, in the candidate's terms."""

@@ -17,7 +17,7 @@ def test_an_object_equal_to_everything_is_not_plain_data(grader: Grader) -> None
     square = results["square"]
     assert square.points == 0
     assert {e.kind for e in square.events} == {EventKind.BAD_OBSERVATION}
-    assert "Anything, not plain data" in square.checks[0].message
+    assert "Anything, which is not plain data" in square.checks[0].message
     assert_others_full(results, "square")
 
 
