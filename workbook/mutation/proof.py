@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from grading.config import GradingConfig
 from grading.engine import Grader
+from grading.errors import GradingError
 from grading.results import TaskResult
 from grading.tasks import Answer
 from workbook.model import Question
@@ -64,8 +65,10 @@ def prove_mutants(question: Question, *, config: GradingConfig | None = None,
     items = [(index, [Answer(task_id=question.id, code=mutant.code)])
              for index, mutant in enumerate(found)]
     killers: dict[int, str | None] = {}
-    for index, (result,) in grader.grade_many(items, jobs=jobs):
-        killers[index] = _killer(result)
+    for index, results in grader.grade_many(items, jobs=jobs):
+        if isinstance(results, GradingError):
+            raise results
+        killers[index] = _killer(results[0])
     recorded = {entry.id for entry in question.equivalent_mutants}
     surviving = [found[i] for i in sorted(killers) if killers[i] is None]
     return MutationReport(
