@@ -15,8 +15,8 @@ def test_every_shipped_question_proves_itself(shipped_bank: Bank) -> None:
     failed = [f"{p.question} / {p.subject}: {p.detail}" for p in proofs if not p.ok]
     assert not failed, "\n".join(failed)
     coding = [q for q in shipped_bank.questions if q.is_coding]
-    # one proof for each reference, starter and decoy: nothing was skipped
-    assert len(proofs) == sum(2 + len(q.decoys) for q in coding)
+    # one proof for each reference, starter, decoy and alternative: nothing was skipped
+    assert len(proofs) == sum(2 + len(q.decoys) + len(q.alternatives) for q in coding)
 
 
 def test_shipped_bank_has_the_promised_coverage(shipped_bank: Bank) -> None:
