@@ -39,6 +39,10 @@ class GradingConfig:
     max_restarts: int = 10
     #: first uid of the unprivileged uids confined kernels run as (one per parallel kernel)
     uid_base: int = 1_500_000_000
+    #: skip a task's remaining checks once one of them faults (timeout, crash, flood): for
+    #: mutation proofs, where one failure decides and a hung mutant would otherwise wait
+    #: out every check's timeout; never for grading candidates, who earn per check
+    stop_task_after_fault: bool = False
 
     def __post_init__(self) -> None:
         positive = {"timeout": self.timeout, "memory_limit": self.memory_limit,

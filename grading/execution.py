@@ -178,7 +178,9 @@ class CandidateKernel:
                 continue
             pending.remove(culprit)
             fault = Faulted(culprit, run)
-            if fault.abandons_task:
+            if fault.abandons_task or (self._config.stop_task_after_fault
+                                       and not culprit.is_answer):
+                # a mutation proof needs one failure per task: skip the checks after it
                 abandoned.add(culprit.task_id)
             yield fault
 

@@ -166,10 +166,10 @@ def run_check(args: argparse.Namespace) -> int:
     failures = total = mutation_failures = 0
     mutants = killed = 0
 
-    def mutation_proof(question: Question, grader: Grader) -> None:
+    def mutation_proof(question: Question, _: Grader) -> None:
         nonlocal mutation_failures, mutants, killed
         begun = time.perf_counter()
-        report = prove_mutants(question, jobs=args.jobs, grader=grader)
+        report = prove_mutants(question, jobs=args.jobs)
         mutants += report.mutants - len(report.equivalent)
         killed += report.killed
         mutation_failures += not report.ok

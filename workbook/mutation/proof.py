@@ -2,13 +2,16 @@
 
 All mutants of one question share one Grader: one zygote (the started, warmed kernel with
 every check compiled) and one answer key, and each mutant runs in a child forked from it,
-`jobs` at a time, so a mutant costs a fork and its checks, not a kernel start. A mutant is
-killed when any hidden check or property fails, or its answer cell faults; a surviving
-mutant is explained when the question records it as equivalent, with a reason.
+`jobs` at a time, so a mutant costs a fork and its checks, not a kernel start. The Grader
+stops a mutant's checks at the first that faults: a mutant that loops forever costs one
+timeout, not one per check. A mutant is killed when any hidden check or property fails,
+or its answer cell faults; a surviving mutant is explained when the question records it
+as equivalent, with a reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -56,12 +59,15 @@ def _killer(result: TaskResult) -> str | None:
 
 
 def prove_mutants(question: Question, *, config: GradingConfig | None = None,
-                  jobs: int = 2, grader: Grader | None = None) -> MutationReport:
+                  jobs: int = 2) -> MutationReport:
     """Grade each mutant of `question`'s reference; see MutationReport."""
+    stopping = dataclasses.replace(config or GradingConfig(), stop_task_after_fault=True)
+    with Grader([task_for(question)], config=stopping) as grader:
+        return _graded(question, grader, jobs)
+
+
+def _graded(question: Question, grader: Grader, jobs: int) -> MutationReport:
     found = mutants(question.reference)
-    if grader is None:
-        with Grader([task_for(question)], config=config or GradingConfig()) as opened:
-            return prove_mutants(question, jobs=jobs, grader=opened)
     items = [(index, [Answer(task_id=question.id, code=mutant.code)])
              for index, mutant in enumerate(found)]
     killers: dict[int, str | None] = {}
