@@ -342,3 +342,12 @@ def shared_causes(failures: list[tuple[str, str]]) -> list[tuple[str, list[str]]
         if cause is not None:
             groups.setdefault(cause, []).append(name)
     return [(cause, names) for cause, names in groups.items() if len(names) > 1]
+
+
+_COUNTEREXAMPLE = re.compile(r"\b[Ff]or `(?P<call>[^`]{1,400})` (?:expected|the reference)")
+
+
+def counterexample(message: str) -> str | None:
+    """The generated input a failure message names (`judge_cases` writes it), or None."""
+    found = _COUNTEREXAMPLE.search(message)
+    return found.group("call") if found else None

@@ -11,7 +11,8 @@ from datetime import datetime
 from html import escape
 from pathlib import PurePath
 
-from grading.results import CheckResult
+from grading.judge import counterexample
+from grading.results import CheckResult, TaskResult
 from workbook.live.answers import SavedAnswer
 from workbook.live.history import AnswerVersion, LastRun
 from workbook.live.scorecard import MAX_SCORE, Scorecard
@@ -122,6 +123,8 @@ def verdict_html(verdict: LiveVerdict | None) -> str:
     lines = [_check_line(check) for check in (*result.public_checks, *result.checks)]
     lines += [f"<li style='color:{FAIL_COLOUR}'>⚠ {escape(str(e.kind))}: {escape(e.detail)}"
               "</li>" for e in result.events]
+    lines += [f"<li class='workbook-probe'>Follow-up probe: {_probe(call)}</li>"
+              for call in counterexample_probes(result)]
     source = (f"<div class='workbook-verdict-source' style='color:{MUTED_COLOUR};"
               f"font-size:12px' title='{escape(verdict.answer_source)}'>checked at "
               f"{_time_of(verdict.ran_at)} this code, as saved at "
@@ -130,6 +133,20 @@ def verdict_html(verdict: LiveVerdict | None) -> str:
               f"{code_excerpt(result.answer, VERDICT_CODE_LINES, 'workbook-verdict-code')}")
     return (summary + source + f"<ul style='list-style:none;padding-left:4px;margin:2px 0'>"
             f"{''.join(lines)}</ul>")
+
+
+def counterexample_probes(result: TaskResult) -> list[str]:
+    """The smallest generated input each failed property names: a ready question for the
+    candidate ("what does this call return?")."""
+    calls = (counterexample(check.message) for check in result.checks if not check.passed)
+    return list(dict.fromkeys(call for call in calls if call))
+
+
+def _probe(case: str) -> str:
+    """A question to ask about one failing input: a call, or inputs named by a property."""
+    if re.match(r"^[A-Za-z_]\w* = ", case):
+        return f"ask what their code does when <code>{escape(case)}</code>, and why."
+    return f"ask what <code>{escape(case)}</code> returns, and why."
 
 
 #: how many first lines of the graded code a verdict shows
