@@ -28,6 +28,8 @@ def candidate_record(result: SubmissionResult) -> dict[str, Any]:
         "candidate": result.candidate,
         "source": result.source,
         "status": str(result.status),
+        # why it was not graded (refused, failed, error), in one line; "" when graded
+        "reason": result.reason,
         "total": result.points,
         "max": result.max_points,
         "seconds": round(result.seconds, 3),
@@ -67,7 +69,9 @@ def results_csv(results: Sequence[SubmissionResult]) -> str:
     rows = []
     for result in results:
         points = {task.task_id: task.points for task in result.tasks}
-        notes = [event.detail for event in result.events]
+        # the reason a submission was not graded comes first: it is what a reader needs
+        notes = [result.reason] if result.reason else []
+        notes += [event.detail for event in result.events if event.detail != result.reason]
         notes += [event.detail for task in result.tasks for event in task.events]
         rows.append([result.candidate, result.source, str(result.status), result.points,
                      result.max_points, f"{result.seconds:.3f}",
@@ -84,7 +88,9 @@ def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Pat
                        (RESULTS_CSV, results_csv(results))):
         path = folder / name
         partial = path.with_name(f".{name}.partial")
-        partial.write_text(text, encoding="utf-8")
+        # results are made storable before they are recorded; this is the last line of
+        # defence, so one odd character cannot cost the whole batch its results files
+        partial.write_text(text, encoding="utf-8", errors="backslashreplace")
         os.replace(partial, path)
         written.append(path)
     return written

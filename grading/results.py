@@ -74,5 +74,13 @@ class SubmissionResult:
         return sum(task.points for task in self.tasks)
 
     @property
+    def reason(self) -> str:
+        """Why this submission was not graded, in one line ("" when it was): the last
+        submission-wide event, which is where refusals and errors put their reason."""
+        if self.status is SubmissionStatus.GRADED or not self.events:
+            return ""
+        return self.events[-1].detail
+
+    @property
     def max_points(self) -> int:
         return sum(task.max_points for task in self.tasks)

@@ -137,8 +137,8 @@ def test_a_refused_file_does_not_stop_the_batch_and_makes_the_exit_code_nonzero(
     assert graded["zed"]["status"] == "refused"
     assert graded["ada"]["total"] == 8
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == ("error: 1 of 4 submissions not graded (1 refused, 0 failed; failed "
-                       "ones are retried on the next run)")
+    assert err[-1] == ("error: 1 of 4 submissions not graded (1 refused, 0 failed, 0 errors; "
+                       "failed ones and errors are retried on the next run)")
     assert any("zed.ipynb: is not valid JSON" in line for line in err)
 
 

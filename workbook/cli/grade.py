@@ -9,12 +9,17 @@ from typing import Any
 
 from workbook.cli.common import add_bank_option, load_bank_from
 
+#: the exit status counts the submissions not graded, up to this many (a shell sees 0-255)
+MAX_EXIT_COUNT = 100
+
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "grade", help="grade returned notebooks against the bank's hidden checks",
         description="Grade returned candidate notebooks (files or folders of them). "
-                    "Resumable: submissions already in the gradebook are skipped.")
+                    "Resumable: submissions already in the gradebook are skipped. "
+                    "Exit status: 0 when all were graded, else the number not graded "
+                    f"(at most {MAX_EXIT_COUNT}); 1 also when an error stopped the run.")
     parser.add_argument("inputs", nargs="+", type=Path, metavar="SUBMISSION_OR_DIR")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
                         help="folder for results.json, results.csv and the default gradebook")
@@ -64,14 +69,16 @@ def run(args: argparse.Namespace) -> int:
     if report.all_graded:
         return 0
     for result in report.results:
-        if result.status is not SubmissionStatus.GRADED and result.events:
-            print(f"{result.status}: {result.events[-1].detail}", file=sys.stderr)
+        if result.status is not SubmissionStatus.GRADED:
+            print(f"{result.status}: {result.reason or 'no reason recorded'}", file=sys.stderr)
     refused = report.count(SubmissionStatus.REFUSED)
     failed = report.count(SubmissionStatus.FAILED)
-    print(f"error: {refused + failed} of {len(report.results)} submissions not graded "
-          f"({refused} refused, {failed} failed; failed ones are retried on the next run)",
-          file=sys.stderr)
-    return 1
+    errors = report.count(SubmissionStatus.ERROR)
+    not_graded = refused + failed + errors
+    print(f"error: {not_graded} of {len(report.results)} submissions not graded "
+          f"({refused} refused, {failed} failed, {errors} errors; failed ones and errors "
+          f"are retried on the next run)", file=sys.stderr)
+    return min(not_graded, MAX_EXIT_COUNT)
 
 
 def _positive_int(text: str) -> int:

@@ -13,7 +13,7 @@ only ever added within a version; renaming or removing one means a new version.
 |---|---|---|
 | schema | string | the schema id and version, as above |
 | candidate | string | candidate id (`metadata.workbook.candidate`, else the file stem) |
-| status | string | `graded`, `refused` (nothing gradable) or `failed` (retry) |
+| status | string | `graded`, `refused` (nothing gradable), `failed` or `error` (both retried) |
 | rank | integer or null | 1 = best percentage; null unless graded |
 | workbook | string | level and bank version of the workbook sat |
 | report_date | string | YYYY-MM-DD the export was made |
@@ -57,7 +57,7 @@ ATS_SCHEMA: dict[str, Any] = {
     "properties": {
         "schema": {"const": SCHEMA_ID},
         "candidate": {"type": "string", "minLength": 1},
-        "status": {"enum": ["graded", "refused", "failed"]},
+        "status": {"enum": ["graded", "refused", "failed", "error"]},
         "rank": {"type": ["integer", "null"], "minimum": 1},
         "workbook": {"type": "string"},
         "report_date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},

@@ -153,6 +153,15 @@ def _ranking_row(ranked: RankedCandidate, question_ids: list[str],
                                    for i, c in enumerate(cells)) + "</tr>")
 
 
+def _not_graded(cohort: CohortReport) -> str:
+    """Each candidate who was not graded, with the one-line reason (refusal or error)."""
+    items = [f'<li><span class="name">{_e(c.report.candidate)}</span>: {_e(c.report.status)}'
+             f" ({_e(c.report.events[-1].detail if c.report.events else 'no reason recorded')})"
+             f"</li>" for c in cohort.candidates
+             if c.report.status is not SubmissionStatus.GRADED]
+    return f"<h2>Not graded</h2><ul>{''.join(items)}</ul>" if items else ""
+
+
 def _question_row(q: QuestionStats) -> str:
     rate = "" if q.pass_rate is None else f"{100 * q.pass_rate:.1f}%"
     mean = "" if q.mean_points is None else f"{q.mean_points:.2f}"
@@ -177,7 +186,9 @@ def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
     percents = [r.percent for r in graded]
     summary = (f"{len(cohort.candidates)} candidates: {len(graded)} graded, "
                f"{cohort.count(SubmissionStatus.REFUSED)} refused, "
-               f"{cohort.count(SubmissionStatus.FAILED)} failed to grade.")
+               f"{cohort.count(SubmissionStatus.FAILED)} failed to grade, "
+               f"{cohort.count(SubmissionStatus.ERROR)} not graded because of an error "
+               f"(failed and errors are retried on the next run).")
     if percents:
         summary += (f" Mean {statistics.fmean(percents):.1f}%, median "
                     f"{statistics.median(percents):.1f}%.")
@@ -213,7 +224,7 @@ def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
             f'<div class="charts">{images}</div>'
             f"<h2>Candidates, ranked</h2><p>Click a column to sort. "
             f'<input placeholder="filter by candidate" oninput="filterRows(this)"></p>'
-            f"{ranking}<h2>Questions</h2>{questions}"
+            f"{ranking}{_not_graded(cohort)}<h2>Questions</h2>{questions}"
             f"<h2>Checks</h2><p>Discrimination is the pass rate in the top third of the "
             f"ranking minus that in the bottom third: near +1 separates strong candidates "
             f"from weak ones, near 0 tells them apart on nothing.</p>{checks}"

@@ -2,6 +2,8 @@
 
 Nothing is graded or run again: the reports are rebuilt from what the gradebook holds and
 from the returned notebooks' saved outputs (when those files are still where they were).
+A submission whose report cannot be built (its returned file is hostile, say) gets a report
+of status error with the reason, and the others are built as usual.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
+from grading.text import one_line
 from workbook.model import Bank
 from workbook.report.assemble import candidate_report, interview_report
 from workbook.report.records import CandidateReport
@@ -36,10 +40,26 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     scores: dict[str, list[Any]] = defaultdict(list)
     for record in read_fields(gradebook, candidate=candidate):
         scores[record.candidate].append(record)
-    reports = [candidate_report(result, bank, scores=scores.get(result.candidate, ()),
-                                submitted=read_submitted(result.source))
+    reports = [_contained_report(result, bank, scores.get(result.candidate, ()))
                for result in results]
     graded = {result.candidate for result in results}
     reports += [interview_report(name, bank, records)
                 for name, records in sorted(scores.items()) if name not in graded]
     return reports
+
+
+def _contained_report(result: SubmissionResult, bank: Bank, scores: Any) -> CandidateReport:
+    """The report of one recorded submission; if building it fails, a report of status
+    error that says why, so one submission cannot cost the cohort its reports."""
+    try:
+        return candidate_report(result, bank, scores=scores,
+                                submitted=read_submitted(result.source))
+    except Exception as error:
+        reason = Event(kind=EventKind.ERROR, detail=one_line(
+            f"{result.source}: its report could not be built ({type(error).__name__}); "
+            f"its recorded results are in results.json"))
+        return CandidateReport(candidate=result.candidate, workbook="",
+                               status=SubmissionStatus.ERROR, source=result.source,
+                               content_hash=result.content_hash, questions=(),
+                               competencies=(), events=(*result.events, reason),
+                               grading_seconds=result.seconds)

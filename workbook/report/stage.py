@@ -53,7 +53,20 @@ PARALLEL_FROM = 200
 
 def _write_batch(batch: Sequence[CandidateReport], outdir: Path,
                  settings: CopySettings) -> list[Path]:
-    return [write_copy(report, outdir, settings) for report in batch]
+    """The copies of `batch`; one that cannot be written is left out with a one-line
+    warning (its candidate keeps a row, without a link, on the cohort page), so one
+    submission cannot stop the others' copies."""
+    import sys
+
+    written = []
+    for report in batch:
+        try:
+            written.append(write_copy(report, outdir, settings))
+        except Exception as error:
+            detail = str(error).splitlines()[0][:200] if str(error) else ""
+            print(f"warning: no graded copy for {report.candidate[:200]!r}: "
+                  f"{type(error).__name__} {detail}", file=sys.stderr)
+    return written
 
 
 def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
