@@ -19,9 +19,12 @@ import pytest
 from tests.conftest import REPO
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK, load_bank
+from workbook.live.binding import read_binding
 from workbook.live.candidate_kernel import candidate_kernel_args
+from workbook.live.evidence import EvidenceRecorder, recorder_server_args
 from workbook.live.lab import LabOptions, LabServer, free_port, trust_notebook
 from workbook.live.session import CANDIDATE_FOLDER, PreparedSession, prepare_session
+from workbook.live.store import LiveScores
 from workbook.model import Level
 
 CHROMIUM = Path(os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium"))
@@ -53,23 +56,31 @@ def live_interview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveInt
     trust_notebook(prepared.interviewer_notebook, env)
     extra = ("--LabApp.expose_app_in_browser=True",)
     kernel_args = tuple(candidate_kernel_args(prepared.candidate_confined))
+    # the candidate's runs and saves are recorded grading-side, as `workbook interview` does
+    recorder = EvidenceRecorder(LiveScores(read_binding(prepared.interviewer_notebook)),
+                                prepared.candidate_notebook)
     candidate = LabServer(LabOptions(root=prepared.folder / CANDIDATE_FOLDER, port=free_port(),
-                                     token=secrets.token_hex(12), env=env,
-                                     extra_args=extra + kernel_args,
+                                     token=secrets.token_hex(12), env={**env, **recorder.env},
+                                     extra_args=(*extra, *kernel_args,
+                                                 *recorder_server_args()),
+                                     pass_fds=(recorder.fd,),
                                      log=root / "candidate-lab.log", save_delay=0.2))
     interviewer = LabServer(LabOptions(root=prepared.folder, port=free_port(),
                                        token=secrets.token_hex(12), env=env, extra_args=extra,
                                        log=root / "interviewer-lab.log", save_delay=0.2))
-    try:
-        candidate.launch()
-        interviewer.launch()
-        candidate.wait_ready()
-        interviewer.wait_ready()
-        yield LiveInterview(prepared=prepared, interviewer=interviewer, candidate=candidate,
-                            env=env)
-    finally:
-        interviewer.stop()
-        candidate.stop()
+    with recorder:
+        try:
+            candidate.launch()
+            recorder.server_started()
+            interviewer.launch()
+            candidate.wait_ready()
+            interviewer.wait_ready()
+            yield LiveInterview(prepared=prepared, interviewer=interviewer,
+                                candidate=candidate, env=env)
+        finally:
+            interviewer.stop()
+            candidate.stop()
+    recorder.store.close()
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +94,19 @@ def browser() -> Iterator[Any]:
                                               args=["--disable-gpu", "--disable-quic"])
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def screen(browser: Any) -> Iterator[Any]:
+    """A page on a 1440x900 screen, the size the interviewer's view is built for."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 @pytest.fixture

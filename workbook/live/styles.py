@@ -7,7 +7,9 @@ Two rules carry meaning rather than looks:
 - `.workbook-dead` is the "kernel stopped" cover. The panel's kernel rewrites it every
   second (`html.liveness`), which restarts its CSS animation; when the kernel dies or
   restarts nothing rewrites it, the animation runs to its end, and the cover shows over
-  the panel and takes its clicks, so a dead panel never looks usable.
+  the panel and takes its clicks, so a dead panel never looks usable. When ipywidgets
+  itself marks the view disconnected (a kernel restart it heard of), the cover shows at
+  once.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ PANEL_CSS = f"""<style>
   background: rgba(255, 255, 255, 0.92); border: 2px solid #cf222e; opacity: 0;
   pointer-events: none;
   animation: workbook-dead-show 0.2s linear {DEAD_AFTER_SECONDS}s forwards; }}
+/* ipywidgets positions its HTML widgets: the cover must cover the panel, not its line */
+.workbook-liveness, .workbook-liveness .widget-html-content {{ position: static; }}
+/* ipywidgets marks views whose kernel it lost: no need to wait for the heartbeat */
+.jupyter-widgets-disconnected .workbook-dead {{ animation: none; opacity: 1;
+  pointer-events: auto; }}
 .workbook-dead b {{ color: #cf222e; font-size: 15px; }}
 @keyframes workbook-dead-show {{ to {{ opacity: 1; pointer-events: auto; }} }}
 </style>"""
