@@ -83,3 +83,34 @@ def test_complete_fails_a_question_without_rules_or_generators(tmp_path: Path) -
     assert result.returncode == 1
     assert "no '## Rules' or '## Generators'" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+WEAK = replace("def add(a, b):\n    return a + b\n",
+               "def add(a, b):\n    if a is None:\n        return 0\n    return a + b\n")
+RULES = '''## Rules
+
+### sum-of-both
+The result is a plus b.
+
+Checks: negatives, strings
+
+## Rubric
+'''
+
+
+def test_pending_ok_spares_only_questions_not_yet_strengthened(tmp_path: Path) -> None:
+    pending = bank_check(tmp_path, WEAK, "--mutants", "--pending-ok")
+    assert pending.returncode == 0, pending.stderr
+    assert "todo  add-two" in pending.stdout and "not yet strengthened" in pending.stdout
+    strengthened = bank_check(tmp_path, replace("## Rubric\n", RULES, WEAK), "--mutants",
+                              "--pending-ok")
+    assert strengthened.returncode == 1
+    assert "FAIL  add-two" in strengthened.stdout and "survivor" in strengthened.stdout
+
+
+def test_sections_select_questions_and_unknown_ones_are_one_line(tmp_path: Path) -> None:
+    chosen = bank_check(tmp_path, VALID_CODING, "--sections", "coding-challenges")
+    assert chosen.returncode == 0 and "add-two" in chosen.stdout
+    wrong = bank_check(tmp_path, VALID_CODING, "--sections", "cooking")
+    assert wrong.returncode != 0
+    assert wrong.stderr.strip().count("\n") == 0 and "cooking" in wrong.stderr
