@@ -115,3 +115,13 @@ def test_saved_html_outputs_of_the_candidate_are_not_carried_into_the_copy(
                    for o in c.get("outputs", []))
 
     assert "tracker.example" not in html
+
+
+def test_one_mistake_that_fails_several_checks_is_named_once(rendered: GradedCohort) -> None:
+    running = question_text(copy_notebook(rendered.outdir, "cleo"), "Running total")
+    # the loop times out in every check: one mistake, not several
+    notes = [line for line in running.splitlines() if line.startswith("One mistake fails")]
+    assert len(notes) == 1
+    assert notes[0].endswith("the answer runs longer than 1 s.")
+    divide = question_text(copy_notebook(rendered.outdir, "ben"), "Divide without crashing")
+    assert "One mistake fails" not in divide  # different wrong values are not one cause
