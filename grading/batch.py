@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grading.assignment import AssignmentState
 from grading.config import GradingConfig
 from grading.errors import GradebookError, GradingError, SubmissionError
 from grading.gradebook import Gradebook
@@ -59,6 +60,9 @@ class Prepared:
     answers: tuple[Answer, ...]
     #: integrity notes from matching (and anything else the caller wants on record)
     notes: tuple[Event, ...] = ()
+    #: whether `tasks` are those of an issued assignment (`grading.assignment`)
+    assignment: AssignmentState = AssignmentState.NOT_VERIFIED
+    assignment_id: str | None = None
 
 
 #: the caller's part: which tasks a notebook is graded against, and its matched answers
@@ -247,7 +251,9 @@ def _result(prepared: Prepared, task_results: Sequence[Any], seconds: float
     return SubmissionResult(candidate=notebook.candidate, source=notebook.source,
                             content_hash=notebook.content_hash,
                             status=SubmissionStatus.GRADED, tasks=tuple(task_results),
-                            events=(*notebook.notes, *prepared.notes), seconds=seconds)
+                            events=(*notebook.notes, *prepared.notes), seconds=seconds,
+                            assignment=prepared.assignment,
+                            assignment_id=prepared.assignment_id)
 
 
 def _errored(prepared: Prepared, error: SubmissionError, seconds: float) -> SubmissionResult:

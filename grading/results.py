@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from grading.assignment import AssignmentState
+
 
 class EventKind(StrEnum):
     """Why something went wrong while running a candidate's code."""
@@ -68,6 +70,9 @@ class SubmissionResult:
     #: integrity notes and submission-wide events (refusal reasons live here too)
     events: tuple[Event, ...] = field(default_factory=tuple)
     seconds: float = 0.0
+    #: whether the questions graded were those issued (`grading.assignment`)
+    assignment: AssignmentState = AssignmentState.NOT_VERIFIED
+    assignment_id: str | None = None
 
     @property
     def points(self) -> int:

@@ -2,8 +2,10 @@
 
 Reading (`read_notebook`) turns a file into plain cells, or into a `Refusal` naming the
 file and why nothing in it can be graded: unreadable, empty, invalid JSON, JSON that is not
-a notebook, a notebook format that cannot be converted, or a notebook without the
-`metadata.workbook` block that every generated workbook carries.
+a notebook, a notebook format that cannot be converted, or a notebook with neither the
+`metadata.workbook` block that every generated workbook carries nor a cell tagged with a
+question. A notebook whose own `metadata.workbook` was stripped (by a tool that cleans
+notebook metadata) while its cells kept their tags is read, with a note.
 
 Matching (`match_answers`) finds the answer cell of each task, in this order:
 
@@ -146,11 +148,7 @@ def read_notebook(path: Path) -> NotebookFile | Refusal:
                                   f"nbformat {NBFORMAT} before grading"))
     metadata = data.get("metadata")
     workbook = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
-    if not isinstance(workbook, dict):
-        return _refusal(path, content, f"was not built by workbook (no metadata."
-                                       f"{METADATA_KEY}); only generated workbooks can be "
-                                       f"graded")
-    candidate = _candidate(workbook, path)
+    candidate = _candidate(workbook if isinstance(workbook, dict) else {}, path)
     raw_cells = data.get("cells")
     if not isinstance(raw_cells, list):
         return _refusal(path, content, "has no list of cells: not a valid notebook",
@@ -162,6 +160,18 @@ def read_notebook(path: Path) -> NotebookFile | Refusal:
             return _refusal(path, content, f"cell #{index + 1} is not a notebook cell "
                                            f"(no cell_type or source)", candidate=candidate)
         cells.append(cell)
+    if not isinstance(workbook, dict):
+        if not any(cell.question for cell in cells):
+            return _refusal(path, content, f"was not built by workbook (no metadata."
+                                           f"{METADATA_KEY}), and no cell is tagged with a "
+                                           f"question; only generated workbooks can be "
+                                           f"graded")
+        # a tool (a notebook cleaner, an export) dropped the notebook's own metadata but
+        # kept the cells': their tags still say which answer is which
+        workbook = {}
+        notes.append(Event(kind=EventKind.INTEGRITY,
+                           detail=f"the notebook-level metadata.{METADATA_KEY} was stripped "
+                                  f"(cell tags intact); graded from the cells' tags"))
     return NotebookFile(source=str(path), content_hash=submission_hash(candidate, content),
                         candidate=candidate, metadata=workbook, cells=tuple(cells),
                         notes=tuple(notes))

@@ -1,8 +1,9 @@
 """Grade returned workbooks against the bank: the `grade` job, from files to results files.
 
 The interview side's part of grading: find the notebook files, decide which tasks each is
-graded against (the coding questions its `metadata.workbook.questions` names, from this
-bank), hand the batch to the engine, then run the stages that follow grading.
+graded against (the coding questions of the assignment it was issued with, or when none
+is known the questions the notebook names: `workbook.issue`), hand the batch to the
+engine, then run the stages that follow grading.
 """
 
 from __future__ import annotations
@@ -83,10 +84,15 @@ def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> 
     return list(found)
 
 
-def preparer(bank: Bank) -> Callable[[NotebookFile], Prepared | Refusal]:
-    """How a notebook built from `bank` is matched to its coding questions."""
+def preparer(bank: Bank, gradebook: Gradebook | None = None
+             ) -> Callable[[NotebookFile], Prepared | Refusal]:
+    """How a notebook built from `bank` is matched to its coding questions: those of the
+    assignment issued from `gradebook` when the notebook names one (`workbook.issue`)."""
+    from dataclasses import replace
+
     from grading.batch import Prepared
     from grading.submission import Refusal, match_answers
+    from workbook.issue import resolve
     from workbook.tasks import tasks_for
 
     def prepare(notebook: NotebookFile) -> Prepared | Refusal:
@@ -94,26 +100,27 @@ def preparer(bank: Bank) -> Callable[[NotebookFile], Prepared | Refusal]:
             return Refusal(source=notebook.source, content_hash=notebook.content_hash,
                            candidate=notebook.candidate, reason=f"{notebook.source}: {problem}")
 
-        named = notebook.metadata.get("questions")
-        if not isinstance(named, list) or not all(isinstance(q, str) for q in named):
-            return refuse("metadata.workbook.questions is missing or not a list of question "
-                          "ids; the notebook was not built by `workbook build` or was edited")
-        unknown = [q for q in named if q not in bank.ids]
+        resolved = resolve(notebook, gradebook)
+        if isinstance(resolved, str):
+            return refuse(resolved)
+        unknown = [q for q in resolved.questions if q not in bank.ids]
         if unknown:
             return refuse(f"names questions that are not in the bank '{bank.name}' "
                           f"({', '.join(unknown)}); grade it with the bank it was built "
                           f"from (--bank)")
-        tasks = tasks_for(bank.get(q) for q in named)
+        tasks = tasks_for(bank.get(q) for q in resolved.questions)
+        notebook = replace(notebook, candidate=resolved.candidate)
         matched = match_answers(notebook, tasks,
                                 answer_cell_id=lambda task_id: cell_id(task_id, ROLE_ANSWER))
-        notes = list(matched.notes)
+        notes = [*resolved.notes, *matched.notes]
         built_with = notebook.metadata.get("bank_version")
-        if built_with != bank.version:
+        if built_with is not None and built_with != bank.version:
             notes.append(Event(kind=EventKind.INTEGRITY,
                                detail=f"built from bank version {built_with}, graded with "
                                       f"{bank.version}: its questions' checks may have changed"))
         return Prepared(notebook=notebook, tasks=tuple(tasks), answers=matched.answers,
-                        notes=tuple(notes))
+                        notes=tuple(notes), assignment=resolved.state,
+                        assignment_id=resolved.assignment_id)
 
     return prepare
 
@@ -122,19 +129,24 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
                       jobs: int | None = None, timeout: float | None = None,
                       gradebook_url: str | None = None, force: bool = False,
                       progress: bool | None = None, scheduler: str | None = None,
+                      issued: Sequence[Path] = (),
                       after: Sequence[Stage] = AFTER_GRADING) -> GradingRun:
     """Grade every notebook under `inputs` into `outdir`, then run the `after` stages;
-    `scheduler` grades on a Dask cluster instead of local kernels."""
+    `scheduler` grades on a Dask cluster instead of local kernels; `issued` names ledgers
+    of assignments issued elsewhere, recorded in the gradebook first (`workbook.issue`)."""
     from grading.batch import grade_batch
     from grading.config import GradingConfig
     from grading.gradebook import Gradebook
+    from workbook.issue import read_ledger, record_ledger
 
     paths = find_submissions(inputs, exclude=outdir)
     config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
     outdir.mkdir(parents=True, exist_ok=True)
     gradebook = Gradebook.open(gradebook_url or outdir / DEFAULT_GRADEBOOK)
     try:
-        report = grade_batch(paths, prepare=preparer(bank), gradebook=gradebook,
+        for ledger in issued:
+            record_ledger(gradebook, read_ledger(ledger))
+        report = grade_batch(paths, prepare=preparer(bank, gradebook), gradebook=gradebook,
                              config=config, jobs=jobs or os.cpu_count() or 1, force=force,
                              progress=progress, scheduler=scheduler)
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,

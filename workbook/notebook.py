@@ -39,6 +39,10 @@ class BuildOptions:
     copy: str = CANDIDATE
     seed: int = 0
     solutions: bool = False
+    #: the id of the assignment this workbook is issued under (`workbook.issue`), if any
+    assignment: str | None = None
+    #: who it is issued to, when named
+    candidate: str | None = None
 
 
 def cell_id(*parts: str) -> str:
@@ -155,6 +159,11 @@ def build_notebook(bank: Bank, questions: Sequence[Question],
         "solutions": options.solutions,
         "questions": [q.id for q in questions],
     }
+    # only the id: what was assigned is recorded, and signed, on the grading side
+    if options.assignment is not None:
+        nb.metadata["workbook"]["assignment"] = options.assignment
+    if options.candidate is not None:
+        nb.metadata["workbook"]["candidate"] = options.candidate
     cells = [v4.new_markdown_cell(_intro(options, questions), id=cell_id(ROLE_INTRO),
                                   metadata={**_meta(None, ROLE_INTRO), "editable": False})]
     if options.copy == INTERVIEWER:

@@ -1,11 +1,17 @@
 """Sample returned notebooks in `notebooks/submissions/`, made from the shipped bank.
 
-One junior candidate workbook, returned by nine made-up candidates: correct, partial and
-wrong answers, a deleted answer cell, a tampered notebook (reordered, duplicated and
-re-identified answer cells, an extra cell, an edited public check), an nbformat 3 copy, a
-forged answer; and, in `notebooks/broken-submissions/` so that grading the main folder
-succeeds, a truncated file and a notebook that workbook did not build. They show what
-`workbook grade` does with each, and the tests hold them to it.
+One junior candidate workbook, issued to each of eleven made-up candidates and returned:
+correct, partial and wrong answers, a deleted answer cell, a tampered notebook (reordered,
+duplicated and re-identified answer cells, an extra cell, an edited public check), an
+nbformat 3 copy, a forged answer, a notebook that removed a question it was assigned
+(graded against the issued assignment: that question scores 0 and every report says the
+assignment was edited), a notebook whose notebook-level metadata a tool stripped (graded
+from its cells' tags, assignment not verified); and, in `notebooks/broken-submissions/`
+so that grading the main folder succeeds, a truncated file and a notebook that workbook
+did not build. They show what `workbook grade` does with each, and the tests hold them to it.
+
+Their assignments are the grading side's record, kept apart from the submissions in the
+ledger `notebooks/issued-assignments.jsonl` (`workbook grade --issued`, `workbook.issue`).
 
 `python -m workbook.samples [DIR]` regenerates them; a test fails when they are stale.
 """
@@ -19,7 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grading.assignment import Assignment
 from workbook.bank import SHIPPED_BANK, load_bank
+from workbook.issue import ledger_line
 from workbook.model import SECTIONS, Bank, Level, Question
 from workbook.notebook import (
     ROLE_ANSWER,
@@ -33,6 +41,15 @@ BROKEN_DIR = SUBMISSIONS_DIR.parent / "broken-submissions"
 #: samples that cannot be graded at all; kept apart so the main folder grades cleanly
 BROKEN = ("hana-truncated.ipynb", "ivan-foreign.ipynb")
 CODING_QUESTIONS = 3
+#: the grading side's record of the samples' assignments, beside (not in) the submissions
+LEDGER = "issued-assignments.jsonl"
+#: the sample whose notebook-level metadata was stripped: it names no assignment
+STRIPPED = "kai-stripped-metadata.ipynb"
+#: every sample that went out as an issued workbook, and those issued to a named candidate
+ISSUED = ("ada-correct.ipynb", "ben-partial.ipynb", "cleo-wrong.ipynb",
+          "dan-deleted-cell.ipynb", "eve-tampered.ipynb", "finn-nbformat3.ipynb",
+          "gus-forged.ipynb", "hana-truncated.ipynb", "jo-removed-question.ipynb", STRIPPED)
+NAMED = {"ada-correct.ipynb": "ada@example.com"}
 
 Notebook = dict[str, Any]
 
@@ -48,10 +65,21 @@ def sample_questions(bank: Bank) -> list[Question]:
     return [q for q in junior if q.id in chosen]
 
 
-def _blank(bank: Bank, questions: list[Question]) -> Notebook:
+def sample_assignment(bank: Bank, name: str, candidate: str | None = None) -> Assignment:
+    """The assignment the sample `name` was issued under (a fixed id, so the samples are
+    the same on every run; a real one is random: `grading.assignment.new_assignment_id`)."""
+    questions = sample_questions(bank)
+    return Assignment(id=f"wb-sample-{Path(name).stem}", tasks=tuple(q.id for q in questions),
+                      candidate=candidate,
+                      details={"bank": bank.name, "bank_version": bank.version,
+                               "level": Level.JUNIOR.value, "seed": 0})
+
+
+def _blank(bank: Bank, questions: list[Question], assignment: str | None = None) -> Notebook:
     import nbformat
 
-    nb = build_notebook(bank, questions, BuildOptions(level=Level.JUNIOR))
+    nb = build_notebook(bank, questions, BuildOptions(level=Level.JUNIOR,
+                                                      assignment=assignment))
     data: Notebook = json.loads(nbformat.writes(nb))
     for cell in data["cells"]:
         cell["source"] = "".join(cell["source"])
@@ -108,6 +136,13 @@ def _tamper(data: Notebook, questions: list[Question]) -> None:
         f"print(\"All public checks passed for '{first.title}'.\")")
 
 
+def _remove_question(data: Notebook, question: Question) -> None:
+    """What a candidate does to drop a question: its cells and its id in the metadata."""
+    data["cells"] = [c for c in data["cells"]
+                     if c["metadata"].get("workbook", {}).get("question") != question.id]
+    data["metadata"]["workbook"]["questions"].remove(question.id)
+
+
 def _truncated(data: Notebook) -> str:
     text = json.dumps(data, indent=1)
     return text[: len(text) // 2]
@@ -143,9 +178,9 @@ def sample_files(bank: Bank) -> dict[str, str]:
         raise ValueError(f"the bank has {len(coding)} junior coding questions; samples need "
                          f"{CODING_QUESTIONS}")
 
-    def returned(answers: Callable[[Question], str | None],
+    def returned(answers: Callable[[Question], str | None], name: str,
                  candidate: str | None = None) -> Notebook:
-        data = _blank(bank, questions)
+        data = _blank(bank, questions, sample_assignment(bank, name).id)
         for question in coding:
             code = answers(question)
             if code is not None:
@@ -158,22 +193,35 @@ def sample_files(bank: Bank) -> dict[str, str]:
         return q.reference
 
     partial = {coding[0].id: coding[0].reference, coding[1].id: coding[1].decoys[0].code}
-    correct = returned(reference, candidate="ada@example.com")
-    deleted = returned(reference)
+    correct = returned(reference, "ada-correct", candidate=NAMED["ada-correct.ipynb"])
+    deleted = returned(reference, "dan-deleted-cell")
     deleted["cells"].remove(_find(deleted, coding[0].id, ROLE_ANSWER))
-    tampered = returned(reference)
+    tampered = returned(reference, "eve-tampered")
     _tamper(tampered, coding)
+    removed = returned(reference, "jo-removed-question")
+    _remove_question(removed, coding[-1])
+    stripped = returned(reference, STRIPPED)
+    stripped["metadata"].pop("workbook")
     return {
         "ada-correct.ipynb": _v4(correct),
-        "ben-partial.ipynb": _v4(returned(lambda q: partial.get(q.id))),
-        "cleo-wrong.ipynb": _v4(returned(lambda q: q.decoys[-1].code)),
+        "ben-partial.ipynb": _v4(returned(lambda q: partial.get(q.id), "ben-partial")),
+        "cleo-wrong.ipynb": _v4(returned(lambda q: q.decoys[-1].code, "cleo-wrong")),
         "dan-deleted-cell.ipynb": _v4(deleted),
         "eve-tampered.ipynb": _v4(tampered),
-        "finn-nbformat3.ipynb": _v3(returned(reference)),
-        "gus-forged.ipynb": _v4(returned(_forged)),
-        "hana-truncated.ipynb": _truncated(returned(reference)),
+        "finn-nbformat3.ipynb": _v3(returned(reference, "finn-nbformat3")),
+        "gus-forged.ipynb": _v4(returned(_forged, "gus-forged")),
+        "hana-truncated.ipynb": _truncated(returned(reference, "hana-truncated")),
         "ivan-foreign.ipynb": _v4(_foreign()),
+        "jo-removed-question.ipynb": _v4(removed),
+        STRIPPED: _v4(stripped),
     }
+
+
+def sample_ledger(bank: Bank) -> str:
+    """The ledger of the samples' assignments, as `workbook build` would have issued them
+    (the foreign notebook was never issued; the stripped one lost its id on the way)."""
+    issued = [sample_assignment(bank, name, NAMED.get(name)) for name in ISSUED]
+    return "".join(ledger_line(assignment) for assignment in issued)
 
 
 def sample_path(name: str, folder: Path = SUBMISSIONS_DIR) -> Path:
@@ -184,7 +232,8 @@ def sample_path(name: str, folder: Path = SUBMISSIONS_DIR) -> Path:
 def write_samples(folder: Path, bank: Bank | None = None) -> list[Path]:
     """Write the sample submissions into `folder`, the broken ones beside it in
     `broken-submissions/` (replacing older ones); return their paths."""
-    files = sample_files(bank or load_bank(SHIPPED_BANK))
+    bank = bank or load_bank(SHIPPED_BANK)
+    files = sample_files(bank)
     written = []
     for name, text in files.items():
         path = sample_path(name, folder)
@@ -195,6 +244,9 @@ def write_samples(folder: Path, bank: Bank | None = None) -> list[Path]:
         for stale in target.glob("*.ipynb"):
             if stale not in written:
                 stale.unlink()
+    ledger = folder.parent / LEDGER
+    ledger.write_text(sample_ledger(bank), encoding="utf-8")
+    written.append(ledger)
     return written
 
 

@@ -113,10 +113,30 @@ def _create_scores_table(connection: Connection) -> None:
     meta.create_all(connection)
 
 
+def _create_assignment_tables(connection: Connection) -> None:
+    meta = MetaData()
+    Table("assignments", meta,
+          Column("id", String(64), primary_key=True),
+          Column("candidate", Text, nullable=True),
+          Column("tasks", JSON, nullable=False),
+          Column("details", JSON, nullable=False),
+          Column("issued_at", DateTime(timezone=True), nullable=False),
+          Column("signature", String(64), nullable=False))
+    Table("gradebook_keys", meta,
+          Column("name", String(64), primary_key=True),
+          Column("value", Text, nullable=False))
+    meta.create_all(connection)
+    # earlier rows keep empty values: they were graded before assignments were checked
+    connection.execute(text("ALTER TABLE submissions ADD COLUMN assignment_id TEXT"))
+    connection.execute(text("ALTER TABLE submissions ADD COLUMN assignment_state "
+                            "VARCHAR(16)"))
+
+
 #: every migration in the order it must run; append, never reorder or rename
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001-core-tables", _create_core_tables),
     ("0002-live-scores", _create_scores_table),
+    ("0003-assignments", _create_assignment_tables),
 )
 
 

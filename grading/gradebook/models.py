@@ -44,6 +44,10 @@ class SubmissionRow(Base):
     #: the notebook's `metadata.workbook`, kept whole for reports
     workbook_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: the issued assignment it was graded against (`grading.assignment`), if any
+    assignment_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: an `AssignmentState`; empty on rows recorded before assignments existed
+    assignment_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     candidate: Mapped[CandidateRow] = relationship(back_populates="submissions")
     questions: Mapped[list[QuestionResultRow]] = relationship(
@@ -108,3 +112,26 @@ class EventRow(Base):
 
     submission: Mapped[SubmissionRow] = relationship(back_populates="events")
     question: Mapped[QuestionResultRow | None] = relationship()
+
+
+class AssignmentRow(Base):
+    """One issued workbook (`grading.assignment.Assignment`) and its HMAC signature."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tasks: Mapped[list[str]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signature: Mapped[str] = mapped_column(String(64))
+
+
+class KeyRow(Base):
+    """A secret of the gradebook kept in the database itself (a server has no folder of its
+    own to keep a key file in); a SQLite gradebook keeps its key in a file beside it."""
+
+    __tablename__ = "gradebook_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

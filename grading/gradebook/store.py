@@ -24,9 +24,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from grading.assignment import Assignment, AssignmentState, is_authentic, signature
 from grading.errors import GradebookError
+from grading.gradebook.keys import signing_key
 from grading.gradebook.migrations import Migration, migrate
 from grading.gradebook.models import (
+    AssignmentRow,
     CandidateRow,
     CheckResultRow,
     EventRow,
@@ -91,6 +94,7 @@ class Gradebook:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
+        self._signing_key: bytes | None = None
 
     @classmethod
     def open(cls, url_or_path: str | Path) -> Gradebook:
@@ -156,6 +160,44 @@ class Gradebook:
             # some drivers (psycopg) reject a value they cannot adapt before SQLAlchemy sees it
             raise GradebookError(f"gradebook {self.url}: cannot {doing}: {exc}") from None
 
+    # -- issued assignments --------------------------------------------------------------
+
+    def _key(self) -> bytes:
+        if self._signing_key is None:
+            try:
+                self._signing_key = signing_key(self._engine)
+            except SQLAlchemyError as exc:
+                raise GradebookError(f"gradebook {self.url}: cannot read its signing key: "
+                                     f"{_reason(exc)}") from None
+        return self._signing_key
+
+    def issue(self, assignment: Assignment) -> None:
+        """Record an issued assignment, signed with this gradebook's key."""
+        key = self._key()
+        with self._transaction(f"record assignment {assignment.id}") as session:
+            if session.get(AssignmentRow, assignment.id) is not None:
+                raise GradebookError(f"gradebook {self.url}: assignment {assignment.id} "
+                                     f"was issued already; an assignment is never changed")
+            session.add(AssignmentRow(id=assignment.id, candidate=assignment.candidate,
+                                      tasks=list(assignment.tasks),
+                                      details=dict(assignment.details),
+                                      issued_at=datetime.now(UTC),
+                                      signature=signature(assignment, key)))
+
+    def assignment(self, assignment_id: str) -> tuple[Assignment, bool] | None:
+        """The assignment issued under this id, and whether its signature holds (False:
+        the record was changed after it was issued), or None when no such id was issued."""
+        with self._transaction("read an assignment") as session:
+            row = session.get(AssignmentRow, assignment_id)
+            if row is None:
+                return None
+            tasks = row.tasks if isinstance(row.tasks, list) else []
+            found = Assignment(id=row.id, tasks=tuple(str(t) for t in tasks),
+                               candidate=row.candidate,
+                               details=row.details if isinstance(row.details, dict) else {})
+            recorded = row.signature
+        return found, is_authentic(found, recorded, self._key())
+
     # -- batch grading -------------------------------------------------------------------
 
     def is_graded(self, content_hash: str) -> bool:
@@ -195,14 +237,17 @@ class Gradebook:
             return _submission_result(row) if row else None
 
     def results(self, candidate: str | None = None) -> list[SubmissionResult]:
-        """The latest recorded submission of each candidate (or of one), by candidate name."""
+        """The latest recorded result of each submitted file of each candidate (or of one),
+        by candidate name. Two files that claim one candidate are both returned: which one
+        counts is for a person to decide, never for the order they were graded in."""
         latest = (select(func.max(SubmissionRow.id))
-                  .group_by(SubmissionRow.candidate_id).scalar_subquery())
+                  .group_by(SubmissionRow.candidate_id, SubmissionRow.source_path)
+                  .scalar_subquery())
         query = self._submissions_query().where(SubmissionRow.id.in_(latest))
         if candidate is not None:
             query = query.where(CandidateRow.name == candidate)
         with self._transaction("read results") as session:
-            rows = session.scalars(query.order_by(CandidateRow.name)).all()
+            rows = session.scalars(query.order_by(CandidateRow.name, SubmissionRow.id)).all()
             return [_submission_result(row) for row in rows]
 
     @staticmethod
@@ -233,7 +278,8 @@ def _submission_row(result: SubmissionResult, candidate_id: int,
         candidate_id=candidate_id, content_hash=result.content_hash, source_path=result.source,
         status=str(result.status), points=result.points, max_points=result.max_points,
         seconds=result.seconds, bank_version=_text_or_none(workbook_meta.get("bank_version")),
-        workbook_meta=workbook_meta, recorded_at=datetime.now(UTC))
+        workbook_meta=workbook_meta, recorded_at=datetime.now(UTC),
+        assignment_id=result.assignment_id, assignment_state=str(result.assignment))
     row.events = _event_rows(result.events, 0)
     position = len(result.events)
     for index, task in enumerate(result.tasks):
@@ -282,4 +328,13 @@ def _submission_result(row: SubmissionRow) -> SubmissionResult:
         for q in row.questions)
     return SubmissionResult(candidate=row.candidate.name, source=row.source_path,
                             content_hash=row.content_hash, status=SubmissionStatus(row.status),
-                            tasks=tasks, events=tuple(submission_events), seconds=row.seconds)
+                            tasks=tasks, events=tuple(submission_events), seconds=row.seconds,
+                            assignment=_assignment_state(row.assignment_state),
+                            assignment_id=row.assignment_id)
+
+
+def _assignment_state(recorded: str | None) -> AssignmentState:
+    try:
+        return AssignmentState(recorded or AssignmentState.NOT_VERIFIED)
+    except ValueError:
+        return AssignmentState.NOT_VERIFIED

@@ -52,7 +52,8 @@ def test_results_json_is_a_list_of_candidate_records(tmp_path: Path) -> None:
 def test_results_csv_has_question_columns_and_every_note(tmp_path: Path) -> None:
     rows = list(csv.DictReader(results_csv([ADA, ZED]).splitlines()))
 
-    assert list(rows[0]) == ["candidate", "source", "status", "total", "max", "seconds",
+    assert list(rows[0]) == ["candidate", "conflict", "source", "status", "assignment",
+                             "total", "max", "seconds",
                              "q1", "q2", "notes"]
     assert (rows[0]["q1"], rows[0]["q2"]) == ("2", "0")
     assert rows[0]["notes"] == "answer restored | took over 10 s"

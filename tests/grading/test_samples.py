@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from grading.assignment import AssignmentState
 from grading.batch import Prepared
+from grading.gradebook import Gradebook
 from grading.results import SubmissionStatus
 from grading.submission import Refusal, read_notebook
 from workbook.grade import grade_submissions, preparer
+from workbook.issue import read_ledger, record_ledger
 from workbook.model import Bank
 from workbook.samples import (
     BROKEN_DIR,
+    LEDGER,
+    STRIPPED,
     SUBMISSIONS_DIR,
     sample_path,
     sample_questions,
@@ -23,13 +29,21 @@ from workbook.samples import (
 BANK_VERSION = re.compile(r'"bank_version": "[^"]*"')
 
 
-def prepared(bank: Bank, name: str) -> Prepared | Refusal:
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebook]:
+    """A gradebook that recorded the samples' ledger, as `workbook grade --issued` does."""
+    with Gradebook.open(tmp_path_factory.mktemp("issued") / "gradebook.sqlite") as gradebook:
+        record_ledger(gradebook, read_ledger(SUBMISSIONS_DIR.parent / LEDGER))
+        yield gradebook
+
+
+def prepared(bank: Bank, name: str, gradebook: Gradebook) -> Prepared | Refusal:
     notebook = read_notebook(sample_path(name))
-    return notebook if isinstance(notebook, Refusal) else preparer(bank)(notebook)
+    return notebook if isinstance(notebook, Refusal) else preparer(bank, gradebook)(notebook)
 
 
-def notes_of(bank: Bank, name: str) -> str:
-    item = prepared(bank, name)
+def notes_of(bank: Bank, name: str, gradebook: Gradebook) -> str:
+    item = prepared(bank, name, gradebook)
     assert isinstance(item, Prepared), item
     return "\n".join(note.detail for note in (*item.notebook.notes, *item.notes))
 
@@ -46,6 +60,7 @@ def test_shipped_samples_are_what_the_generator_writes_now(shipped_bank: Bank,
     fresh = {p.relative_to(tmp_path).as_posix(): _without_bank_version(p) for p in written}
     shipped = {p.relative_to(SUBMISSIONS_DIR.parent).as_posix(): _without_bank_version(p)
                for folder in (SUBMISSIONS_DIR, BROKEN_DIR) for p in folder.glob("*.ipynb")}
+    shipped[LEDGER] = _without_bank_version(SUBMISSIONS_DIR.parent / LEDGER)
 
     assert shipped == fresh, "run `python -m workbook.samples` and commit the result"
 
@@ -58,49 +73,73 @@ def test_samples_hold_three_coding_questions_and_a_discussion_question(
 
 
 def test_the_correct_sample_names_its_candidate_and_has_no_tampering_notes(
-        shipped_bank: Bank) -> None:
-    item = prepared(shipped_bank, "ada-correct.ipynb")
+        shipped_bank: Bank, issued: Gradebook) -> None:
+    item = prepared(shipped_bank, "ada-correct.ipynb", issued)
 
     assert isinstance(item, Prepared)
     assert item.notebook.candidate == "ada@example.com"
+    assert item.assignment is AssignmentState.VERIFIED
     # a bank edited since the samples were made adds a version note; the freshness test
     # above is the one that asks for regeneration
     assert [n.detail for n in item.notes if "bank version" not in n.detail] == []
 
 
-def test_the_deleted_cell_sample_restores_the_first_answer(shipped_bank: Bank) -> None:
+def test_the_deleted_cell_sample_restores_the_first_answer(shipped_bank: Bank,
+                                                           issued: Gradebook) -> None:
     first = next(q for q in sample_questions(shipped_bank) if q.is_coding)
 
     assert f"answer cell for {first.id} is missing (deleted)" in notes_of(
-        shipped_bank, "dan-deleted-cell.ipynb")
+        shipped_bank, "dan-deleted-cell.ipynb", issued)
+
+
+def test_the_removed_question_sample_is_graded_against_its_assignment(
+        shipped_bank: Bank, issued: Gradebook) -> None:
+    last = [q for q in sample_questions(shipped_bank) if q.is_coding][-1]
+    item = prepared(shipped_bank, "jo-removed-question.ipynb", issued)
+
+    assert isinstance(item, Prepared)
+    assert item.assignment is AssignmentState.EDITED
+    assert last.id in [task.id for task in item.tasks]
+    assert "assignment edited" in notes_of(shipped_bank, "jo-removed-question.ipynb", issued)
+
+
+def test_the_stripped_sample_is_graded_from_its_cells_unverified(shipped_bank: Bank,
+                                                                 issued: Gradebook) -> None:
+    item = prepared(shipped_bank, STRIPPED, issued)
+
+    assert isinstance(item, Prepared)
+    assert item.assignment is AssignmentState.NOT_VERIFIED
+    assert "was stripped" in notes_of(shipped_bank, STRIPPED, issued)
 
 
 @pytest.mark.parametrize("note", ["(duplicated)", "re-identified", "not in the order",
                                   "extra code cell", "public-check cell"])
 def test_the_tampered_sample_carries_each_kind_of_tampering(shipped_bank: Bank,
+                                                            issued: Gradebook,
                                                             note: str) -> None:
-    assert note in notes_of(shipped_bank, "eve-tampered.ipynb")
+    assert note in notes_of(shipped_bank, "eve-tampered.ipynb", issued)
 
 
 def test_the_tampered_sample_still_answers_every_question_with_the_reference(
-        shipped_bank: Bank) -> None:
-    item = prepared(shipped_bank, "eve-tampered.ipynb")
+        shipped_bank: Bank, issued: Gradebook) -> None:
+    item = prepared(shipped_bank, "eve-tampered.ipynb", issued)
 
     assert isinstance(item, Prepared)
     assert [a.code.strip() for a in item.answers] == [
         shipped_bank.get(a.task_id).reference.strip() for a in item.answers]
 
 
-def test_the_nbformat_3_sample_is_converted(shipped_bank: Bank) -> None:
-    assert "saved in nbformat 3" in notes_of(shipped_bank, "finn-nbformat3.ipynb")
+def test_the_nbformat_3_sample_is_converted(shipped_bank: Bank, issued: Gradebook) -> None:
+    assert "saved in nbformat 3" in notes_of(shipped_bank, "finn-nbformat3.ipynb", issued)
 
 
 @pytest.mark.parametrize(("name", "reason"), [
     ("hana-truncated.ipynb", "is not valid JSON"),
     ("ivan-foreign.ipynb", "was not built by workbook"),
 ])
-def test_the_broken_samples_are_refused(shipped_bank: Bank, name: str, reason: str) -> None:
-    item = prepared(shipped_bank, name)
+def test_the_broken_samples_are_refused(shipped_bank: Bank, issued: Gradebook, name: str,
+                                        reason: str) -> None:
+    item = prepared(shipped_bank, name, issued)
 
     assert isinstance(item, Refusal)
     assert reason in item.reason
@@ -109,7 +148,7 @@ def test_the_broken_samples_are_refused(shipped_bank: Bank, name: str, reason: s
 def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
                                                       tmp_path: Path) -> None:
     run = grade_submissions(shipped_bank, [SUBMISSIONS_DIR, BROKEN_DIR], outdir=tmp_path,
-                            after=(),
+                            after=(), issued=[SUBMISSIONS_DIR.parent / LEDGER],
                             progress=False)
 
     by_file = {Path(r.source).name: r for r in run.report.results}
@@ -122,5 +161,11 @@ def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
     assert points["eve-tampered.ipynb"] == full
     assert points["finn-nbformat3.ipynb"] == full
     assert points["gus-forged.ipynb"] == [0, 0, 0]
+    assert points["jo-removed-question.ipynb"] == [*full[:-1], 0]
+    assert points[STRIPPED] == full
+    states = {name: str(r.assignment) for name, r in by_file.items()
+              if r.status is SubmissionStatus.GRADED}
+    assert states == {**dict.fromkeys(states, "verified"),
+                      "jo-removed-question.ipynb": "edited", STRIPPED: "not verified"}
     assert by_file["hana-truncated.ipynb"].status is SubmissionStatus.REFUSED
     assert by_file["ivan-foreign.ipynb"].status is SubmissionStatus.REFUSED

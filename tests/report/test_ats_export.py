@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.report.conftest import REPORT_DATE, GradedCohort
 from workbook.report.ats import ATS_SCHEMA, SCHEMA_ID
+from workbook.report.naming import report_stem
 
 
 def _records(cohort: GradedCohort) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ def test_a_record_carries_totals_competencies_and_each_question(
                                                "max_points": 3, "passed": False}
     assert ben["questions"]["mutable-default"]["points"] is None
     assert ben["competencies"]["code_quality"] == 33.33
-    assert ben["graded_copy"] == "graded/ben.html"
+    assert ben["graded_copy"] == f"graded/{report_stem('ben')}.html"
 
 
 def _cell(value: Any) -> str:

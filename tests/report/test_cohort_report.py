@@ -15,6 +15,7 @@ from workbook.live.store import read_fields
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import cohort_html
 from workbook.report.from_gradebook import load_reports
+from workbook.report.naming import report_stem
 
 
 def _cohort_json(cohort: GradedCohort) -> dict[str, Any]:
@@ -31,7 +32,8 @@ def test_grading_wrote_copies_and_the_cohort_report_by_default(
         graded_cohort: GradedCohort) -> None:
     written = {p.name for p in (graded_cohort.outdir / "graded").iterdir()}
 
-    assert {"ada.ipynb", "ada.html", "cleo.ipynb", "dora.html"} <= written
+    assert {f"{report_stem(c)}{suffix}" for c in ("ada", "cleo", "dora")
+            for suffix in (".ipynb", ".html")} <= written
     assert (graded_cohort.outdir / "cohort.html").exists()
     assert (graded_cohort.outdir / "ats.jsonl").exists()
 
@@ -115,8 +117,8 @@ def test_the_page_links_each_candidate_to_their_graded_copy(rendered: GradedCoho
     page = (rendered.outdir / "cohort.html").read_text(encoding="utf-8")
 
     for candidate in ("ada", "ben", "cleo", "dora"):
-        assert f'<a href="graded/{candidate}.html">{candidate}</a>' in page
-        assert (rendered.outdir / "graded" / f"{candidate}.html").exists()
+        assert f'<a href="graded/{report_stem(candidate)}.html">{candidate}</a>' in page
+        assert (rendered.outdir / "graded" / f"{report_stem(candidate)}.html").exists()
 
 
 def test_a_thousand_candidates_make_one_page_with_every_row(rendered: GradedCohort) -> None:

@@ -11,6 +11,7 @@ from workbook.cli import main
 from workbook.live.store import open_live, set_field
 from workbook.model import Bank
 from workbook.report.from_gradebook import load_reports
+from workbook.report.graded_copy import copy_paths
 
 SESSION = "eve-2030-01-03"
 
@@ -45,7 +46,7 @@ def test_report_command_renders_the_copy_of_an_interview_only_candidate(
     code = main(["report", "eve", "-o", str(tmp_path / "out"), "--gradebook", str(gradebook),
                  "--bank", str(REPORT_BANK), "--no-html"])
     assert code == 0
-    copy = nbformat.read(tmp_path / "out" / "graded" / "eve.ipynb", as_version=4)
+    copy = nbformat.read(copy_paths(tmp_path / "out", "eve")[0], as_version=4)
     text = "\n".join(str(cell.source) for cell in copy.cells) + str(
         [cell.get("outputs") for cell in copy.cells])
     assert "Clear on defaults." in text

@@ -33,6 +33,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on a Dask distributed cluster (e.g. tcp://host:8786) "
                              "instead of local kernels; the gradebook stays here")
+    parser.add_argument("--issued", type=Path, action="append", default=[], metavar="LEDGER",
+                        help="a ledger of assignments issued from another gradebook (one "
+                             "JSON object per line), recorded before grading; repeatable")
     parser.add_argument("--force", action="store_true",
                         help="grade again submissions the gradebook already holds")
     parser.add_argument("--no-report", dest="report", action="store_false",
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         outcome = grade_submissions(bank, args.inputs, outdir=args.output, jobs=args.jobs,
                                     timeout=args.timeout, gradebook_url=args.gradebook,
                                     force=args.force, scheduler=args.scheduler,
+                                    issued=args.issued,
                                     after=AFTER_GRADING if args.report else RESULTS_ONLY)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -73,9 +73,10 @@ def _report(args: argparse.Namespace) -> int:
                 raise WorkbookError(f"gradebook {gradebook.url}: no submission of candidate "
                                     f"{candidate!r} (candidates: {shown or 'none'})")
             render = execute_copy if args.execute else write_copy
-            path = render(reports[0], args.output, settings)
-            print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
-                                     if args.html else ""))
+            for report in reports:  # several when files conflict: each gets its own copy
+                path = render(report, args.output, settings)
+                print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
+                                         if args.html else ""))
         if args.cohort:
             files = write_reports(gradebook, bank, args.output, copies=False, date=date)
             print(f"wrote {', '.join(str(p) for p in (*files.cohort, *files.exports))}")

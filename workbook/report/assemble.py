@@ -75,7 +75,7 @@ def candidate_report(result: SubmissionResult, bank: Bank, *,
         candidate=result.candidate, workbook=workbook_label(meta, bank), status=result.status,
         source=result.source, content_hash=result.content_hash, questions=tuple(questions),
         competencies=competency_scores(questions), events=result.events, notes=tuple(notes),
-        grading_seconds=result.seconds)
+        grading_seconds=result.seconds, assignment=result.assignment)
 
 
 def interview_report(candidate: str, bank: Bank,

@@ -14,6 +14,8 @@ only ever added within a version; renaming or removing one means a new version.
 | schema | string | the schema id and version, as above |
 | candidate | string | candidate id (`metadata.workbook.candidate`, else the file stem) |
 | status | string | `graded`, `refused` (nothing gradable), `failed` or `error` (both retried) |
+| assignment | string | `verified`, `edited` (differs from what was issued), `not verified` |
+| conflict | string | empty, or the other files that claim this candidate (resolve by hand) |
 | rank | integer or null | 1 = best percentage; null unless graded |
 | workbook | string | level and bank version of the workbook sat |
 | report_date | string | YYYY-MM-DD the export was made |
@@ -38,15 +40,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grading.assignment import AssignmentState
 from grading.spreadsheet import csv_text
 from workbook.model import COMPETENCIES
 from workbook.report.cohort import CohortReport, RankedCandidate, is_passed
+from workbook.report.cohort_page import conflict_text
 
 SCHEMA_ID = "interview-workbook/ats-candidate/1"
 JSONL, CSV, SCHEMA_FILE = "ats.jsonl", "ats.csv", "ats.schema.json"
-SCALAR_FIELDS = ("candidate", "status", "rank", "workbook", "report_date", "content_hash",
-                 "points", "max_points", "percent", "weighted_percent", "integrity_notes",
-                 "graded_copy")
+SCALAR_FIELDS = ("candidate", "status", "assignment", "conflict", "rank", "workbook", "report_date",
+                 "content_hash", "points", "max_points", "percent", "weighted_percent",
+                 "integrity_notes", "graded_copy")
 
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 ATS_SCHEMA: dict[str, Any] = {
@@ -58,6 +62,8 @@ ATS_SCHEMA: dict[str, Any] = {
         "schema": {"const": SCHEMA_ID},
         "candidate": {"type": "string", "minLength": 1},
         "status": {"enum": ["graded", "refused", "failed", "error"]},
+        "assignment": {"enum": [str(state) for state in AssignmentState]},
+        "conflict": {"type": "string"},
         "rank": {"type": ["integer", "null"], "minimum": 1},
         "workbook": {"type": "string"},
         "report_date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
@@ -91,6 +97,7 @@ def ats_record(ranked: RankedCandidate, *, report_date: str,
     notes = len(report.events) + sum(len(q.events) for q in report.questions)
     return {
         "schema": SCHEMA_ID, "candidate": report.candidate, "status": str(report.status),
+        "assignment": str(report.assignment), "conflict": conflict_text(report),
         "rank": ranked.rank, "workbook": report.workbook, "report_date": report_date,
         "content_hash": report.content_hash, "points": _rounded(report.points),
         "max_points": _rounded(report.max_points), "percent": _rounded(report.percent),
@@ -117,11 +124,12 @@ def flat_row(record: dict[str, Any], question_ids: Sequence[str]) -> dict[str, A
 
 
 def write_ats(cohort: CohortReport, outdir: Path, *, report_date: str,
-              copies: dict[str, str] | None = None) -> list[Path]:
-    """Write ats.jsonl, ats.csv and ats.schema.json; `copies` maps candidate -> copy path."""
+              copies: dict[tuple[str, str], str] | None = None) -> list[Path]:
+    """Write ats.jsonl, ats.csv and ats.schema.json; `copies` maps a report's `key` to its
+    copy's path."""
     copies = copies or {}
     records = [ats_record(c, report_date=report_date,
-                          graded_copy=copies.get(c.report.candidate))
+                          graded_copy=copies.get(c.report.key))
                for c in cohort.candidates]
     question_ids = [q.question_id for q in cohort.questions]
     for ranked in cohort.candidates:  # refused submissions may list questions nobody sat

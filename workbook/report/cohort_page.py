@@ -15,12 +15,16 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from grading.assignment import AssignmentState
 from grading.results import SubmissionStatus
 from grading.spreadsheet import csv_text
 from workbook.report.charts import histogram, horizontal_bars
 from workbook.report.cohort import CheckStats, CohortReport, QuestionStats, RankedCandidate
+from workbook.report.records import CandidateReport
 
 PAGE, RANKING_CSV, COHORT_JSON = "cohort.html", "cohort.csv", "cohort.json"
+#: a report's `key` -> its graded copy's HTML, relative to the report folder
+Copies = dict[tuple[str, str], str]
 
 
 def _e(text: object) -> str:
@@ -39,7 +43,8 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
     """The ranking as a header and rows: what the CSV holds and the page's table shows."""
     question_ids = [q.question_id for q in cohort.questions]
     competencies = cohort.competencies
-    header = ["rank", "candidate", "status", "points", "max_points", "percent",
+    header = ["rank", "candidate", "status", "assignment", "conflict", "points", "max_points",
+              "percent",
               "weighted_percent", *(f"{c.competency}_percent" for c in competencies),
               *(f"{q}_points" for q in question_ids), "integrity_notes"]
     rows = []
@@ -49,7 +54,9 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
         by_competency = {c.competency: c.percent for c in report.competencies}
         notes = len(report.events) + sum(len(q.events) for q in report.questions)
         rows.append([ranked.rank if ranked.rank is not None else "", report.candidate,
-                     str(report.status), round(report.points, 2), round(report.max_points, 2),
+                     str(report.status), str(report.assignment), conflict_text(report),
+                     round(report.points, 2),
+                     round(report.max_points, 2),
                      round(report.percent, 2),
                      "" if report.weighted_percent is None
                      else round(report.weighted_percent, 2),
@@ -88,10 +95,10 @@ def cohort_json(cohort: CohortReport) -> dict[str, Any]:
 
 
 def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date: str,
-                 copies: dict[str, str] | None = None) -> list[Path]:
+                 copies: Copies | None = None) -> list[Path]:
     """Write cohort.html, cohort.csv and cohort.json into `outdir`; returns their paths.
 
-    `copies` maps a candidate to their graded copy's HTML path, relative to `outdir`.
+    `copies` maps a report's `key` to its graded copy's HTML path, relative to `outdir`.
     """
     outdir.mkdir(parents=True, exist_ok=True)
     ranking = outdir / RANKING_CSV
@@ -112,6 +119,7 @@ th,td{border:1px solid #ccd;padding:2px 6px;text-align:right;white-space:nowrap}
 td.name,th.name{text-align:left}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}
 tr.unranked{color:#888}
+.flag{color:#a40000}
 .charts img{max-width:48%;margin:0 1% 1em 0}
 .scroll{max-height:70vh;overflow:auto}
 """
@@ -137,14 +145,16 @@ def _table(table_id: str, header: list[str], rows: list[str]) -> str:
 
 
 def _ranking_row(ranked: RankedCandidate, question_ids: list[str],
-                 copies: dict[str, str]) -> str:
+                 copies: Copies) -> str:
     report = ranked.report
     name = _e(report.candidate)
-    link = copies.get(report.candidate)
+    link = copies.get(report.key)
     if link:
         name = f'<a href="{_e(link)}">{name}</a>'
+    if report.conflicts:
+        name += f'<br><strong class="flag">{_e(conflict_text(report))}</strong>'
     points = {q.question_id: q.points for q in report.questions}
-    cells = [str(ranked.rank or ""), name, _e(report.status),
+    cells = [str(ranked.rank or ""), name, _e(report.status), _assignment_cell(report),
              f"{report.points:g} / {report.max_points:g}", f"{report.percent:.1f}",
              _pct(report.weighted_percent), *(_pct(c.percent) for c in report.competencies),
              *(_num(points.get(q)) for q in question_ids)]
@@ -160,6 +170,21 @@ def _not_graded(cohort: CohortReport) -> str:
              f"</li>" for c in cohort.candidates
              if c.report.status is not SubmissionStatus.GRADED]
     return f"<h2>Not graded</h2><ul>{''.join(items)}</ul>" if items else ""
+
+
+def conflict_text(report: CandidateReport) -> str:
+    """Empty, or which other files claim the same candidate (a person must resolve it)."""
+    if not report.conflicts:
+        return ""
+    return (f"CONFLICT: {len(report.conflicts) + 1} files claim this candidate; this is "
+            f"{report.source}, also {', '.join(report.conflicts)}")
+
+
+def _assignment_cell(report: CandidateReport) -> str:
+    state = report.assignment
+    if state is AssignmentState.VERIFIED:
+        return "verified"
+    return f'<strong class="flag">{_e(state)}</strong>'
 
 
 def _question_row(q: QuestionStats) -> str:
@@ -181,7 +206,7 @@ def _check_row(c: CheckStats, titles: dict[str, str]) -> str:
 
 
 def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
-                copies: dict[str, str]) -> str:
+                copies: Copies) -> str:
     graded = cohort.graded
     percents = [r.percent for r in graded]
     summary = (f"{len(cohort.candidates)} candidates: {len(graded)} graded, "
@@ -205,7 +230,8 @@ def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
                                   [c.mean_percent for c in cohort.competencies],
                                   title="Mean competency score"))
     question_ids = [q.question_id for q in cohort.questions]
-    ranking = _table("ranking", ["rank", "candidate", "status", "total", "percent",
+    ranking = _table("ranking", ["rank", "candidate", "status", "assignment", "total",
+                                 "percent",
                                  "weighted", *(c.title for c in cohort.competencies),
                                  *(f"{q.title} (/{q.max_points:g})" for q in cohort.questions)],
                      [_ranking_row(c, question_ids, copies) for c in cohort.candidates])

@@ -15,6 +15,7 @@ from typing import Any
 
 from grading.judge import shared_causes
 from grading.results import CheckResult, Event
+from workbook.issue import assignment_label
 from workbook.report.assemble import MAX_SCORE
 from workbook.report.charts import horizontal_bars
 from workbook.report.records import (
@@ -70,6 +71,7 @@ def header(report: CandidateReport, *, date: str) -> list[Output]:
     weighted = report.weighted_percent
     pairs = [("Candidate", report.candidate), ("Workbook", report.workbook),
              ("Date", date), ("Status", str(report.status)),
+             ("Assignment", assignment_label(report.assignment)),
              ("Total", f"{report.points:g} / {report.max_points:g} points "
                        f"({report.percent:.1f}%)"),
              ("Weighted scorecard", "no evidence" if weighted is None else f"{weighted:.1f}%")]

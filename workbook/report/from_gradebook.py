@@ -9,6 +9,7 @@ of status error with the reason, and the others are built as usual.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
@@ -31,7 +32,8 @@ def open_gradebook(url_or_path: str) -> Gradebook:
 def load_reports(gradebook: Gradebook, bank: Bank, *,
                  candidate: str | None = None) -> list[CandidateReport]:
     """The report of each candidate's latest submission (or of one candidate), by name;
-    a candidate scored live but never graded gets a report of their rubric scores."""
+    a candidate scored live but never graded gets a report of their rubric scores. When
+    several files claim one candidate, each gets a report naming the others (`conflicts`)."""
     from workbook.live.store import read_fields
     from workbook.live.tables import LIVE_MIGRATIONS
 
@@ -42,6 +44,12 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
         scores[record.candidate].append(record)
     reports = [_contained_report(result, bank, scores.get(result.candidate, ()))
                for result in results]
+    sources: dict[str, list[str]] = defaultdict(list)
+    for result in results:
+        sources[result.candidate].append(result.source)
+    reports = [replace(report, conflicts=tuple(s for s in sources[report.candidate]
+                                               if s != report.source))
+               if len(sources[report.candidate]) > 1 else report for report in reports]
     graded = {result.candidate for result in results}
     reports += [interview_report(name, bank, records)
                 for name, records in sorted(scores.items()) if name not in graded]

@@ -18,8 +18,6 @@ papermill is imported here and nowhere else.
 from __future__ import annotations
 
 import copy as _copy
-import hashlib
-import re
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +27,7 @@ from typing import Any
 from workbook.errors import WorkbookError
 from workbook.report.copy_parts import PARTS
 from workbook.report.html_export import notebook_html
+from workbook.report.naming import report_stem
 from workbook.report.records import CandidateReport
 
 #: the papermill template: in a checkout (or editable install) under notebooks/, and in an
@@ -51,18 +50,18 @@ class CopySettings:
     html: bool = True
 
 
-def copy_stem(candidate: str) -> str:
-    """A file name for a candidate id: readable, and distinct for distinct ids."""
-    safe = re.sub(r"[^A-Za-z0-9._@+-]+", "_", candidate).strip("._-")
-    if safe == candidate:
-        return safe
-    return f"{safe or 'candidate'}-{hashlib.sha256(candidate.encode()).hexdigest()[:8]}"
-
-
-def copy_paths(outdir: Path, candidate: str) -> tuple[Path, Path]:
-    """The graded copy's notebook and HTML paths under `outdir/graded/`."""
-    folder, stem = outdir / GRADED_DIR, copy_stem(candidate)
+def copy_paths(outdir: Path, candidate: str, *, submission: str | None = None
+               ) -> tuple[Path, Path]:
+    """The graded copy's notebook and HTML paths under `outdir/graded/` (`naming`)."""
+    folder, stem = outdir / GRADED_DIR, report_stem(candidate, submission)
     return folder / f"{stem}.ipynb", folder / f"{stem}.html"
+
+
+def report_paths(outdir: Path, report: CandidateReport) -> tuple[Path, Path]:
+    """Where this report's copy goes: named by its submission too when it is one of
+    several claiming the candidate, so each is kept."""
+    return copy_paths(outdir, report.candidate,
+                      submission=report.content_hash if report.conflicts else None)
 
 
 @cache
@@ -75,17 +74,19 @@ def _template() -> Any:
     return nbformat.read(TEMPLATE, as_version=4)
 
 
-def _parameters(candidate: str, settings: CopySettings) -> dict[str, str]:
-    return {"candidate": candidate, "gradebook": settings.gradebook, "bank": settings.bank,
+def _parameters(report: CandidateReport, settings: CopySettings) -> dict[str, str]:
+    return {"candidate": report.candidate,
+            "submission": report.content_hash if report.conflicts else "",
+            "gradebook": settings.gradebook, "bank": settings.bank,
             "report_date": settings.date}
 
 
-def prepare(candidate: str, settings: CopySettings, output: Path) -> Any:
+def prepare(report: CandidateReport, settings: CopySettings, output: Path) -> Any:
     """The template with this candidate's parameters and papermill's metadata, not run."""
     import papermill
 
     nb = papermill.execute_notebook(_copy.deepcopy(_template()), None,
-                                    parameters=_parameters(candidate, settings),
+                                    parameters=_parameters(report, settings),
                                     prepare_only=True, language="python",
                                     progress_bar=False)
     nb.metadata.papermill["input_path"] = str(TEMPLATE)
@@ -114,9 +115,9 @@ def write_copy(report: CandidateReport, outdir: Path, settings: CopySettings) ->
     """Render the graded copy in this process; returns the notebook path."""
     import nbformat
 
-    notebook_path, html_path = copy_paths(outdir, report.candidate)
+    notebook_path, html_path = report_paths(outdir, report)
     notebook_path.parent.mkdir(parents=True, exist_ok=True)
-    nb = fill(prepare(report.candidate, settings, notebook_path), report, date=settings.date)
+    nb = fill(prepare(report, settings, notebook_path), report, date=settings.date)
     _mark(nb, report, INLINE)
     nbformat.write(nb, notebook_path)
     if settings.html:
@@ -133,11 +134,11 @@ def execute_copy(report: CandidateReport, outdir: Path, settings: CopySettings, 
     import nbformat
     import papermill
 
-    notebook_path, html_path = copy_paths(outdir, report.candidate)
+    notebook_path, html_path = report_paths(outdir, report)
     notebook_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         nb = papermill.execute_notebook(
-            str(TEMPLATE), None, parameters=_parameters(report.candidate, settings),
+            str(TEMPLATE), None, parameters=_parameters(report, settings),
             progress_bar=False, kernel_name="python3", execution_timeout=timeout)
     except papermill.PapermillExecutionError as exc:
         raise WorkbookError(f"graded copy of {report.candidate}: the template failed in "

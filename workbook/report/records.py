@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grading.assignment import AssignmentState
 from grading.results import CheckResult, Event, SubmissionStatus
 
 
@@ -87,6 +88,15 @@ class CandidateReport:
     #: why some of the report could not be filled in (source notebook moved, ...)
     notes: tuple[str, ...] = field(default=())
     grading_seconds: float = 0.0
+    #: whether the questions graded were those issued (PRODUCT decision 7)
+    assignment: AssignmentState = AssignmentState.NOT_VERIFIED
+    #: the other files that claim this same candidate: a conflict for a person to resolve
+    conflicts: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What tells this report from every other, a candidate's conflicting ones too."""
+        return (self.candidate, self.content_hash)
 
     @property
     def points(self) -> float:

@@ -19,7 +19,7 @@ from workbook.report.ats import write_ats
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import write_cohort
 from workbook.report.from_gradebook import load_reports
-from workbook.report.graded_copy import CopySettings, copy_paths, write_copy
+from workbook.report.graded_copy import CopySettings, report_paths, write_copy
 from workbook.report.records import CandidateReport
 
 if TYPE_CHECKING:
@@ -118,9 +118,9 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
                if copies else [])
     links = {}
     for report in reports:
-        _notebook, page = copy_paths(outdir, report.candidate)
+        _notebook, page = report_paths(outdir, report)
         if page.exists():
-            links[report.candidate] = page.relative_to(outdir).as_posix()
+            links[report.key] = page.relative_to(outdir).as_posix()
     cohort = cohort_report(reports)
     title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
     pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links)

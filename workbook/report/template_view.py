@@ -23,13 +23,17 @@ class GradedCopyView:
 
     @classmethod
     def load(cls, *, candidate: str, gradebook: str, bank: str = "",
-             report_date: str = "") -> GradedCopyView:
+             report_date: str = "", submission: str = "") -> GradedCopyView:
+        """The candidate's report; `submission` (a content hash) picks one of several files
+        that claim the candidate."""
         from workbook.bank import load_bank
         from workbook.report.from_gradebook import load_reports, open_gradebook
 
         with open_gradebook(gradebook) as book:
             reports = load_reports(book, load_bank(Path(bank) if bank else None),
                                    candidate=candidate)
+        if submission:
+            reports = [r for r in reports if r.content_hash == submission]
         if not reports:
             raise WorkbookError(f"gradebook {gradebook}: no graded submission of candidate "
                                 f"{candidate!r}")
