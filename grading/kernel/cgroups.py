@@ -42,7 +42,7 @@ class MemoryCgroup:
             time.sleep(0.05)
 
 
-def _own_cgroup(controller: str) -> tuple[Path, bool] | None:
+def own_cgroup(controller: str) -> tuple[Path, bool] | None:
     """This process's cgroup folder for `controller` and whether it is cgroup v2."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
@@ -64,7 +64,7 @@ def _own_cgroup(controller: str) -> tuple[Path, bool] | None:
 def delegate(limit: int) -> tuple[MemoryCgroup | None, str]:
     """A fresh folder for per-kernel memory cgroups with `limit` bytes each, or None and
     why not."""
-    found = _own_cgroup("memory")
+    found = own_cgroup("memory")
     if found is None:
         return None, "no memory cgroup controller is mounted"
     parent, unified = found

@@ -11,6 +11,7 @@ import errno
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +24,7 @@ from .kernels import KernelFactory, LiveKernel
 
 pytestmark = confined_only()
 MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[2]
 
 LIBC = ("import ctypes, ctypes.util, errno, os, socket\n"
         "libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -266,3 +268,14 @@ def test_no_combination_of_namespace_flags_gets_through(factory: KernelFactory,
         assert kernel.value("", f"call(272, {combined})") == errno.EPERM
         # clone with the same flags, in a child that exits at once if it ever exists
         assert kernel.value("", f"call(56, {combined | 17}, 0, 0, 0, 0)") == errno.EPERM
+
+
+def test_a_machine_without_seccomp_bindings_is_told_once() -> None:
+    code = ("import sys\nsys.modules['pyseccomp'] = None  # as if not installed\n"
+            "from grading.kernel import sandbox\n"
+            "assert sandbox.syscall_filter('kernel') is None\n"
+            "assert sandbox.syscall_filter('zygote') is None\n")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=ROOT)
+    warnings = [line for line in shown.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "WITHOUT a seccomp filter" in warnings[0]

@@ -1,0 +1,67 @@
+"""Memory a kernel pins outside RLIMIT_AS (tmpfs files, System V segments, buffers) is
+charged to a memory cgroup of its own, where the machine offers one (issue 10, class 7)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from grading.config import GradingConfig
+from grading.kernel.cgroups import own_cgroup
+
+from .conftest import confined_only
+from .kernels import KernelFactory
+
+GiB = 1 << 30
+found = own_cgroup("memory")
+pytestmark = [confined_only(),
+              pytest.mark.skipif(os.geteuid() != 0 or found is None,
+                                 reason="needs root and a memory cgroup controller")]
+
+
+def _kernel_cgroups() -> list[Path]:
+    assert found is not None
+    return sorted(found[0].glob(f"workbook-{os.getpid()}-*/*/"))
+
+
+def test_each_kernel_is_in_a_memory_cgroup_of_its_own_with_the_memory_limit() -> None:
+    config = GradingConfig(confined=True)
+    factory = KernelFactory(config)
+    try:
+        with factory.kernel(), factory.kernel():
+            folders = _kernel_cgroups()
+            assert len(folders) == 2
+            for folder in folders:
+                limit_file = "memory.max" if found and found[1] else "memory.limit_in_bytes"
+                assert int((folder / limit_file).read_text()) == config.memory_limit
+                assert (folder / "cgroup.procs").read_text().split()  # the kernel is there
+    finally:
+        factory.close()
+    assert _kernel_cgroups() == []  # removed with the zygote
+
+
+def test_tmpfs_files_beyond_the_memory_limit_end_the_kernel_not_the_machine() -> None:
+    """Three scratch mounts of 512 MiB could pin 1.5 GiB that RLIMIT_AS never sees; the
+    cgroup's 1 GiB stops the kernel first."""
+    factory = KernelFactory(GradingConfig(confined=True, memory_limit=GiB,
+                                          scratch_size=512 << 20,
+                                          file_size_limit=512 << 20))
+    try:
+        with factory.kernel() as kernel:
+            kernel.client.execute(
+                "chunk = b'x' * (1 << 20)\n"
+                "for folder in ('/tmp', '/dev/shm', '/sandbox'):\n"
+                "    with open(f'{folder}/fill', 'wb') as handle:\n"
+                "        for _ in range(500):\n"
+                "            handle.write(chunk)\n"
+                "            handle.flush()\n")
+            deadline = time.monotonic() + 120
+            while kernel.handle.exit_code() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert kernel.handle.exit_code() is not None
+    finally:
+        factory.close()
+
