@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
                                         keep_capabilities=privileged,
                                         tmp_size=config.scratch_size, seccomp_fd=seccomp_fd)
         if not privileged:
-            command[1:1] = ["--unshare-user", "--disable-userns"]
+            command[1:1] = sandbox.own_user_namespace_options()
         command, _args_fd = sandbox.with_arguments_from_fd(command)
     else:
         command = [sys.executable, "-I", str(sandbox.INSIDE_CODE / "kernel_main.py"),

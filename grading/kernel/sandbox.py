@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,6 +51,29 @@ _warned: set[str] = set()
 def bwrap_path() -> str | None:
     """The bubblewrap executable, or None when it is not installed."""
     return shutil.which("bwrap")
+
+
+@functools.cache
+def bwrap_supports(option: str) -> bool:
+    """Whether the installed bwrap knows `option` (--size came in 0.5, --disable-userns in
+    0.8; Debian 11 has 0.4)."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        return False
+    shown = subprocess.run([bwrap, "--help"], capture_output=True, text=True, check=False)
+    return f"{option} " in shown.stdout + shown.stderr
+
+
+def own_user_namespace_options() -> list[str]:
+    """bwrap options for running without root: a user namespace of bwrap's own, which then
+    allows no further one (or a warning where bwrap is too old to do that)."""
+    if bwrap_supports("--disable-userns"):
+        return ["--unshare-user", "--disable-userns"]
+    warn_defence_missing_once(
+        "a ban on user namespaces", "this bubblewrap has no --disable-userns (needs 0.8)",
+        "Candidate code may then mount a tmpfs of its own in a new user namespace, outside "
+        "the memory limits. Upgrade bubblewrap, or grade as root.")
+    return ["--unshare-user"]
 
 
 def warn_unconfined_once(reason: str) -> None:
@@ -207,8 +232,8 @@ def _cover(paths: Iterable[tuple[str, bool]]) -> list[str]:
     args: list[str] = []
     for inside, is_folder in paths:
         if is_folder:  # an empty read-only folder over it
-            args += ["--perms", "0555", "--size", "4096", "--tmpfs", inside,
-                     "--remount-ro", inside]
+            size = ["--size", "4096"] if bwrap_supports("--size") else []
+            args += ["--perms", "0555", *size, "--tmpfs", inside, "--remount-ro", inside]
         else:
             args += ["--ro-bind", os.devnull, inside]
     return args
@@ -235,7 +260,8 @@ def bwrap_command(inner: list[str], *, writable: dict[str, Path], keep_capabilit
     # the sandbox's own mounts first: a bind below one of them must come after it, or the
     # mount hides the bind
     args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(tmp_size), "--tmpfs", "/tmp",
+             # the zygote's own /tmp: no kernel sees it, each has one of its own
+             *(["--size", str(tmp_size)] if bwrap_supports("--size") else []), "--tmpfs", "/tmp",
              "--perms", "0755", "--dir", SANDBOX_WORKDIR,
              "--perms", "0755", "--dir", "/opt",
              "--ro-bind", str(INSIDE_CODE), SANDBOX_CODE_DIR]
@@ -367,7 +393,7 @@ def zygote_launch(config: GradingConfig, *, run: Path, socket: str,
     command = bwrap_command(inner, writable=writable, keep_capabilities=privileged,
                             tmp_size=config.scratch_size, seccomp_fd=seccomp_fd)
     if not privileged:  # bwrap's own user namespace, which then allows no further one
-        command[1:1] = ["--unshare-user", "--disable-userns"]
+        command[1:1] = own_user_namespace_options()
     launch.command, args_fd = with_arguments_from_fd(command)
     launch.fds = [fd for fd in (seccomp_fd, args_fd) if fd is not None]
     return launch
