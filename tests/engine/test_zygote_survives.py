@@ -3,13 +3,16 @@ kernel still starts (issue 10, class 1: a deep folder tree once stopped every ke
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from grading.config import GradingConfig
+from grading.kernel.starter import RunFolder
 
 from .conftest import confined_only
 from .kernels import KernelFactory
@@ -83,3 +86,17 @@ def test_a_malformed_request_ends_that_request_only(factory: KernelFactory,
             answer += chunk
     assert not answer.startswith(b"bound")
     _still_serves(factory)
+
+
+def test_the_graders_run_folder_goes_even_with_a_tree_deeper_than_the_recursion_limit() -> None:
+    """Without root, kernels share the grader's uid and work in the run folder."""
+    run = RunFolder()
+    fd = os.open(run.path / "k", os.O_RDONLY)
+    for _ in range(sys.getrecursionlimit() + 500):
+        os.mkdir("d", dir_fd=fd)
+        deeper = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(fd)
+    run.remove()
+    assert not run.path.exists()
