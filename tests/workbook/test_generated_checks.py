@@ -4,9 +4,12 @@ smallest differing input named."""
 
 from __future__ import annotations
 
+import marshal
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +18,7 @@ from grading.engine import Grader
 from grading.tasks import Answer
 from tests.workbook.question_text import replace
 from workbook.errors import QuestionFileError
-from workbook.generated.draw import draw_cases
+from workbook.generated.draw import _draw, draw_cases, seed_for
 from workbook.model import Question
 from workbook.questionfile import parse_question
 from workbook.tasks import task_for
@@ -122,15 +125,37 @@ def test_properties_may_await_and_use_statements(grader: Grader) -> None:
     assert message["awaited-sum"].startswith("The async total of any numbers. For `numbers = [")
 
 
-def test_every_candidate_and_every_run_draws_the_same_inputs() -> None:
+def test_every_candidate_and_every_run_draws_the_same_inputs(tmp_path: Path) -> None:
     code = ("from tests.workbook.test_generated_checks import question\n"
             "from workbook.generated.draw import draw_cases\n"
             "q = question()\nprint(repr([draw_cases(q, p) for p in q.properties]))\n")
+    # each process draws afresh: its own empty cache folder
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True).stdout for _ in range(2)}
+                           check=True, env={**os.environ,
+                                            "WORKBOOK_CACHE_DIR": str(tmp_path / str(n))}
+                           ).stdout for n in range(2)}
     q = question()
     assert runs == {repr([draw_cases(q, p) for p in q.properties]) + "\n"}
     assert len(draw_cases(q, q.properties[0])) > 50  # many distinct inputs, not a handful
+
+
+def test_drawn_inputs_are_cached_and_a_damaged_cache_entry_is_drawn_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBOOK_CACHE_DIR", str(tmp_path))
+    q = question()
+    prop = q.properties[0]
+    args = (q.generators, prop.inputs, q.generated_cases, seed_for(q, prop))
+    _draw.cache_clear()
+    first = draw_cases(q, prop)
+    (entry,) = (tmp_path / "cases").iterdir()
+    _draw.cache_clear()
+    assert draw_cases(q, prop) == first  # from the cache folder
+    for damage in (b"", b"not marshal", marshal.dumps(("a", "b")),
+                   marshal.dumps((object.__name__,))):
+        entry.write_bytes(damage)
+        _draw.cache_clear()
+        assert _draw(*args) == first
+    _draw.cache_clear()
 
 
 @pytest.mark.parametrize(("strategy", "words"), [

@@ -3,15 +3,23 @@
 Hypothesis generates the inputs (its generate phase only: no shrinking, no database, no
 deadline), seeded from the question and property names, so the drawn cases are part of
 the answer key: every candidate, every grading run with the same Hypothesis version and
-the same question file, gets the same ones. Drawing costs tens of milliseconds per
-property, so results are kept per process.
+the same question file, gets the same ones. Drawing costs 0.2-2 s per property (measured
+by bench/generated_bench.py), so results are kept per process and in a cache folder
+(`WORKBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/interview-workbook`, else
+`~/.cache/interview-workbook`), keyed by everything the draw depends on: the generators'
+code, the inputs, the count, the seed and the Hypothesis and Python versions. A cache
+entry that cannot be read, or is not plain data, is drawn again.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
+import os
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 from grading.judge import plain_data_problem
@@ -41,9 +49,56 @@ class _DrawError(Exception):
     """Why the generators could not give plain inputs for a property."""
 
 
+def cache_dir() -> Path:
+    configured = os.environ.get("WORKBOOK_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "interview-workbook"
+
+
+def _cache_path(generators: str, inputs: tuple[str, ...], count: int, seed: int) -> Path:
+    import hypothesis
+
+    key = "\0".join([generators, ",".join(inputs), str(count), str(seed),
+                     hypothesis.__version__, sys.version])
+    return cache_dir() / "cases" / f"{hashlib.sha256(key.encode()).hexdigest()}.marshal"
+
+
+def _cached(path: Path) -> tuple[dict[str, Any], ...] | None:
+    try:
+        cases = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if (type(cases) is not tuple or not cases or plain_data_problem(cases)
+            or not all(type(case) is dict for case in cases)):
+        return None
+    return cases
+
+
+def _store(path: Path, cases: tuple[dict[str, Any], ...]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(cases))
+        partial.replace(path)  # atomic: a concurrent reader sees all or nothing
+    except OSError:
+        pass  # no cache: the next run draws again
+
+
 @functools.lru_cache(maxsize=512)
 def _draw(generators: str, inputs: tuple[str, ...], count: int,
           seed: int) -> tuple[dict[str, Any], ...]:
+    path = _cache_path(generators, inputs, count, seed)
+    cases = _cached(path)
+    if cases is None:
+        cases = _drawn(generators, inputs, count, seed)
+        _store(path, cases)
+    return cases
+
+
+def _drawn(generators: str, inputs: tuple[str, ...], count: int,
+           seed: int) -> tuple[dict[str, Any], ...]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as fixed_seed
     from hypothesis import strategies as st
