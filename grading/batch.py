@@ -31,10 +31,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from grading.assignment import AssignmentState
+from grading.claims import DEFAULT_LEASE, Claims
 from grading.config import GradingConfig
 from grading.errors import GradebookError, GradingError, SubmissionError
 from grading.gradebook import Gradebook
@@ -88,44 +90,85 @@ class BatchReport:
 
 def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook,
                 config: GradingConfig, jobs: int, force: bool = False,
-                progress: bool | None = None, scheduler: str | None = None) -> BatchReport:
+                progress: bool | None = None, scheduler: str | None = None,
+                lease: timedelta = DEFAULT_LEASE) -> BatchReport:
     """Grade every notebook in `paths` (see the module docstring); `progress=None` shows a
     bar only on a terminal; `scheduler` (a Dask scheduler address) grades on that cluster
-    instead of `jobs` local kernels."""
+    instead of `jobs` local kernels; `lease`: how long a claim outlives a dead grader."""
     started = time.monotonic()
+    since = datetime.now(UTC)
     results: dict[str, SubmissionResult] = {}
     order: dict[str, None] = {}  # an ordered set of hashes
     waiting: list[Prepared] = []
+    elsewhere: dict[str, SubmissionResult] = {}  # refusals another grader holds
     skipped = 0
-    for path in paths:
-        item = _read(path, prepare)
-        key = item.notebook.content_hash if isinstance(item, Prepared) else item.content_hash
-        if key in order:
-            continue  # the same file given twice
-        order[key] = None
-        if not force and gradebook.is_graded(key):
-            previous = gradebook.submission(key)
-            if previous is not None:
-                results[key] = previous
-                skipped += 1
-                continue
-        if isinstance(item, Prepared):
-            waiting.append(item)
-        else:
-            result = item if isinstance(item, SubmissionResult) else item.as_result()
-            results[key] = _record(gradebook, result, {})
+    with Claims(gradebook, lease=lease, force=force) as claims:
+        for path in paths:
+            item = _read(path, prepare)
+            key = (item.notebook.content_hash if isinstance(item, Prepared)
+                   else item.content_hash)
+            if key in order:
+                continue  # the same file given twice
+            order[key] = None
+            if not force and gradebook.is_graded(key):
+                previous = gradebook.submission(key)
+                if previous is not None:
+                    results[key] = previous
+                    skipped += 1
+                    continue
+            if isinstance(item, Prepared):
+                waiting.append(item)
+            elif claims.take(key):
+                result = item if isinstance(item, SubmissionResult) else item.as_result()
+                results[key] = _record(gradebook, result, {})
+                claims.release(key)
+            else:
+                elsewhere[key] = (item if isinstance(item, SubmissionResult)
+                                  else item.as_result())
 
-    graded = 0
-    with _progress_bar(len(waiting), progress) as bar:
-        for group in _by_task_set(waiting):
-            for result, meta in _grade_group(group, config=config, jobs=jobs,
-                                             scheduler=scheduler):
-                result = _record(gradebook, result, meta)
-                results[result.content_hash] = result
-                graded += result.status is SubmissionStatus.GRADED
-                bar.update(1)
+        graded = 0
+        with _progress_bar(len(waiting), progress) as bar:
+            while waiting:
+                held: set[str] = set()
+                for group in _by_task_set(waiting):
+                    for result, meta in _grade_group(group, config=config, jobs=jobs,
+                                                     scheduler=scheduler, claim=claims.take,
+                                                     held=held.add):
+                        result = _record(gradebook, result, meta)
+                        claims.release(result.content_hash)
+                        results[result.content_hash] = result
+                        graded += result.status is SubmissionStatus.GRADED
+                        bar.update(1)
+                waiting = [p for p in waiting if p.notebook.content_hash in held]
+                waiting = _await_others(waiting, gradebook, claims, since, results, bar)
+        for key, fallback in elsewhere.items():  # refusals another grader recorded
+            results[key] = gradebook.recorded_since(key, since) or fallback
     return BatchReport(results=tuple(results[key] for key in order if key in results),
                        graded=graded, skipped=skipped, seconds=time.monotonic() - started)
+
+
+def _await_others(waiting: list[Prepared], gradebook: Gradebook, claims: Claims,
+                  since: datetime, results: dict[str, SubmissionResult], bar: Any
+                  ) -> list[Prepared]:
+    """Wait while other graders hold the submissions in `waiting`: each one they record is
+    taken as theirs; what is left when some claim lapses (its grader died) is returned,
+    for this grader to claim and grade."""
+    while waiting:
+        still = []
+        for prepared in waiting:
+            key = prepared.notebook.content_hash
+            theirs = gradebook.recorded_since(key, since)
+            if theirs is not None and not claims.held_elsewhere(key):
+                results[key] = theirs
+                bar.update(1)
+            else:
+                still.append(prepared)
+        waiting = still
+        if any(not claims.held_elsewhere(p.notebook.content_hash) for p in waiting):
+            return waiting
+        if waiting:
+            time.sleep(claims.poll_seconds)
+    return waiting
 
 
 def _read(path: Path, prepare: Prepare) -> Prepared | Refusal | SubmissionResult:
@@ -203,14 +246,19 @@ def _by_task_set(waiting: Sequence[Prepared]) -> list[list[Prepared]]:
 
 
 def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
-                 scheduler: str | None = None
+                 scheduler: str | None = None, claim: Callable[[str], bool] = lambda _: True,
+                 held: Callable[[str], None] = lambda _: None
                  ) -> Iterator[tuple[SubmissionResult, dict[str, Any]]]:
-    """Grade submissions that share one task set; yield each result as it finishes."""
+    """Grade submissions that share one task set; yield each result as it finishes. Each
+    is claimed (`claim`) as the engine takes it; one another grader holds goes to `held`."""
     by_key = {prepared.notebook.content_hash: prepared for prepared in group}
     tasks = list(group[0].tasks)
     if not tasks:  # nothing to run: a notebook of discussion questions only
-        for prepared in group:
-            yield _result(prepared, (), 0.0), dict(prepared.notebook.metadata)
+        for key, prepared in by_key.items():
+            if claim(key):
+                yield _result(prepared, (), 0.0), dict(prepared.notebook.metadata)
+            else:
+                held(key)
         return
     from grading.engine import Grader
 
@@ -218,7 +266,11 @@ def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
 
     def items() -> Iterator[tuple[str, Sequence[Answer]]]:
         for key, prepared in by_key.items():
-            handed_out[key] = time.monotonic()  # the engine pulls items as workers free up
+            # the engine pulls items as workers free up: claimed only when about to run
+            if not claim(key):
+                held(key)
+                continue
+            handed_out[key] = time.monotonic()
             yield key, prepared.answers
 
     done: set[str] = set()
@@ -241,7 +293,7 @@ def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
                     yield _result(prepared, outcome, seconds), dict(prepared.notebook.metadata)
     except GradingError as exc:
         for key, prepared in by_key.items():
-            if key not in done:
+            if (key in handed_out and key not in done) or (key not in done and claim(key)):
                 yield _failed(prepared, exc), dict(prepared.notebook.metadata)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,12 +130,14 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
                       jobs: int | None = None, timeout: float | None = None,
                       gradebook_url: str | None = None, force: bool = False,
                       progress: bool | None = None, scheduler: str | None = None,
-                      issued: Sequence[Path] = (),
+                      issued: Sequence[Path] = (), lease: float | None = None,
                       after: Sequence[Stage] = AFTER_GRADING) -> GradingRun:
     """Grade every notebook under `inputs` into `outdir`, then run the `after` stages;
     `scheduler` grades on a Dask cluster instead of local kernels; `issued` names ledgers
-    of assignments issued elsewhere, recorded in the gradebook first (`workbook.issue`)."""
+    of assignments issued elsewhere, recorded in the gradebook first (`workbook.issue`);
+    `lease`: seconds a claim outlives a grader that died (`grading.claims`)."""
     from grading.batch import grade_batch
+    from grading.claims import DEFAULT_LEASE
     from grading.config import GradingConfig
     from grading.gradebook import Gradebook
     from workbook.issue import read_ledger, record_ledger
@@ -148,7 +151,8 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
             record_ledger(gradebook, read_ledger(ledger))
         report = grade_batch(paths, prepare=preparer(bank, gradebook), gradebook=gradebook,
                              config=config, jobs=jobs or os.cpu_count() or 1, force=force,
-                             progress=progress, scheduler=scheduler)
+                             progress=progress, scheduler=scheduler,
+                             lease=DEFAULT_LEASE if lease is None else timedelta(seconds=lease))
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
                          progress=progress)
         for stage in after:

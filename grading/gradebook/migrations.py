@@ -132,11 +132,23 @@ def _create_assignment_tables(connection: Connection) -> None:
                             "VARCHAR(16)"))
 
 
+def _create_claims_table(connection: Connection) -> None:
+    meta = MetaData()
+    Table("claims", meta,
+          Column("content_hash", String(64), primary_key=True),
+          Column("owner", Text, nullable=False),
+          Column("claimed_at", DateTime(timezone=True), nullable=False),
+          Column("expires_at", DateTime(timezone=True), nullable=False),
+          Index("ix_claims_expires_at", "expires_at"))
+    meta.create_all(connection)
+
+
 #: every migration in the order it must run; append, never reorder or rename
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001-core-tables", _create_core_tables),
     ("0002-live-scores", _create_scores_table),
     ("0003-assignments", _create_assignment_tables),
+    ("0004-claims", _create_claims_table),
 )
 
 

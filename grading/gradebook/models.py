@@ -135,3 +135,18 @@ class KeyRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ClaimRow(Base):
+    """A grader working on a submission now: no other grader takes it until the lease ends.
+
+    The grader renews the lease while it works and deletes the row once the result is
+    recorded; a grader that dies leaves a row that expires, and then anyone may take it.
+    """
+
+    __tablename__ = "claims"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

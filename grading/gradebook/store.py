@@ -13,13 +13,13 @@ bring their own migrations (`migrate_also`) and write through `transaction`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +32,7 @@ from grading.gradebook.models import (
     AssignmentRow,
     CandidateRow,
     CheckResultRow,
+    ClaimRow,
     EventRow,
     QuestionResultRow,
     SubmissionRow,
@@ -198,6 +199,68 @@ class Gradebook:
             recorded = row.signature
         return found, is_authentic(found, recorded, self._key())
 
+    # -- claims: graders sharing one gradebook -------------------------------------------
+
+    def claim(self, content_hash: str, owner: str, lease: timedelta, *,
+              unless_settled: bool = True,
+              is_gone: Callable[[str], bool] = lambda _owner: False) -> bool:
+        """Take the submission for `owner` for `lease`, unless another grader holds a live
+        claim on it (or, with `unless_settled`, it was graded or refused meanwhile). A claim
+        whose owner `is_gone` (known dead) counts as lapsed.
+
+        The claim is a row whose key is the submission: of two graders inserting it at
+        once the database lets one through, whatever the isolation level."""
+        now = datetime.now(UTC)
+        with self._transaction("claim a submission") as session:
+            if unless_settled and session.scalar(
+                    select(SubmissionRow.id).where(SubmissionRow.content_hash == content_hash,
+                                                   SubmissionRow.status.in_(SETTLED))
+                    .limit(1)) is not None:
+                return False
+            holder = session.get(ClaimRow, content_hash)
+            if holder is not None and (_aware(holder.expires_at) < now
+                                       or is_gone(holder.owner)):
+                session.execute(delete(ClaimRow).where(ClaimRow.content_hash == content_hash,
+                                                       ClaimRow.owner == holder.owner))
+            try:
+                with session.begin_nested():
+                    session.add(ClaimRow(content_hash=content_hash, owner=owner,
+                                         claimed_at=now, expires_at=now + lease))
+            except IntegrityError:
+                return False
+        return True
+
+    def claim_owner(self, content_hash: str) -> str | None:
+        """Who holds a live (unexpired) claim on the submission, if anyone."""
+        with self._transaction("look up a claim") as session:
+            owner: str | None = session.scalar(
+                select(ClaimRow.owner).where(ClaimRow.content_hash == content_hash,
+                                             ClaimRow.expires_at >= datetime.now(UTC)))
+            return owner
+
+    def renew_claims(self, owner: str, lease: timedelta) -> None:
+        """Extend every claim `owner` holds by `lease` from now."""
+        with self._transaction("renew claims") as session:
+            session.execute(update(ClaimRow).where(ClaimRow.owner == owner)
+                            .values(expires_at=datetime.now(UTC) + lease))
+
+    def release(self, owner: str, content_hash: str | None = None) -> None:
+        """Drop `owner`'s claim on one submission, or all of them."""
+        query = delete(ClaimRow).where(ClaimRow.owner == owner)
+        if content_hash is not None:
+            query = query.where(ClaimRow.content_hash == content_hash)
+        with self._transaction("release claims") as session:
+            session.execute(query)
+
+    def recorded_since(self, content_hash: str, since: datetime) -> SubmissionResult | None:
+        """The latest result of the submission recorded at or after `since`, if any."""
+        with self._transaction("read a submission") as session:
+            row = session.scalars(self._submissions_query()
+                                  .where(SubmissionRow.content_hash == content_hash,
+                                         SubmissionRow.recorded_at >= since)
+                                  .order_by(SubmissionRow.id.desc()).limit(1)).first()
+            return _submission_result(row) if row else None
+
     # -- batch grading -------------------------------------------------------------------
 
     def is_graded(self, content_hash: str) -> bool:
@@ -259,6 +322,11 @@ class Gradebook:
                          .selectinload(QuestionResultRow.checks)))
 
 
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back the UTC times it was given without their zone; a server, with it."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _reason(exc: Exception) -> str:

@@ -36,6 +36,10 @@ def register(commands: Any) -> None:
     parser.add_argument("--issued", type=Path, action="append", default=[], metavar="LEDGER",
                         help="a ledger of assignments issued from another gradebook (one "
                              "JSON object per line), recorded before grading; repeatable")
+    parser.add_argument("--lease", type=_positive_float, metavar="S",
+                        help="seconds a grader's claim on a submission outlives the grader "
+                             "if it dies (default 120); graders sharing a gradebook split "
+                             "the batch by claims")
     parser.add_argument("--force", action="store_true",
                         help="grade again submissions the gradebook already holds")
     parser.add_argument("--no-report", dest="report", action="store_false",
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         outcome = grade_submissions(bank, args.inputs, outdir=args.output, jobs=args.jobs,
                                     timeout=args.timeout, gradebook_url=args.gradebook,
                                     force=args.force, scheduler=args.scheduler,
-                                    issued=args.issued,
+                                    issued=args.issued, lease=args.lease,
                                     after=AFTER_GRADING if args.report else RESULTS_ONLY)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
