@@ -21,9 +21,11 @@ from tests.browser.lab_page import (
 )
 from tests.browser.test_live_interview import interviewer_url
 from tests.conftest import REPO
+from workbook.cli import main
 from workbook.live.state import INTERVIEW, RECOMMENDATION
 from workbook.live.store import open_live, read_evidence, read_fields
 from workbook.model import Bank
+from workbook.report.graded_copy import copy_paths
 
 pytestmark = pytest.mark.browser
 
@@ -87,20 +89,32 @@ def test_the_candidates_code_rubric_score_and_checks_fit_one_screen(
 
     panel.evaluate("node => node.scrollIntoView({block: 'start'})")
     screen.wait_for_timeout(500)  # let the notebook settle after the scroll
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    screen.screenshot(path=str(SCREENSHOT))
     for part in (".workbook-answer pre", ".workbook-rubric", ".widget-toggle-buttons",
                  ".workbook-selected-score", ".workbook-verdict", ".workbook-check",
                  "button.workbook-run-checks", ".widget-textarea"):
         box = panel.locator(part).first.bounding_box()
         assert box is not None, part
         assert box["y"] >= 0 and box["y"] + box["height"] <= SCREEN_HEIGHT, (part, box)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    screen.screenshot(path=str(SCREENSHOT))
 
     # an earlier version, from the record, then back to the live answer
     panel.locator("button.workbook-answer-step", has_text="Earlier").click()
     expect(panel.locator(".workbook-answer")).to_contain_text("Version")
     panel.locator("button.workbook-answer-step", has_text="Live").click()
     expect(panel.locator(".workbook-answer")).to_contain_text("Live")
+
+    # the graded copy, from the gradebook, tells how the answer came about
+    outdir = live_interview.prepared.folder.parent / "report"
+    candidate_name = live_interview.prepared.candidate
+    assert main(["report", candidate_name, "-o", str(outdir), "--gradebook",
+                 live_interview.prepared.gradebook]) == 0
+    _notebook, copy_html = copy_paths(outdir, candidate_name)
+    page.goto(copy_html.as_uri())
+    process = page.locator("h3", has_text="recorded by the candidate's server").first
+    expect(process).to_be_visible()
+    expect(page.locator("body")).to_contain_text("1 run of the answer, 0 ending in an error")
+    expect(page.locator("body")).to_contain_text("checks run 1 time, first passed: never")
 
 
 def test_a_recommendation_needs_a_reason_and_is_recorded_with_it(

@@ -78,7 +78,7 @@ def test_interviewer_scores_runs_checks_and_finds_everything_after_a_reload(
     panel.locator("button.widget-button", has_text="Start timer").click()
     expect(panel.locator(".widget-html", has_text="of 10:00")).to_contain_text("running")
     panel.locator("button.workbook-run-checks").click()
-    expect(panel.locator(".workbook-verdict")).to_contain_text("Some checks fail: 8/10",
+    expect(panel.locator(".workbook-verdict")).to_contain_text("Some checks fail: ",
                                                                timeout=90_000)
     expect(panel.locator(".workbook-check[data-passed='false']")).to_contain_text(
         "rejects-k-below-one")
@@ -95,14 +95,16 @@ def test_interviewer_scores_runs_checks_and_finds_everything_after_a_reload(
     expect(boxes.nth(0)).not_to_be_checked()
     expect(panel.locator(".widget-toggle-buttons button.mod-active")).to_have_text("3")
     expect(panel.locator(".widget-textarea textarea")).to_have_value(NOTE)
-    expect(panel.locator(".workbook-verdict")).to_contain_text("8/10")
+    expect(panel.locator(".workbook-verdict")).to_contain_text(f"/{question.points} hidden")
     expect(panel.locator("button.widget-button", has_text="Pause timer")).to_be_visible()
 
     fields = stored_fields(live_interview)
     assert fields[(question.id, "score")] == 3
     assert fields[(question.id, "signal:1")] is True
     assert fields[(question.id, "notes")] == NOTE
-    assert fields[(question.id, "checks")]["points"] == 8
+    points = fields[(question.id, "checks")]["points"]
+    assert 0 < points < question.points  # the decoy loses the validation checks' points
+    expect(panel.locator(".workbook-verdict")).to_contain_text(f"{points}/{question.points}")
     assert fields[(question.id, "timer")]["running_since"] is not None
     assert (question.id, "signal:0") not in fields
 

@@ -43,13 +43,14 @@ def test_checks_grade_the_answer_saved_in_the_candidate_notebook(
 
     run_checks_and_wait(panel)
 
-    assert "All checks pass: 10/10 hidden points" in panel.verdict.value
+    full = f"{question.points}/{question.points}"
+    assert f"All checks pass: {full} hidden points" in panel.verdict.value
     assert "candidate.ipynb" in panel.verdict.value
     with open_live(session.gradebook) as gradebook:
         fields = {row.field: row.value
                   for row in read_fields(gradebook, session=session.session)}
         (submission,) = gradebook.results(candidate=session.candidate)
-    assert fields["checks"]["points"] == 10
+    assert fields["checks"]["points"] == question.points
     assert [task.task_id for task in submission.tasks] == [CODING_QUESTION]
 
 
@@ -74,14 +75,15 @@ def test_the_answer_never_runs_in_the_interviewers_process(
         open_panels: Callable[[], LivePanels], session: PreparedSession,
         shipped_bank: Bank) -> None:
     assert session.candidate_notebook is not None
-    reference = shipped_bank.get(CODING_QUESTION).reference
+    question = shipped_bank.get(CODING_QUESTION)
     write_answer(session.candidate_notebook, CODING_QUESTION,
-                 "import builtins\nbuiltins.workbook_answer_ran_here = True\n" + reference)
+                 "import builtins\nbuiltins.workbook_answer_ran_here = True\n"
+                 + question.reference)
     panel = open_panels().question_panel(CODING_QUESTION)
 
     run_checks_and_wait(panel)
 
-    assert "10/10" in panel.verdict.value
+    assert f"{question.points}/{question.points}" in panel.verdict.value
     assert not hasattr(builtins, "workbook_answer_ran_here")
 
 
@@ -97,7 +99,8 @@ def test_one_person_driving_alone_is_checked_from_the_interviewer_notebook(
     try:
         panel = panels.question_panel(CODING_QUESTION)
         run_checks_and_wait(panel)
-        assert "10/10" in panel.verdict.value
+        points = shipped_bank.get(CODING_QUESTION).points
+        assert f"{points}/{points}" in panel.verdict.value
         assert "interviewer.ipynb" in panel.verdict.value
     finally:
         panels.stop()

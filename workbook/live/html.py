@@ -120,7 +120,11 @@ def verdict_html(verdict: LiveVerdict | None) -> str:
     summary = (f"<div class='workbook-verdict' style='font-weight:600;color:{colour}'>"
                f"{'All checks pass' if all_passed else 'Some checks fail'}: "
                f"{result.points}/{result.max_points} hidden points</div>")
-    lines = [_check_line(check) for check in (*result.public_checks, *result.checks)]
+    checks = (*result.public_checks, *result.checks)
+    # passing checks share one line, so the failures (what to talk about) stay in view
+    passed = [check for check in checks if check.passed]
+    lines = [_passed_line(passed)] if passed else []
+    lines += [_check_line(check) for check in checks if not check.passed]
     lines += [f"<li style='color:{FAIL_COLOUR}'>⚠ {escape(str(e.kind))}: {escape(e.detail)}"
               "</li>" for e in result.events]
     lines += [f"<li class='workbook-probe'>Follow-up probe: {_probe(call)}</li>"
@@ -168,6 +172,12 @@ def _time_of(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%H:%M:%S")
     except ValueError:
         return escape(iso)
+
+
+def _passed_line(passed: Sequence[CheckResult]) -> str:
+    names = ", ".join(f"<code>{escape(check.name)}</code>" for check in passed)
+    return (f"<li class='workbook-checks-passed'><span style='color:{PASS_COLOUR};"
+            f"font-weight:600'>✓ {len(passed)} pass:</span> {names}</li>")
 
 
 def _check_line(check: CheckResult) -> str:

@@ -1,8 +1,9 @@
 """Where each control of a panel sits: the widget tree, and nothing else.
 
 A question panel is built for a call on a 1440x900 screen: a header with the question's
-timer and the interview clock; the candidate's answer (live, or an earlier version) with
-the notes beside the score and the checks; the rubric below, collapsible. ipywidgets is
+timer and the interview clock; on the left the candidate's answer (live, or an earlier
+version) and what the checks said about it; on the right the score, the notes and the
+rubric (collapsible). ipywidgets is
 imported here and in `widgets.py`, nowhere else.
 """
 
@@ -104,32 +105,29 @@ def question_controls(question: Question, candidate: str, save_hint: str) -> Que
                 w.HBox([interview_clock], layout=w.Layout(justify_content="flex-end"))],
                layout=w.Layout(flex="0 0 auto"))],
         layout=w.Layout(align_items="flex-start", width="100%"))
-    if question.is_coding:
-        answer_column: list[w.Widget] = [
-            w.HBox([_section("Candidate's answer"), earlier, later, live],
-                   layout=w.Layout(align_items="center")), answer]
-        checks: list[w.Widget] = [
-            _section("Checks"), w.HBox([run_button, check_status],
-                                       layout=w.Layout(align_items="center")), verdict]
-    else:
-        answer_column = [_section("Discussion")]
-        checks = [w.HTML(html.discussion_note())]
-    left = w.VBox([*answer_column, _section("Notes"), notes],
-                  layout=w.Layout(width="52%", padding="0 12px 0 0"))
-    right = w.VBox([_section("Score"), score, score_meaning, *checks],
-                   layout=w.Layout(width="48%"))
-    look_for = w.VBox([_section("Look for (strong signals)", html.PASS_COLOUR), *signals],
-                      layout=w.Layout(width="36%", padding="0 8px 0 0"))
-    watch_for = w.VBox([_section("Watch for (red flags)", html.FAIL_COLOUR), *red_flags],
-                       layout=w.Layout(width="36%", padding="0 8px 0 0"))
-    ask_next = w.VBox([_section("Ask next"), w.HTML(html.follow_ups(rubric.follow_ups))],
-                      layout=w.Layout(width="28%"))
-    rubric_box = w.Accordion(children=[w.HBox([look_for, watch_for, ask_next])],
+    look_for = w.VBox([_section("Look for (strong signals)", html.PASS_COLOUR), *signals])
+    watch_for = w.VBox([_section("Watch for (red flags)", html.FAIL_COLOUR), *red_flags])
+    ask_next = w.VBox([_section("Ask next"), w.HTML(html.follow_ups(rubric.follow_ups))])
+    rubric_box = w.Accordion(children=[w.VBox([look_for, watch_for, ask_next])],
                              titles=("Rubric: look for · watch for · ask next",),
                              selected_index=0)
     rubric_box.add_class("workbook-rubric")
-    root = w.VBox([header, w.HBox([left, right], layout=w.Layout(width="100%")), rubric_box,
-                   saved, liveness],
+    scoring: list[w.Widget] = [_section("Score"), score, score_meaning]
+    if question.is_coding:
+        # the answer and what the checks said about it, beside the score, notes and rubric
+        left: list[w.Widget] = [
+            w.HBox([_section("Candidate's answer"), earlier, later, live],
+                   layout=w.Layout(align_items="center")), answer,
+            _section("Checks"), w.HBox([run_button, check_status],
+                                       layout=w.Layout(align_items="center")), verdict]
+        right = [*scoring, _section("Notes"), notes, rubric_box]
+    else:
+        left = [_section("Notes"), notes, w.HTML(html.discussion_note())]
+        right = [*scoring, rubric_box]
+    columns = w.HBox([w.VBox(left, layout=w.Layout(width="52%", padding="0 12px 0 0")),
+                      w.VBox(right, layout=w.Layout(width="48%"))],
+                     layout=w.Layout(width="100%"))
+    root = w.VBox([header, columns, saved, liveness],
                   layout=w.Layout(border="1px solid #d0d7de", padding="6px 12px",
                                   margin="4px 0", width="100%"))
     root.add_class("workbook-panel")

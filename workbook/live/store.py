@@ -140,6 +140,14 @@ def read_evidence(gradebook: Gradebook, *, session: str | None = None,
                   candidate: str | None = None, after: int = 0) -> list[tuple[str, Evidence]]:
     """(session, evidence) pairs in the order they were recorded; only rows stored after
     the row with id `after`, when given."""
+    return [(row_session, item) for _candidate, row_session, item in read_candidate_evidence(
+        gradebook, session=session, candidate=candidate, after=after)]
+
+
+def read_candidate_evidence(gradebook: Gradebook, *, session: str | None = None,
+                            candidate: str | None = None, after: int = 0
+                            ) -> list[tuple[str, str, Evidence]]:
+    """(candidate, session, evidence) triples in the order they were recorded."""
     from sqlalchemy import select
 
     query = select(EvidenceRow).where(EvidenceRow.id > after).order_by(EvidenceRow.id)
@@ -148,7 +156,8 @@ def read_evidence(gradebook: Gradebook, *, session: str | None = None,
     if candidate is not None:
         query = query.where(EvidenceRow.candidate == candidate)
     with gradebook.transaction("read what the candidate did") as db:
-        return [(row.session, Evidence(at=_utc(row.at), kind=row.kind, code=row.code,
+        return [(row.candidate, row.session, Evidence(
+                    at=_utc(row.at), kind=row.kind, code=row.code,
                                        outcome=row.outcome, question=row.question,
                                        cell_id=row.cell_id, id=row.id))
                 for row in db.scalars(query)]

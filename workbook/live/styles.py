@@ -36,8 +36,8 @@ PANEL_CSS = f"""<style>
   line-height: 1.35; white-space: pre; }}
 .workbook-verdict-code {{ margin: 2px 0 0 0; padding: 2px 6px; background: #f6f8fa;
   font-size: 11px; white-space: pre; overflow: hidden; max-height: 4.2em; }}
-.workbook-panel .lm-TabBar, .workbook-panel .jupyter-widget-Collapse-header {{
-  font-size: 12px; }}
+.workbook-panel .jupyter-widget-Collapse-header {{ font-size: 12px; padding: 2px 8px; }}
+.workbook-panel .jupyter-widget-Collapse-contents {{ padding: 0 8px 4px 8px; }}
 .workbook-dead {{ position: absolute; inset: 0; z-index: 20; display: flex;
   flex-direction: column; align-items: center; justify-content: center; gap: 10px;
   background: rgba(255, 255, 255, 0.92); border: 2px solid #cf222e; opacity: 0;

@@ -22,7 +22,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from grading.results import SubmissionResult, SubmissionStatus, TaskResult
-from workbook.live.state import state_from_fields
+from workbook.live.history import QuestionTimeline, timeline
+from workbook.live.state import INTERVIEW, RECOMMENDATION, Recommendation, state_from_fields
+from workbook.live.store import Evidence
 from workbook.model import COMPETENCIES, SCORE_RANGE, Bank, Question
 from workbook.report.records import (
     CandidateReport,
@@ -53,8 +55,11 @@ class LiveScore(Protocol):
 
 def candidate_report(result: SubmissionResult, bank: Bank, *,
                      scores: Iterable[LiveScore] = (),
-                     submitted: SubmittedNotebook | None = None) -> CandidateReport:
-    """The report of one graded (or refused) submission."""
+                     submitted: SubmittedNotebook | None = None,
+                     evidence: Sequence[Evidence] = ()) -> CandidateReport:
+    """The report of one graded (or refused) submission; `evidence` is what the candidate's
+    server recorded in their live session, if they had one."""
+    scores = list(scores)
     notes: list[str] = []
     meta = submitted.workbook_meta if submitted else {}
     if submitted is None:
@@ -70,30 +75,53 @@ def candidate_report(result: SubmissionResult, bank: Bank, *,
             notes.append(f"question {question_id} is not in the bank {bank.name}; it is "
                          f"shown without its title and competencies")
         questions.append(_question_report(question_id, question, tasks.get(question_id),
-                                          interviews.get(question_id), submitted))
+                                          interviews.get(question_id), submitted,
+                                          _timeline(evidence, question_id)))
     return CandidateReport(
         candidate=result.candidate, workbook=workbook_label(meta, bank), status=result.status,
         source=result.source, content_hash=result.content_hash, questions=tuple(questions),
         competencies=competency_scores(questions), events=result.events, notes=tuple(notes),
-        grading_seconds=result.seconds, assignment=result.assignment)
+        grading_seconds=result.seconds, assignment=result.assignment,
+        recommendation=recommendation(scores))
 
 
-def interview_report(candidate: str, bank: Bank,
-                     scores: Iterable[LiveScore]) -> CandidateReport:
+def interview_report(candidate: str, bank: Bank, scores: Iterable[LiveScore],
+                     evidence: Sequence[Evidence] = ()) -> CandidateReport:
     """The report of a candidate scored in a live interview whose notebook was never
     graded (nobody pressed Run checks): the rubric scores only. Coding questions earn
     their points from checks, so without a run they stay unscored."""
     records = list(scores)
     interviews = interview_scores(records, bank)
-    questions = [_question_report(question_id, _known(bank, question_id), None, interview,
-                                  None) for question_id, interview in interviews.items()]
+    # questions scored, then questions the candidate only worked on (their record shows it)
+    order = [*interviews, *(e.question for e in evidence
+                            if e.question is not None and e.question not in interviews)]
+    questions = [_question_report(question_id, _known(bank, question_id), None,
+                                  interviews.get(question_id), None,
+                                  _timeline(evidence, question_id))
+                 for question_id in dict.fromkeys(order)]
     sessions = ", ".join(sorted({record.session for record in records}))
     return CandidateReport(
         candidate=candidate, workbook=f"live interview, {bank.name}",
         status=SubmissionStatus.GRADED, source=f"live session {sessions}", content_hash="",
         questions=tuple(questions), competencies=competency_scores(questions),
         notes=("scored in a live interview; no notebook was graded, so coding questions "
-               "without a run of their checks are unscored",))
+               "without a run of their checks are unscored",),
+        recommendation=recommendation(records))
+
+
+def recommendation(scores: Iterable[LiveScore]) -> Recommendation | None:
+    """The latest overall recommendation recorded in any of the candidate's sessions."""
+    latest: tuple[datetime, Any] | None = None
+    for record in scores:
+        if record.question == INTERVIEW and record.field == RECOMMENDATION and (
+                latest is None or record.updated_at > latest[0]):
+            latest = (record.updated_at, record.value)
+    return Recommendation.from_json(latest[1]) if latest else None
+
+
+def _timeline(evidence: Sequence[Evidence], question_id: str) -> QuestionTimeline | None:
+    found = timeline(evidence, question_id)
+    return None if found.empty else found
 
 
 def workbook_label(meta: Mapping[str, Any], bank: Bank) -> str:
@@ -135,6 +163,8 @@ def interview_scores(scores: Iterable[LiveScore], bank: Bank) -> dict[str, Inter
     latest: dict[str, tuple[datetime, str]] = {}
     fields: dict[tuple[str, str], dict[str, Any]] = {}
     for record in scores:
+        if record.question == INTERVIEW:  # the interview as a whole, not a question
+            continue
         fields.setdefault((record.question, record.session), {})[record.field] = record.value
         seen = latest.get(record.question)
         if seen is None or record.updated_at > seen[0]:
@@ -176,16 +206,18 @@ def _known(bank: Bank, question_id: str) -> Question | None:
 
 
 def _question_report(question_id: str, question: Question | None, task: TaskResult | None,
-                     interview: InterviewScore | None,
-                     submitted: SubmittedNotebook | None) -> QuestionReport:
+                     interview: InterviewScore | None, submitted: SubmittedNotebook | None,
+                     process: QuestionTimeline | None = None) -> QuestionReport:
     outputs = submitted.outputs if submitted else {}
+    history = submitted.history.get(question_id) if submitted else None
     kind = question.kind.value if question else ("coding" if task else "discussion")
     base: dict[str, Any] = {
         "question_id": question_id, "title": question.title if question else question_id,
         "kind": kind, "competency_shares": competency_shares(question) if question else {},
         "answer_outputs": outputs.get((question_id, "answer"), ()),
         "public_check_outputs": outputs.get((question_id, "public-check"), ()),
-        "interview": interview,
+        "interview": interview, "timeline": process,
+        "notebook_history": history if history is not None and not history.empty else None,
     }
     if task is not None:
         return QuestionReport(**base, points=float(task.points),

@@ -46,7 +46,7 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
     header = ["rank", "candidate", "status", "assignment", "conflict", "points", "max_points",
               "percent",
               "weighted_percent", *(f"{c.competency}_percent" for c in competencies),
-              *(f"{q}_points" for q in question_ids), "integrity_notes"]
+              *(f"{q}_points" for q in question_ids), "integrity_notes", "recommendation"]
     rows = []
     for ranked in cohort.candidates:
         report = ranked.report
@@ -64,7 +64,8 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
                        else round(by_competency[c.competency] or 0.0, 2)
                        for c in competencies),
                      *("" if by_question.get(q) is None else round(by_question[q] or 0.0, 2)
-                       for q in question_ids), notes])
+                       for q in question_ids), notes,
+                     report.recommendation.label if report.recommendation else ""])
     return header, rows
 
 
@@ -157,10 +158,18 @@ def _ranking_row(ranked: RankedCandidate, question_ids: list[str],
     cells = [str(ranked.rank or ""), name, _e(report.status), _assignment_cell(report),
              f"{report.points:g} / {report.max_points:g}", f"{report.percent:.1f}",
              _pct(report.weighted_percent), *(_pct(c.percent) for c in report.competencies),
-             *(_num(points.get(q)) for q in question_ids)]
+             *(_num(points.get(q)) for q in question_ids), _recommendation(report)]
     css = "" if ranked.rank else ' class="unranked"'
     return (f"<tr{css}>" + "".join(f'<td class="{"name" if i < 3 else ""}">{c}</td>'
                                    for i, c in enumerate(cells)) + "</tr>")
+
+
+def _recommendation(report: CandidateReport) -> str:
+    """The interviewer's call, its reason on hover; empty without a live interview."""
+    chosen = report.recommendation
+    if chosen is None:
+        return ""
+    return f'<span title="{_e(chosen.reason)}">{_e(chosen.label)}</span>'
 
 
 def _not_graded(cohort: CohortReport) -> str:
@@ -233,7 +242,8 @@ def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
     ranking = _table("ranking", ["rank", "candidate", "status", "assignment", "total",
                                  "percent",
                                  "weighted", *(c.title for c in cohort.competencies),
-                                 *(f"{q.title} (/{q.max_points:g})" for q in cohort.questions)],
+                                 *(f"{q.title} (/{q.max_points:g})" for q in cohort.questions),
+                                 "recommendation"],
                      [_ranking_row(c, question_ids, copies) for c in cohort.candidates])
     questions = _table("questions", ["question", "kind", "max", "scored", "pass rate",
                                      "mean points", "distribution (points: candidates)"],

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from grading.judge import shared_causes
 from grading.results import CheckResult, Event
 from workbook.issue import assignment_label
+from workbook.live.history import QuestionTimeline
 from workbook.report.assemble import MAX_SCORE
 from workbook.report.charts import horizontal_bars
 from workbook.report.records import (
     CandidateReport,
     CellOutput,
     InterviewScore,
+    NotebookHistory,
     QuestionReport,
 )
 
@@ -78,6 +81,9 @@ def header(report: CandidateReport, *, date: str) -> list[Output]:
     unscored = [q.title for q in report.unscored]
     if unscored:
         pairs.append(("Not scored", ", ".join(unscored)))
+    if report.recommendation is not None:
+        pairs.append(("Interviewer's recommendation",
+                      f"{report.recommendation.label}: {report.recommendation.reason}"))
     lines = [f"{k}: {v}" for k, v in pairs]
     body = f"<h1>Graded copy: {_e(report.candidate)}</h1>{_rows(pairs)}"
     if report.events:
@@ -148,7 +154,47 @@ def _question(number: int, q: QuestionReport) -> Output:
         html_part, text_part = _interview(q.interview, q)
         body.append(html_part)
         lines += text_part
+    if q.timeline is not None:
+        process = _timeline_lines(q.timeline)
+        body.append("<h3>How the answer came about (recorded by the candidate's server)</h3>"
+                    "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in process) + "</ul>")
+        lines += ["How the answer came about (recorded by the candidate's server):",
+                  *(f"- {line}" for line in process)]
+    elif q.notebook_history is not None:
+        reported = _notebook_lines(q.notebook_history)
+        body.append("<h3>Reported by the candidate's notebook</h3><p><em>The notebook is "
+                    "the only record of a take-home, and the candidate could edit it."
+                    "</em></p><ul>" + "".join(f"<li>{_e(line)}</li>" for line in reported)
+                    + "</ul>")
+        lines += ["Reported by the candidate's notebook:", *(f"- {line}" for line in reported)]
     return _display("".join(body), "\n".join(lines))
+
+
+def _clock(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _timeline_lines(line: QuestionTimeline) -> list[str]:
+    errors = ", ".join(f"{name} at {_clock(at)}" for at, name in line.errors)
+    checks = (f"checks run {line.checks_runs} time{'s' if line.checks_runs != 1 else ''}, "
+              f"first passed: {_clock(line.checks_first_passed)}" if line.checks_runs
+              else "checks never run")
+    return [f"first attempt: {_clock(line.first_attempt)}",
+            f"{line.runs} run{'s' if line.runs != 1 else ''} of the answer, "
+            f"{len(line.errors)} ending in an error" + (f" ({errors})" if errors else ""),
+            f"{line.saves} save{'s' if line.saves != 1 else ''}", checks,
+            f"last activity: {_clock(line.last_activity)}"]
+
+
+def _notebook_lines(history: NotebookHistory) -> list[str]:
+    lines = [("answer cell execution count: "
+              f"[{history.execution_count}]" if history.execution_count is not None
+              else "answer cell never run (no execution count)")]
+    if history.started:
+        lines.append(f"last run started: {history.started}")
+    if history.finished:
+        lines.append(f"last run finished: {history.finished}")
+    return lines
 
 
 def _check_line(check: CheckResult) -> str:

@@ -9,11 +9,13 @@ of status error with the reason, and the others are built as usual.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
 from grading.text import one_line
+from workbook.live.store import Evidence
 from workbook.model import Bank
 from workbook.report.assemble import candidate_report, interview_report
 from workbook.report.records import CandidateReport
@@ -34,7 +36,7 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     """The report of each candidate's latest submission (or of one candidate), by name;
     a candidate scored live but never graded gets a report of their rubric scores. When
     several files claim one candidate, each gets a report naming the others (`conflicts`)."""
-    from workbook.live.store import read_fields
+    from workbook.live.store import read_candidate_evidence, read_fields
     from workbook.live.tables import LIVE_MIGRATIONS
 
     gradebook.migrate_also(LIVE_MIGRATIONS)  # a gradebook opened by the engine alone
@@ -42,7 +44,11 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     scores: dict[str, list[Any]] = defaultdict(list)
     for record in read_fields(gradebook, candidate=candidate):
         scores[record.candidate].append(record)
-    reports = [_contained_report(result, bank, scores.get(result.candidate, ()))
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    for name, item in latest_sessions(read_candidate_evidence(gradebook, candidate=candidate)):
+        evidence[name].append(item)
+    reports = [_contained_report(result, bank, scores.get(result.candidate, ()),
+                                 evidence.get(result.candidate, ()))
                for result in results]
     sources: dict[str, list[str]] = defaultdict(list)
     for result in results:
@@ -51,17 +57,29 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
                                                if s != report.source))
                if len(sources[report.candidate]) > 1 else report for report in reports]
     graded = {result.candidate for result in results}
-    reports += [interview_report(name, bank, records)
+    reports += [interview_report(name, bank, records, evidence.get(name, ()))
                 for name, records in sorted(scores.items()) if name not in graded]
     return reports
 
 
-def _contained_report(result: SubmissionResult, bank: Bank, scores: Any) -> CandidateReport:
+def latest_sessions(rows: Sequence[tuple[str, str, Evidence]]
+                    ) -> list[tuple[str, Evidence]]:
+    """(candidate, evidence) of each candidate's latest live session only: a candidate
+    interviewed twice is reported on the interview the scores came from last."""
+    latest: dict[str, str] = {}
+    for candidate, session, _item in rows:  # in the order they were recorded
+        latest[candidate] = session
+    return [(candidate, item) for candidate, session, item in rows
+            if latest[candidate] == session]
+
+
+def _contained_report(result: SubmissionResult, bank: Bank, scores: Any,
+                      evidence: Sequence[Evidence]) -> CandidateReport:
     """The report of one recorded submission; if building it fails, a report of status
     error that says why, so one submission cannot cost the cohort its reports."""
     try:
         return candidate_report(result, bank, scores=scores,
-                                submitted=read_submitted(result.source))
+                                submitted=read_submitted(result.source), evidence=evidence)
     except Exception as error:
         reason = Event(kind=EventKind.ERROR, detail=one_line(
             f"{result.source}: its report could not be built ({type(error).__name__}); "

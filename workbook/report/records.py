@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from grading.assignment import AssignmentState
 from grading.results import CheckResult, Event, SubmissionStatus
+from workbook.live.history import QuestionTimeline
+from workbook.live.state import Recommendation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +36,23 @@ class InterviewScore:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NotebookHistory:
+    """What a returned notebook says about how its answer cell was run: the only record of
+    a take-home, reported by the candidate's own notebook (and so editable by them)."""
+
+    #: the answer cell's execution count, or None when it was never run (or cleared)
+    execution_count: int | None = None
+    #: when the cell last started and finished running (JupyterLab's `metadata.execution`,
+    #: kept only when the candidate's JupyterLab records timing), as written there
+    started: str = ""
+    finished: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.execution_count is None and not self.started and not self.finished
+
+
+@dataclass(frozen=True, kw_only=True)
 class QuestionReport:
     """One question of one candidate's workbook, with everything that decided its points."""
 
@@ -52,6 +71,10 @@ class QuestionReport:
     public_checks: tuple[CheckResult, ...] = ()
     events: tuple[Event, ...] = ()
     interview: InterviewScore | None = None
+    #: runs, errors, saves and checks as the candidate's server recorded them (live only)
+    timeline: QuestionTimeline | None = None
+    #: what the returned notebook itself says about running the answer (take-homes)
+    notebook_history: NotebookHistory | None = None
 
     @property
     def scored(self) -> bool:
@@ -92,6 +115,8 @@ class CandidateReport:
     assignment: AssignmentState = AssignmentState.NOT_VERIFIED
     #: the other files that claim this same candidate: a conflict for a person to resolve
     conflicts: tuple[str, ...] = ()
+    #: the interviewer's overall call in a live interview, with its reason
+    recommendation: Recommendation | None = None
 
     @property
     def key(self) -> tuple[str, str]:

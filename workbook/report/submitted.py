@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbook.report.records import CellOutput
+from workbook.report.records import CellOutput, NotebookHistory
 
 #: characters of one text output kept in a report; the rest is cut with a note
 MAX_TEXT = 4_000
@@ -34,6 +34,8 @@ class SubmittedNotebook:
     outputs: dict[tuple[str, str], tuple[CellOutput, ...]] = field(default_factory=dict)
     #: question id -> text of a Markdown answer cell (discussion notes in a take-home)
     notes: dict[str, str] = field(default_factory=dict)
+    #: question id -> what the notebook says about running its answer cell
+    history: dict[str, NotebookHistory] = field(default_factory=dict)
 
 
 def read_submitted(path: str | Path) -> SubmittedNotebook | None:
@@ -48,6 +50,7 @@ def read_submitted(path: str | Path) -> SubmittedNotebook | None:
     meta = metadata.get("workbook") if isinstance(metadata, dict) else None
     outputs: dict[tuple[str, str], tuple[CellOutput, ...]] = {}
     notes: dict[str, str] = {}
+    history: dict[str, NotebookHistory] = {}
     for cell in data["cells"]:
         if not isinstance(cell, dict):
             continue
@@ -58,13 +61,32 @@ def read_submitted(path: str | Path) -> SubmittedNotebook | None:
         if cell.get("cell_type") == "code":
             # a duplicated cell: the last one wins, as the grader grades the last one
             outputs[key] = _safe_outputs(cell.get("outputs") or [])
+            if key[1] == "answer":
+                history[key[0]] = _history(cell)
         elif cell.get("cell_type") == "markdown" and key[1] == "answer":
             written = _text(cell.get("source", "")).strip()
             written = written.removeprefix(NOTES_PLACEHOLDER).strip()
             if written:
                 notes[key[0]] = written
     return SubmittedNotebook(workbook_meta=dict(meta) if isinstance(meta, dict) else {},
-                             outputs=outputs, notes=notes)
+                             outputs=outputs, notes=notes, history=history)
+
+
+def _history(cell: dict[str, Any]) -> NotebookHistory:
+    """The answer cell's execution count and timing, as the notebook reports them; any
+    value of the wrong type is left out (the candidate could have written anything)."""
+    count = cell.get("execution_count")
+    timing = (cell.get("metadata") or {}).get("execution")
+    timing = timing if isinstance(timing, dict) else {}
+
+    def stamp(key: str) -> str:
+        value = timing.get(key)
+        return _capped(value)[:40] if isinstance(value, str) else ""
+
+    return NotebookHistory(
+        execution_count=count if isinstance(count, int) and not isinstance(count, bool)
+        else None,
+        started=stamp("iopub.execute_input"), finished=stamp("shell.execute_reply"))
 
 
 def _text(value: Any) -> str:
