@@ -20,6 +20,7 @@ from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import cohort_html, ranking_rows
 from workbook.report.copy_parts import questions
 from workbook.report.from_gradebook import load_reports
+from workbook.report.graded_copy import copy_paths
 from workbook.report.submitted import read_submitted
 
 SESSION = "eve-2030-01-03"
@@ -55,7 +56,7 @@ def test_the_graded_copy_shows_the_recorded_timeline_and_the_recommendation(
     code = main(["report", "eve", "-o", str(tmp_path / "out"), "--gradebook", str(gradebook),
                  "--bank", str(REPORT_BANK), "--no-html"])
     assert code == 0
-    copy = nbformat.read(tmp_path / "out" / "graded" / "eve.ipynb", as_version=4)
+    copy = nbformat.read(copy_paths(tmp_path / "out", "eve")[0], as_version=4)
     text = "\n".join(output.get("data", {}).get("text/plain", "")
                      for cell in copy.cells for output in cell.get("outputs", []))
 
