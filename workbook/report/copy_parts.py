@@ -1,7 +1,10 @@
 """The graded copy's parts (header, scorecard, questions) as notebook outputs.
 
 Each part is a list of nbformat `display_data` outputs with an HTML and a plain-text
-form of the same content. Every string that came from a candidate, a check message or an
+form of the same content. Text that came from a candidate is bounded here too (an answer
+`MAX_ANSWER`, a check message or note `MAX_MESSAGE`), the outputs already are
+(`submitted`), so neither the copy nor its HTML grows with what a candidate sends; what is
+cut is said in place. Every string that came from a candidate, a check message or an
 interviewer's notes is escaped, so the copy shows it and never interprets it. Whether
 the outputs are computed in the reporting process or by the template's kernel, they come
 from these functions, so both ways give the same copy.
@@ -31,6 +34,17 @@ from workbook.report.records import (
 Output = dict[str, Any]
 
 PASS, FAIL = "pass", "FAIL"
+#: characters of a submitted answer shown in the copy
+MAX_ANSWER = 20_000
+#: characters of one check message, integrity note or interviewer's note shown
+MAX_MESSAGE = 2_000
+
+
+def cut(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters and a line saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n... (cut: {len(text) - limit:,} more characters not shown)"
 _STYLE = ("<style>.wb-report table{border-collapse:collapse;margin:.4em 0}"
           ".wb-report td,.wb-report th{border:1px solid #ccd;padding:2px 8px;text-align:left;"
           "vertical-align:top}.wb-report .fail{color:#a40000;font-weight:bold}"
@@ -66,7 +80,7 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 
 
 def _event_line(event: Event) -> str:
-    return f"{event.kind}: {event.detail}"
+    return cut(f"{event.kind}: {event.detail}", MAX_MESSAGE)
 
 
 def header(report: CandidateReport, *, date: str) -> list[Output]:
@@ -128,8 +142,9 @@ def _question(number: int, q: QuestionReport) -> Output:
     lines = [title, summary]
     if q.answer:
         label = "Answer as submitted" if q.kind == "coding" else "Candidate's notes"
-        body.append(f"<h3>{label}</h3>{_code_html(q.answer, python=q.kind == 'coding')}")
-        lines += [f"{label}:", q.answer]
+        answer = cut(q.answer, MAX_ANSWER)
+        body.append(f"<h3>{label}</h3>{_code_html(answer, python=q.kind == 'coding')}")
+        lines += [f"{label}:", answer]
     for label, outputs in (("Outputs of the answer cell", q.answer_outputs),
                            ("Outputs of the public-check cell", q.public_check_outputs)):
         if outputs:
@@ -201,7 +216,8 @@ def _check_line(check: CheckResult) -> str:
     verdict = PASS if check.passed else FAIL
     where = "hidden" if check.hidden else "public"
     points = f"{check.points}/{check.max_points} points" if check.hidden else "no points"
-    message = f": {check.message}" if check.message and not check.passed else ""
+    message = (f": {cut(check.message, MAX_MESSAGE)}" if check.message and not check.passed
+               else "")
     return f"- [{verdict}] {check.name} ({where}, {points}){message}"
 
 
@@ -211,7 +227,7 @@ def _checks_html(checks: list[CheckResult]) -> str:
         verdict = f'<span class="{"pass" if c.passed else "fail"}">' \
                   f'{PASS if c.passed else FAIL}</span>'
         points = f"{c.points} / {c.max_points}" if c.hidden else "public, no points"
-        message = "" if c.passed else _e(c.message)
+        message = "" if c.passed else _e(cut(c.message, MAX_MESSAGE))
         rows.append(f"<tr><td>{_e(c.name)}</td><td>{verdict}</td><td>{points}</td>"
                     f"<td><pre>{message}</pre></td></tr>")
     return ("<h3>Checks</h3><table><tr><th>Check</th><th>Verdict</th><th>Points</th>"

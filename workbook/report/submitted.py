@@ -2,7 +2,10 @@
 
 Nothing here runs code. Outputs are untrusted, so only plain text and PNG images are kept
 (HTML, JavaScript, Markdown and SVG outputs could fetch from the network or run scripts
-when the graded copy is opened), each text capped so a flooded cell stays readable.
+when the graded copy is opened). Everything kept is bounded, so an output of tens of MB
+cannot swell the graded copy or its HTML: each text (`MAX_TEXT`), each image
+(`MAX_IMAGE`), the outputs of a cell (`MAX_OUTPUTS`) and all the outputs of a notebook
+together (`MAX_NOTEBOOK_OUTPUTS`). What is cut is said where it was, in the copy.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from workbook.report.records import CellOutput, NotebookHistory
 MAX_TEXT = 4_000
 #: outputs of one cell kept in a report
 MAX_OUTPUTS = 20
+#: characters of base64 of one image kept (about 375 KB of PNG); a larger one is named only
+MAX_IMAGE = 500_000
+#: characters of all the outputs of one notebook kept in its copy, text and images together
+MAX_NOTEBOOK_OUTPUTS = 2_000_000
 #: what `workbook.notebook` puts in a discussion answer cell; not the candidate's words
 NOTES_PLACEHOLDER = "*Your notes (optional):*"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -51,6 +58,7 @@ def read_submitted(path: str | Path) -> SubmittedNotebook | None:
     outputs: dict[tuple[str, str], tuple[CellOutput, ...]] = {}
     notes: dict[str, str] = {}
     history: dict[str, NotebookHistory] = {}
+    budget = _Budget(MAX_NOTEBOOK_OUTPUTS)
     for cell in data["cells"]:
         if not isinstance(cell, dict):
             continue
@@ -60,11 +68,11 @@ def read_submitted(path: str | Path) -> SubmittedNotebook | None:
         key = (tag["question"], str(tag.get("role", "")))
         if cell.get("cell_type") == "code":
             # a duplicated cell: the last one wins, as the grader grades the last one
-            outputs[key] = _safe_outputs(cell.get("outputs") or [])
+            outputs[key] = _safe_outputs(cell.get("outputs") or [], budget)
             if key[1] == "answer":
                 history[key[0]] = _history(cell)
         elif cell.get("cell_type") == "markdown" and key[1] == "answer":
-            written = _text(cell.get("source", "")).strip()
+            written = _capped(_text(cell.get("source", ""))).strip()
             written = written.removeprefix(NOTES_PLACEHOLDER).strip()
             if written:
                 notes[key[0]] = written
@@ -96,13 +104,39 @@ def _text(value: Any) -> str:
 
 
 def _capped(text: str) -> str:
-    text = _ANSI.sub("", text)
-    if len(text) <= MAX_TEXT:
+    # escape codes are dropped from a prefix only: the regex never runs over megabytes
+    total = len(text)
+    text = _ANSI.sub("", text[:2 * MAX_TEXT])
+    if total <= 2 * MAX_TEXT and len(text) <= MAX_TEXT:
         return text
-    return f"{text[:MAX_TEXT]}\n... ({len(text) - MAX_TEXT} more characters not shown)"
+    return f"{text[:MAX_TEXT]}\n... (output cut: {total - MAX_TEXT:,} more characters not shown)"
 
 
-def _safe_outputs(raw: list[Any]) -> tuple[CellOutput, ...]:
+class _Budget:
+    """What is left of a notebook's allowance for outputs in its copy."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+        self.dropped = 0
+
+    def take(self, output: CellOutput) -> CellOutput:
+        if len(output.text) <= self.left:
+            self.left -= len(output.text)
+            return output
+        self.dropped += 1
+        return CellOutput(kind="text", text=f"... (output not shown: this notebook's outputs "
+                                            f"reached the copy's cap of "
+                                            f"{MAX_NOTEBOOK_OUTPUTS:,} characters)")
+
+
+def _image(png_text: str) -> CellOutput:
+    if len(png_text) <= MAX_IMAGE:
+        return CellOutput(kind="png", text=png_text)
+    return CellOutput(kind="text", text=f"... (image not shown: {len(png_text):,} characters "
+                                        f"of PNG data, over the copy's cap of {MAX_IMAGE:,})")
+
+
+def _safe_outputs(raw: list[Any], budget: _Budget) -> tuple[CellOutput, ...]:
     kept: list[CellOutput] = []
     for output in raw:
         if not isinstance(output, dict):
@@ -119,11 +153,13 @@ def _safe_outputs(raw: list[Any]) -> tuple[CellOutput, ...]:
             png = data.get("image/png")
             png_text = _text(png).replace("\n", "") if isinstance(png, str | list) else ""
             if png_text and _BASE64.fullmatch(png_text):  # anything else could break out
-                kept.append(CellOutput(kind="png", text=png_text))
+                kept.append(_image(png_text))
             elif "text/plain" in data:
                 kept.append(CellOutput(kind="text", text=_capped(_text(data["text/plain"]))))
+        if len(kept) > MAX_OUTPUTS:
+            break  # one more than shown: enough to say that some were cut
     if len(kept) > MAX_OUTPUTS:
-        dropped = len(kept) - MAX_OUTPUTS
+        dropped = len(raw) - MAX_OUTPUTS
         kept = [*kept[:MAX_OUTPUTS],
-                CellOutput(kind="text", text=f"... ({dropped} more outputs not shown)")]
-    return tuple(kept)
+                CellOutput(kind="text", text=f"... (up to {dropped} more outputs not shown)")]
+    return tuple(budget.take(output) for output in kept)
