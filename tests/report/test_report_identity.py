@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -65,10 +66,14 @@ def test_hostile_ids_each_get_their_own_file_inside_the_graded_folder(tmp_path: 
 def conflicted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Graded for real: two files claim `ada`, and `zed` claims ada's file stem as an id."""
     return _graded(tmp_path_factory.mktemp("conflict"), load_bank(GRADING_BANK),
-                   {"ada-good": "ada", "ada-other": "ada", "zed": report_stem("ada")})
+                   {"ada-good": "ada", "ada-other": "ada", "zed": report_stem("ada"),
+                    "up": "../../graded/ada", "case": "Ada", "sep": "a/b\\c",
+                    "nfc": unicodedata.normalize("NFC", "Zoë"),
+                    "nfd": unicodedata.normalize("NFD", "Zoë"), "long": "L" * 3000,
+                    os.fsdecode(b"bytes-\xff\xfe"): None})
 
 
-def _graded(tmp_path: Path, bank: Bank, claims: dict[str, str]) -> Path:
+def _graded(tmp_path: Path, bank: Bank, claims: dict[str, str | None]) -> Path:
     folder = tmp_path / "returned"
     folder.mkdir()
     for file_stem, candidate in claims.items():
@@ -98,7 +103,7 @@ def test_two_files_claiming_one_candidate_are_both_kept_as_a_conflict(conflicted
         assert all(r["conflict"].startswith("CONFLICT") for r in rows), name
     ats = [json.loads(line) for line in (out / "ats.jsonl").read_text().splitlines()]
     links = {r["content_hash"]: r["graded_copy"] for r in ats}
-    assert len(set(links.values())) == len(ats) == 3
+    assert len(set(links.values())) == len(ats) == len(results) == 10
 
 
 def test_every_cohort_link_opens_its_own_candidates_copy(conflicted: Path) -> None:
