@@ -61,6 +61,18 @@ def own_cgroup(controller: str) -> tuple[Path, bool] | None:
     return None
 
 
+def remove_stale(parent: Path) -> None:
+    """Remove the folders of graders and launchers that died without cleaning up (killed
+    with SIGKILL, as Jupyter stops a kernel): their pid is in the folder's name."""
+    for folder in parent.glob("workbook-*-*"):
+        try:
+            os.kill(int(folder.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            MemoryCgroup(folder, {}).remove(timeout=0)
+        except (ValueError, OSError):
+            continue
+
+
 def delegate(limit: int) -> tuple[MemoryCgroup | None, str]:
     """A fresh folder for per-kernel memory cgroups with `limit` bytes each, or None and
     why not."""
@@ -68,6 +80,7 @@ def delegate(limit: int) -> tuple[MemoryCgroup | None, str]:
     if found is None:
         return None, "no memory cgroup controller is mounted"
     parent, unified = found
+    remove_stale(parent)
     folder = parent / f"workbook-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         folder.mkdir()

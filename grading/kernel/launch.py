@@ -3,24 +3,34 @@
 Runs on the host, started by any Jupyter client. It checks the connection file asks for
 IPC transport (a kernel without network cannot serve TCP), then runs a one-shot kernel
 (inside/kernel_main.py) under bubblewrap with the folder of the IPC sockets bound in, and
-the same confinement the engine's zygote children get: private scratch tmpfs, rlimits and
-an unprivileged uid. Limits come from $WORKBOOK_KERNEL_REQUEST (JSON, set by the engine)
-or from GradingConfig's defaults. Without bwrap it runs with limits only and says so.
+the same confinement the engine's zygote children get: its own namespaces, sized scratch
+tmpfs, IPC limits, rlimits, an unprivileged uid, the seccomp filters and (as root) a memory
+cgroup. As root it stays as the kernel's parent: it gives the socket folder back to its
+owner once the sockets exist, and removes the cgroup after the kernel. Limits come from
+$WORKBOOK_KERNEL_REQUEST (JSON, set by the engine) or from GradingConfig's defaults.
+Without bwrap it runs with limits only and says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
+import signal
+import stat
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from grading.config import GradingConfig
 from grading.kernel import sandbox
+from grading.kernel.cgroups import MemoryCgroup
+from grading.kernel.cgroups import delegate as delegate_memory_cgroup
 from grading.kernel.starter import REQUEST_ENV, confinement_available, kernel_limits
 
 
@@ -41,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     if connection.get("transport") != "ipc":
         _fail("this kernel has no network; start it with transport='ipc' "
               "(e.g. KernelManager(transport='ipc', ip='/some/empty/folder/kernel'))")
-    socket_dir = Path(connection["ip"]).resolve().parent
+    host_ip = str(Path(connection["ip"]).resolve())
+    socket_dir = Path(host_ip).parent
     config = GradingConfig()
     confined = confinement_available(config)
     privileged = os.geteuid() == 0 and confined
@@ -62,26 +73,87 @@ def main(argv: list[str] | None = None) -> None:
                    scratch={folder: config.scratch_size
                             for folder in ("/tmp", sandbox.SANDBOX_WORKDIR, "/dev/shm")}
                    if privileged else None)
+    memory = _memory_cgroup(config) if privileged else None
+    if memory is not None:
+        request["memory_cgroup"] = sandbox.SANDBOX_CGROUP_DIR
     # the request (with the key) goes in the socket folder, which the sandbox sees anyway
     handle, request_path = tempfile.mkstemp(prefix="request-", suffix=".json",
                                             dir=socket_dir)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(request, stream)
-    if confined:
-        inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/kernel_main.py",
-                 f"{kernel_dir}/{Path(request_path).name}"]
-        program = sandbox.syscall_filter("zygote")
-        seccomp_fd = sandbox.data_fd(program) if program else None
-        command = sandbox.bwrap_command(inner, writable={kernel_dir: socket_dir},
-                                        keep_capabilities=privileged,
-                                        tmp_size=config.scratch_size, seccomp_fd=seccomp_fd)
-        if not privileged:
-            command[1:1] = sandbox.own_user_namespace_options()
-        command, _args_fd = sandbox.with_arguments_from_fd(command)
-    else:
+    if not confined:
         command = [sys.executable, "-I", str(sandbox.INSIDE_CODE / "kernel_main.py"),
                    request_path]
-    os.execv(command[0], command)
+        os.execv(command[0], command)
+    inner = [sandbox.sandbox_python(), "-I", f"{sandbox.SANDBOX_CODE_DIR}/kernel_main.py",
+             f"{kernel_dir}/{Path(request_path).name}"]
+    program = sandbox.syscall_filter("zygote")
+    seccomp_fd = sandbox.data_fd(program) if program else None
+    writable = {kernel_dir: socket_dir}
+    if memory is not None:
+        writable[sandbox.SANDBOX_CGROUP_DIR] = memory.folder / "kernel"
+    command = sandbox.bwrap_command(inner, writable=writable, keep_capabilities=privileged,
+                                    tmp_size=config.scratch_size, seccomp_fd=seccomp_fd)
+    if not privileged:
+        command[1:1] = sandbox.own_user_namespace_options()
+    command, args_fd = sandbox.with_arguments_from_fd(command)
+    if not privileged:
+        os.execv(command[0], command)
+    sockets = [Path(f"{host_ip}-{connection[f'{name}_port']}")
+               for name in ("shell", "iopub", "stdin", "control", "hb")]
+    raise SystemExit(_supervise(command, [fd for fd in (seccomp_fd, args_fd) if fd],
+                                socket_dir, sockets, memory, config.startup_timeout))
+
+
+def _memory_cgroup(config: GradingConfig) -> MemoryCgroup | None:
+    """A memory cgroup for this one kernel (a child folder of a delegated one, which is
+    what cgroup v2 needs), or None, said once."""
+    memory, reason = delegate_memory_cgroup(config.memory_limit)
+    if memory is None:
+        sandbox.warn_defence_missing_once(
+            "a memory cgroup per kernel", reason,
+            "tmpfs, System V and socket memory are then bounded by mount sizes and IPC "
+            "limits only. Run as root on a machine with a writable memory cgroup.")
+        return None
+    folder = memory.folder / "kernel"
+    folder.mkdir()
+    for name, value in memory.limits.items():
+        (folder / name).write_text(str(value))
+    return memory
+
+
+def _supervise(command: list[str], fds: list[int], socket_dir: Path, sockets: list[Path],
+               memory: MemoryCgroup | None, startup_timeout: float) -> int:
+    """Run the confined kernel as a child; once its sockets exist, give its socket folder
+    back to its owner, so candidate code cannot write there (the folder is on the host's
+    disk); remove its memory cgroup after it. Returns the kernel's exit status.
+
+    Jupyter stops a kernel by killing this process (or its process group): bwrap's
+    --die-with-parent takes the kernel with it."""
+    owner = socket_dir.stat()
+    process = subprocess.Popen(command, pass_fds=fds)
+    for fd in fds:
+        os.close(fd)
+    signal.signal(signal.SIGTERM, lambda *_: process.kill())
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while (process.poll() is None and time.monotonic() < deadline
+               and not all(path.exists() for path in sockets)):
+            time.sleep(0.005)
+        os.chown(socket_dir, owner.st_uid, owner.st_gid)
+        os.chmod(socket_dir, stat.S_IMODE(owner.st_mode) & ~0o022)
+        # its connection file stays (ipykernel reads it once more) but becomes read-only
+        connection_file = socket_dir / "kernel-confined.json"
+        with contextlib.suppress(OSError):
+            os.chown(connection_file, owner.st_uid, owner.st_gid)
+            os.chmod(connection_file, 0o644)
+        return process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if memory is not None:
+            memory.remove()
 
 
 if __name__ == "__main__":
