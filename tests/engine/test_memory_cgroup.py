@@ -65,3 +65,16 @@ def test_tmpfs_files_beyond_the_memory_limit_end_the_kernel_not_the_machine() ->
     finally:
         factory.close()
 
+
+
+def test_a_kernel_sees_no_cgroup_folder_its_own_or_its_neighbours() -> None:
+    factory = KernelFactory(GradingConfig(confined=True))
+    try:
+        with factory.kernel(), factory.kernel() as kernel:
+            shown = kernel.value("import os", "os.listdir('/run/workbook-memory')")
+            memory_line = kernel.value("", "[line for line in open('/proc/self/cgroup') "
+                                           "if 'memory' in line]")
+    finally:
+        factory.close()
+    assert shown == []
+    assert memory_line and "workbook-" in memory_line[0]  # yet it is in its cgroup

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
+MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
 MS_REC = 0x4000
@@ -191,6 +192,12 @@ def isolate(request: Mapping[str, object], uid: int) -> None:
     cgroup = request.get("memory_cgroup")
     if isinstance(cgroup, str):
         join_memory_cgroup(cgroup)
+        # then hide the cgroup folders (its own and its neighbours') behind an empty mount
+        # on the folder bound in for them (/run/workbook-memory)
+        cover = os.path.join("/", *cgroup.strip("/").split("/")[:2])
+        _check(_libc.mount(b"tmpfs", cover.encode(), b"tmpfs",
+                           MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4k,mode=0555"),
+               f"mount(empty tmpfs on {cover})")
 
 
 def seal(request: Mapping[str, object]) -> None:
