@@ -23,7 +23,7 @@ import binascii
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 #: a harness report for one step, published as display data under this MIME type
 OBSERVATION_MIME = "application/x-workbook-observation+json"
@@ -74,6 +74,18 @@ class KernelRequest(TypedDict):
     #: {folder: size in bytes} of private tmpfs mounts, or None for none
     scratch: dict[str, int] | None
     workdir: str
+    # set by the sandbox's policy (grading/kernel/sandbox.py kernel_policy; the zygote adds
+    # them to every request), read by inside/confine.py:
+    #: files and folders each scratch tmpfs may hold
+    inodes: NotRequired[int]
+    #: /proc/sys settings of the kernel's own IPC namespace, e.g. {"kernel/shmall": pages}
+    ipc_limits: NotRequired[dict[str, int | str]]
+    #: the kernel's seccomp BPF program, base64
+    syscall_filter: NotRequired[str]
+    #: the folder of the kernel's own memory cgroup (inside the sandbox)
+    memory_cgroup: NotRequired[str]
+    #: move into a user namespace that allows no further ones first (one-shot kernels)
+    forbid_user_namespaces: NotRequired[bool]
 
 
 # -- grader to harness ------------------------------------------------------------------------
