@@ -184,8 +184,12 @@ def difference(expected: Any, actual: Any, path: str = "", *,
             return None
         return f"expected {short_repr(expected)}, got {short_repr(actual)}{where}"
     if type(expected) is not type(actual):
+        right_value = (type(expected) in numeric and type(actual) in numeric
+                       and _numbers_equal(expected, actual))
         return (f"expected {type(expected).__name__} {short_repr(expected)}, got "
-                f"{type(actual).__name__} {short_repr(actual)}{where}")
+                f"{type(actual).__name__} {short_repr(actual)}{where}"
+                + (f": the right value, but this check demands an exact "
+                   f"{type(expected).__name__}" if right_value else ""))
     kind = type(expected)
     if kind is float:
         same = _close(expected, actual)

@@ -46,7 +46,10 @@ def test_a_float_of_the_right_value_fails_only_the_check_about_types(
         grader: Grader, conversion: str) -> None:
     code = ("def totals(rows):\n    out = {}\n    for key, n in rows:\n"
             f"        out[key] = out.get(key, 0) + {conversion}\n    return out\n")
-    assert list(failed(grader, code)) == ["ints-stay-ints"]
+    messages = failed(grader, code)
+    assert list(messages) == ["ints-stay-ints"]
+    assert messages["ints-stay-ints"].endswith(
+        "the right value, but this check demands an exact int")
 
 
 def test_a_float_of_another_value_still_fails_every_check_that_sees_it(grader: Grader) -> None:

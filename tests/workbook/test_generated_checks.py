@@ -125,6 +125,16 @@ def test_properties_may_await_and_use_statements(grader: Grader) -> None:
     assert message["awaited-sum"].startswith("The async total of any numbers. For `numbers = [")
 
 
+def test_a_value_that_is_not_plain_data_is_named_for_the_smallest_input(
+        grader: Grader) -> None:
+    counter = DIGEST.replace("    return sum(numbers)\n",
+                             "    import collections\n"
+                             "    return collections.Counter(numbers) if numbers else 0\n")
+    message = failed(grader, counter)["awaited-sum"]
+    assert "got a Counter, where a plain dict is expected" in message
+    assert "For `numbers = [" in message
+
+
 def test_every_candidate_and_every_run_draws_the_same_inputs(tmp_path: Path) -> None:
     code = ("from tests.workbook.test_generated_checks import question\n"
             "from workbook.generated.draw import draw_cases\n"
