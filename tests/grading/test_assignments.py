@@ -245,3 +245,25 @@ def test_a_ledger_from_one_gradebook_lets_another_verify(tmp_path: Path) -> None
     (kim,) = json.loads((tmp_path / "server" / "results.json").read_text(encoding="utf-8"))
 
     assert kim["assignment"] == "verified"
+
+
+def test_a_damaged_signing_key_is_one_line_naming_its_file(tmp_path: Path) -> None:
+    from grading.assignment import Assignment
+    from grading.errors import GradebookError
+
+    (tmp_path / "gradebook.sqlite.key").write_text("not hex\n")
+    with Gradebook.open(tmp_path / "gradebook.sqlite") as gradebook, \
+            pytest.raises(GradebookError, match=r"gradebook\.sqlite\.key: .*damaged"):
+        gradebook.issue(Assignment(id="wb-1", tasks=("clamp-value",)))
+
+
+def test_a_signing_key_path_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
+    from grading.assignment import Assignment
+    from grading.errors import GradebookError
+
+    elsewhere = tmp_path / "elsewhere.key"
+    elsewhere.write_text("ab" * 32 + "\n")
+    (tmp_path / "gradebook.sqlite.key").symlink_to(elsewhere)
+    with Gradebook.open(tmp_path / "gradebook.sqlite") as gradebook, \
+            pytest.raises(GradebookError, match="signing key"):
+        gradebook.issue(Assignment(id="wb-1", tasks=("clamp-value",)))

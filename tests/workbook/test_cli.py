@@ -14,6 +14,13 @@ import pytest
 from tests.workbook.question_text import VALID_CODING, replace
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each command in a folder of its own: `build --for candidate` issues into
+    ./out/gradebook.sqlite by default, which must not land in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def workbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "workbook", *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=120)
@@ -94,6 +101,16 @@ def test_build_with_questions_picks_exactly_those(tmp_path: Path, shipped_bank) 
     assert workbook("build", "--level", "junior", "--questions", ",".join(wanted), "-o",
                     str(out)).returncode == 0
     assert nbformat.read(out, as_version=4).metadata["workbook"]["questions"] == wanted
+
+
+def test_a_candidate_copy_is_issued_into_the_default_gradebook(tmp_path: Path) -> None:
+    result = workbook("build", "--level", "junior", "-o", str(tmp_path / "take-home.ipynb"))
+
+    assert result.returncode == 0, result.stderr
+    ident = nbformat.read(tmp_path / "take-home.ipynb",
+                          as_version=4).metadata["workbook"]["assignment"]
+    assert f"issued assignment {ident} in out/gradebook.sqlite" in result.stdout
+    assert (tmp_path / "out" / "gradebook.sqlite").exists()
 
 
 def test_build_with_questions_needs_no_level(tmp_path: Path, shipped_bank) -> None:  # type: ignore[no-untyped-def]
