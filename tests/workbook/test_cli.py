@@ -80,6 +80,14 @@ def test_bank_show_prints_hidden_parts_for_authors(shipped_bank) -> None:  # typ
     assert question.decoys[0].note in out
 
 
+def test_bank_show_prints_properties_rules_alternatives_and_equivalents() -> None:
+    shown = workbook("bank", "show", "ds-merge-intervals").stdout
+    for heading in ("## Generated-input properties", "## Accepted alternatives", "## Rules",
+                    "## Equivalent mutants"):
+        assert heading in shown
+    assert "- merges-like-reference (3 pts, draws bookings)" in shown
+
+
 def test_bank_show_unknown_id_is_one_line() -> None:
     assert_one_line_error(workbook("bank", "show", "no-such-id"), "no-such-id")
 

@@ -79,7 +79,9 @@ def question_record(question: Question) -> dict[str, Any]:
     return {"id": question.id, "title": question.title, "section": question.section,
             "level": question.level.value, "kind": question.kind.value,
             "points": question.points, "minutes": question.minutes,
-            "hidden_checks": len(question.hidden_checks), "decoys": len(question.decoys)}
+            "hidden_checks": len(question.hidden_checks), "decoys": len(question.decoys),
+            "properties": len(question.properties), "rules": len(question.rules),
+            "alternatives": len(question.alternatives)}
 
 
 def _ordered(bank: Bank) -> list[Question]:
@@ -105,7 +107,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     width = max(len(q.id) for q in questions)
     for q in questions:
-        checks = f"{len(q.hidden_checks)} checks, {len(q.decoys)} decoys" if q.is_coding else ""
+        checks = (f"{len(q.hidden_checks)} checks, {len(q.properties)} properties, "
+                  f"{len(q.decoys)} decoys, {len(q.rules)} rules" if q.is_coding else "")
         print(f"{q.id:<{width}}  {q.level.value:<6}  {q.kind.value:<10}  {q.points:>2} pts  "
               f"{q.minutes:>2} min  {q.section:<20}  {checks}")
     summary = bank_summary(bank)
@@ -132,18 +135,24 @@ def run_show(args: argparse.Namespace) -> int:
         print("## Hidden checks")
         for check in q.hidden_checks:
             print(f"- {check.name} ({check.points} pts): {check.description}")
+        if q.properties:
+            print(f"\n## Generated-input properties ({q.generated_cases} inputs each)")
+            for prop in q.properties:
+                print(f"- {prop.name} ({prop.points} pts, draws {', '.join(prop.inputs)}): "
+                      f"{prop.description}")
         print("\n## Decoys")
         for decoy in q.decoys:
             print(f"- {decoy.name}: {decoy.note}")
+        for title, items in (
+                ("Accepted alternatives", [f"{a.name}: {a.note}" for a in q.alternatives]),
+                ("Rules", [f"{r.name}: {r.text} [{', '.join(r.checks)}]" for r in q.rules]),
+                ("Equivalent mutants", [f"{m.id}: {m.reason}" for m in q.equivalent_mutants])):
+            if items:
+                print(f"\n## {title}")
+                print("\n".join(f"- {item}" for item in items))
         print()
     print(rubric_markdown(q))
     return 0
-
-
-def _coverage(question: Question) -> str:
-    """What a question declares beyond checks and decoys, for the summary line."""
-    return (f"{len(question.hidden_checks)} checks, {len(question.properties)} properties, "
-            f"{len(question.rules)} rules, {len(question.alternatives)} alternatives")
 
 
 def _incomplete(question: Question) -> str:
