@@ -267,3 +267,17 @@ def test_a_signing_key_path_that_is_a_link_is_not_followed(tmp_path: Path) -> No
     with Gradebook.open(tmp_path / "gradebook.sqlite") as gradebook, \
             pytest.raises(GradebookError, match="signing key"):
         gradebook.issue(Assignment(id="wb-1", tasks=("clamp-value",)))
+
+
+def test_an_edited_notebook_cannot_relabel_its_report(tmp_path: Path) -> None:
+    data, path = issue(tmp_path, "lena")
+    data["metadata"]["workbook"]["level"] = "senior"
+    write(path, data)
+
+    lena = grade(tmp_path, path)["lena.ipynb"]
+
+    assert lena["assignment"] == "edited"
+    assert any('level "senior" instead of "middle"' in e["detail"] for e in lena["events"])
+    (ats,) = [json.loads(line) for line in
+              (tmp_path / "out" / "ats.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert ats["workbook"].startswith("middle level")

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from grading.assignment import AssignmentState
 from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
 from grading.text import one_line
 from workbook.live.store import Evidence
 from workbook.model import Bank
 from workbook.report.assemble import candidate_report, interview_report
 from workbook.report.records import CandidateReport
-from workbook.report.submitted import read_submitted
+from workbook.report.submitted import SubmittedNotebook, read_submitted
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
@@ -48,7 +49,7 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     for name, item in latest_sessions(read_candidate_evidence(gradebook, candidate=candidate)):
         evidence[name].append(item)
     reports = [_contained_report(result, bank, scores.get(result.candidate, ()),
-                                 evidence.get(result.candidate, ()))
+                                 evidence.get(result.candidate, ()), gradebook)
                for result in results]
     sources: dict[str, list[str]] = defaultdict(list)
     for result in results:
@@ -60,6 +61,22 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     reports += [interview_report(name, bank, records, evidence.get(name, ()))
                 for name, records in sorted(scores.items()) if name not in graded]
     return reports
+
+
+def _as_issued(submitted: SubmittedNotebook | None, result: SubmissionResult,
+               gradebook: Gradebook) -> SubmittedNotebook | None:
+    """The returned notebook, with what it says of its workbook (questions, level, bank
+    version) replaced by the issued assignment it was graded against: an edited notebook
+    does not get to relabel its own report."""
+    if submitted is None or result.assignment is AssignmentState.NOT_VERIFIED \
+            or result.assignment_id is None:
+        return submitted
+    found = gradebook.assignment(result.assignment_id)
+    if found is None or not found[1]:
+        return submitted
+    issued = found[0]
+    return replace(submitted, workbook_meta={**submitted.workbook_meta, **issued.details,
+                                             "questions": list(issued.tasks)})
 
 
 def latest_sessions(rows: Sequence[tuple[str, str, Evidence]]
@@ -74,12 +91,13 @@ def latest_sessions(rows: Sequence[tuple[str, str, Evidence]]
 
 
 def _contained_report(result: SubmissionResult, bank: Bank, scores: Any,
-                      evidence: Sequence[Evidence]) -> CandidateReport:
+                      evidence: Sequence[Evidence], gradebook: Gradebook) -> CandidateReport:
     """The report of one recorded submission; if building it fails, a report of status
     error that says why, so one submission cannot cost the cohort its reports."""
     try:
         return candidate_report(result, bank, scores=scores,
-                                submitted=read_submitted(result.source), evidence=evidence)
+                                submitted=_as_issued(read_submitted(result.source), result,
+                                                     gradebook), evidence=evidence)
     except Exception as error:
         reason = Event(kind=EventKind.ERROR, detail=one_line(
             f"{result.source}: its report could not be built ({type(error).__name__}); "
