@@ -35,7 +35,8 @@ def test_a_cluster_grades_exactly_as_local_kernels_do(cohort: Path, tmp_path: Pa
 
 def test_an_unreachable_scheduler_fails_the_batch_with_a_reason_and_keeps_it_retryable(
         cohort: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the exit code counts the submissions not graded: all three of the cohort
     assert grade(cohort, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9",
-                 "--no-report") == 1
+                 "--no-report") == 3
     assert "failed" in capsys.readouterr().err
     assert {r["status"] for r in records(tmp_path / "out").values()} == {"failed"}
