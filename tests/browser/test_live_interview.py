@@ -80,8 +80,8 @@ def test_interviewer_scores_runs_checks_and_finds_everything_after_a_reload(
     panel.locator("button.workbook-run-checks").click()
     expect(panel.locator(".workbook-verdict")).to_contain_text("Some checks fail: ",
                                                                timeout=90_000)
-    expect(panel.locator(".workbook-check[data-passed='false']")).to_contain_text(
-        "rejects-k-below-one")
+    expect(panel.locator(".workbook-check[data-passed='false']",
+                         has_text="rejects-k-below-one")).to_be_visible()
     save_screenshot(panel, "scoring-panel.png")
 
     wait_until(lambda: stored_fields(live_interview).get((question.id, "notes")) == NOTE,

@@ -99,7 +99,7 @@ def execute(server: CandidateServer, kernel_id: str, code: str, cell: str | None
 
 
 def wait_for_rows(store: LiveScores, count: int) -> list[Evidence]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         rows = store.evidence()
         if len(rows) >= count:
@@ -155,6 +155,46 @@ def test_candidate_code_cannot_write_to_the_evidence_pipe(
 
     rows = wait_for_rows(candidate_server.store, 1)
     assert [r.code for r in rows if r.kind == "run"] == [attack]
+
+
+def test_a_run_whose_kernel_restarts_before_it_replies_is_recorded_as_no_reply(
+        candidate_server: CandidateServer, session: PreparedSession) -> None:
+    from tornado.ioloop import IOLoop
+    from tornado.websocket import websocket_connect
+
+    assert session.candidate_notebook is not None
+    name = session.candidate_notebook.name
+    kernel = candidate_server.api("POST", "/api/sessions", {
+        "path": name, "type": "notebook", "name": name, "kernel": {}})["kernel"]["id"]
+    port, token = candidate_server.server.options.port, candidate_server.server.options.token
+
+    async def run_and_restart() -> None:
+        connection = await websocket_connect(
+            f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?token={token}")
+        connection.write_message(json.dumps({
+            "channel": "shell",
+            "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request",
+                       "username": "c", "session": uuid.uuid4().hex, "version": "5.3",
+                       "date": ""},
+            "parent_header": {}, "metadata": {"cellId": ANSWER_CELL},
+            "content": {"code": "import time\ntime.sleep(600)", "silent": False,
+                        "store_history": True, "user_expressions": {},
+                        "allow_stdin": False}}))
+        while True:  # the kernel has started the cell
+            message = json.loads(await connection.read_message())
+            if message.get("msg_type") == "execute_input":
+                break
+        candidate_server.api("POST", f"/api/kernels/{kernel}/restart", {})
+        # the connection stays open, as the browser's does: the restart alone tells
+        found.extend(wait_for_rows(candidate_server.store, 1))
+        connection.close()
+
+    found: list[Evidence] = []
+    IOLoop.current().run_sync(run_and_restart, timeout=120)
+
+    rows = found
+    assert [(r.kind, r.question, r.outcome) for r in rows] == [
+        ("run", CODING_QUESTION, "no reply")]
 
 
 json_values = st.recursive(

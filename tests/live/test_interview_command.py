@@ -79,4 +79,7 @@ def test_serves_both_notebooks_and_ctrl_c_stops_the_servers(tmp_path: Path) -> N
             process.wait()
     assert process.returncode == 0
     assert "stopped; scores are in" in err
+    # the candidate's server loaded the recorder of runs and saves, with its pipe
+    log = (tmp_path / "s" / "logs" / "candidate-lab.log").read_text(encoding="utf-8")
+    assert "workbook recorder: reporting runs and saves" in log
     assert port_is_free("127.0.0.1", port) and port_is_free("127.0.0.1", port + 1)

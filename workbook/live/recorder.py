@@ -11,7 +11,8 @@ Runs are seen where the browser's requests enter the server (the kernel websocke
 the confined kernel is not asked anything and cannot lie about what it was sent.
 Requests and replies are matched per connection: a shell reply goes only to the
 connection that asked. A request whose reply never comes (the kernel died or was
-restarted) is reported as "no reply" when its connection hears of the restart or closes.
+restarted) is reported as "no reply" when its connection hears of the restart (the new
+kernel's "starting" status, or the server's own restart notice) or closes.
 """
 
 from __future__ import annotations
@@ -102,9 +103,9 @@ def recording_connection(base: type[Any], pipe: EvidencePipe) -> type[Any]:
             self._give_up_pending()
             super().on_kernel_restarted()
 
-        def close(self) -> None:
+        def disconnect(self) -> None:
             self._give_up_pending()
-            super().close()
+            super().disconnect()
 
         @property
         def _pending(self) -> dict[str, tuple[float, str | None, str]]:
@@ -140,11 +141,23 @@ def recording_connection(base: type[Any], pipe: EvidencePipe) -> type[Any]:
             return header, metadata, content
 
         def _note_reply(self, stream: Any, outgoing_msg: Any) -> None:
+            _identities, parts = self.session.feed_identities(outgoing_msg)
+            header = self.session.unpack(parts[1])
+            # which kernel process speaks: a restart from the menu brings another one
+            kernel_session = header.get("session")
+            known = self.__dict__.get("_workbook_kernel_session")
+            self.__dict__["_workbook_kernel_session"] = kernel_session
             if not self._pending:
                 return
-            _identities, parts = self.session.feed_identities(outgoing_msg)
-            header, parent, _metadata, content = (self.session.unpack(p)
-                                                  for p in parts[1:5])
+            parent, _metadata, content = (self.session.unpack(p) for p in parts[2:5])
+            if (known is not None and kernel_session != known) or (
+                    header.get("msg_type") == "status"
+                    and content.get("execution_state") in ("starting", "restarting", "dead")):
+                # another kernel answers now (its own "starting" may come before this
+                # connection listens again), or none will: what was sent to the old one
+                # gets no reply. JupyterLab sends a new kernel no code before it answered.
+                self._give_up_pending()
+                return
             if header.get("msg_type") != "execute_reply":
                 return
             request = self._pending.pop(str(parent.get("msg_id")), None)
