@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -95,3 +97,21 @@ def test_the_kernelspec_kernel_reads_no_host_path_either(tmp_path: Path) -> None
     assert "kernel_main.py" in seen
     for path in _host_paths(tmp_path):
         assert path not in seen
+
+
+def test_a_bubblewrap_too_old_to_ban_user_namespaces_is_told_once(tmp_path: Path) -> None:
+    """bwrap 0.4 (Debian 11) knows neither --disable-userns nor --size."""
+    old = tmp_path / "bwrap"
+    old.write_text("#!/bin/sh\necho 'usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]'\n"
+                   "echo '    --unshare-user               Create new user namespace'\n"
+                   "echo '    --tmpfs DEST                 Mount new tmpfs on DEST'\n")
+    old.chmod(0o755)
+    code = ("from grading.kernel import sandbox\n"
+            "print(sandbox.own_user_namespace_options(), sandbox.own_user_namespace_options(),"
+            " sandbox.bwrap_supports('--size'))\n")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=ROOT, env={**os.environ,
+                                                      "PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert shown.stdout.split() == ["['--unshare-user']", "['--unshare-user']", "False"]
+    warnings = [line for line in shown.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "--disable-userns" in warnings[0]
