@@ -239,6 +239,15 @@ def test_calls_a_kernel_never_needs_are_refused(factory: KernelFactory) -> None:
     assert clone3 == errno.ENOSYS  # so the C library falls back to clone, which is filtered
 
 
+def test_past_the_filter_the_kernels_user_namespace_allows_no_further_one(
+        factory: KernelFactory) -> None:
+    with factory.kernel() as kernel:
+        limit = kernel.value("", "open('/proc/sys/user/max_user_namespaces').read().strip()")
+        own = kernel.value("", "open('/proc/self/uid_map').read().split()")
+    assert limit == "0"
+    assert own == ["0", "0", "4294967295"]  # ids mean what they mean on the host
+
+
 def test_the_same_calls_succeed_where_nothing_refuses_them() -> None:
     """Without the sandbox an unprivileged process may make new user namespaces, trace
     itself, read its keyring and make memory files: the refusals above are the filter's."""

@@ -9,6 +9,7 @@ uid drop; without it (a developer's machine) only the limits apply.
 from __future__ import annotations
 
 import ctypes
+import errno
 import fcntl
 import os
 import resource
@@ -58,27 +59,31 @@ def forbid_user_namespaces() -> None:
     (so no tmpfs of a candidate's own, no root in a namespace of its own). bwrap's
     --disable-userns does the same, but needs --unshare-user, which maps a single uid,
     and each kernel has a uid of its own. Needs CAP_SETUID, CAP_SETGID and CAP_SETFCAP
-(mapping root needs the last)."""
+    (mapping root needs the last). On a machine that allows no user namespace at all,
+    there is nothing to forbid."""
     ready_read, ready_write = os.pipe()
     helper = os.fork()
     if helper == 0:  # writes our id maps from outside: only the parent namespace may
         status = 1
         try:
             os.close(ready_write)
-            os.read(ready_read, 1)
-            for name in ("uid_map", "gid_map"):
-                with open(f"/proc/{os.getppid()}/{name}", "wb") as handle:
-                    handle.write(_IDENTITY_MAP)
+            if os.read(ready_read, 1) == b"g":
+                for name in ("uid_map", "gid_map"):
+                    with open(f"/proc/{os.getppid()}/{name}", "wb") as handle:
+                        handle.write(_IDENTITY_MAP)
             status = 0
         finally:
             os._exit(status)
     os.close(ready_read)
-    try:
-        _check(_libc.unshare(CLONE_NEWUSER), "unshare(user namespace)")
-    finally:
-        os.write(ready_write, b"g")
-        os.close(ready_write)
+    made = _libc.unshare(CLONE_NEWUSER) == 0
+    error = ctypes.get_errno()
+    os.write(ready_write, b"g" if made else b"n")
+    os.close(ready_write)
     _pid, status = os.waitpid(helper, 0)
+    if not made:
+        if error in (errno.EPERM, errno.ENOSPC, errno.EUSERS):
+            return  # user namespaces are off on this machine: none to forbid
+        raise OSError(error, f"unshare(user namespace): {os.strerror(error)}")
     if status != 0:
         raise OSError("could not map ids into the new user namespace")
     with open("/proc/sys/user/max_user_namespaces", "w", encoding="ascii") as handle:
