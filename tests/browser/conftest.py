@@ -8,7 +8,6 @@ one, so nothing from the machine's own Jupyter set-up leaks in or is written to.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,10 @@ from tests.conftest import REPO
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK, load_bank
 from workbook.live.binding import read_binding
-from workbook.live.candidate_kernel import candidate_kernel_args
-from workbook.live.evidence import EvidenceRecorder, recorder_server_args
-from workbook.live.lab import LabOptions, LabServer, free_port, trust_notebook
-from workbook.live.session import CANDIDATE_FOLDER, PreparedSession, prepare_session
+from workbook.live.evidence import EvidenceRecorder
+from workbook.live.lab import LabServer, free_port
+from workbook.live.servers import RunFolder, session_servers
+from workbook.live.session import PreparedSession, prepare_session
 from workbook.live.store import LiveScores
 from workbook.model import Level
 
@@ -53,21 +52,17 @@ def live_interview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveInt
                                level=Level.JUNIOR, folder=root / "session",
                                gradebook=str(root / "gradebook.sqlite"),
                                question_ids=[CODING_QUESTION, DISCUSSION_QUESTION])
-    trust_notebook(prepared.interviewer_notebook, env)
-    extra = ("--LabApp.expose_app_in_browser=True",)
-    kernel_args = tuple(candidate_kernel_args(prepared.candidate_confined))
+    # the servers `workbook interview` starts, with the app object exposed for the tests
+    run = RunFolder(prepared.folder).create()
     # the candidate's runs and saves are recorded grading-side, as `workbook interview` does
     recorder = EvidenceRecorder(LiveScores(read_binding(prepared.interviewer_notebook)),
                                 prepared.candidate_notebook)
-    candidate = LabServer(LabOptions(root=prepared.folder / CANDIDATE_FOLDER, port=free_port(),
-                                     token=secrets.token_hex(12), env={**env, **recorder.env},
-                                     extra_args=(*extra, *kernel_args,
-                                                 *recorder_server_args()),
-                                     pass_fds=(recorder.fd,),
-                                     log=root / "candidate-lab.log", save_delay=0.2))
-    interviewer = LabServer(LabOptions(root=prepared.folder, port=free_port(),
-                                       token=secrets.token_hex(12), env=env, extra_args=extra,
-                                       log=root / "interviewer-lab.log", save_delay=0.2))
+    servers = session_servers(prepared, run=run, ip="127.0.0.1", candidate_port=free_port(),
+                              interviewer_port=free_port(), logs=root / "logs", env=env,
+                              save_delay=0.2, evidence=recorder,
+                              extra_args=("--LabApp.expose_app_in_browser=True",))
+    interviewer, candidate = servers.interviewer, servers.candidate
+    assert candidate is not None
     with recorder:
         try:
             candidate.launch()
@@ -80,6 +75,7 @@ def live_interview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveInt
         finally:
             interviewer.stop()
             candidate.stop()
+            run.remove()
     recorder.store.close()
 
 

@@ -20,15 +20,10 @@ from hypothesis import strategies as st
 from tests.live.conftest import CODING_QUESTION
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.live.binding import read_binding
-from workbook.live.candidate_kernel import candidate_kernel_args
-from workbook.live.evidence import (
-    AnswerTracker,
-    EvidenceRecorder,
-    evidence_from_line,
-    recorder_server_args,
-)
-from workbook.live.lab import LabOptions, LabServer, free_port
-from workbook.live.session import CANDIDATE_FOLDER, PreparedSession
+from workbook.live.evidence import AnswerTracker, EvidenceRecorder, evidence_from_line
+from workbook.live.lab import LabServer, free_port
+from workbook.live.servers import RunFolder, candidate_options
+from workbook.live.session import PreparedSession
 from workbook.live.store import Evidence, LiveScores
 from workbook.notebook import ROLE_ANSWER, cell_id
 
@@ -55,12 +50,15 @@ class CandidateServer:
 def candidate_server(session: PreparedSession, tmp_path: Path) -> Iterator[CandidateServer]:
     store = LiveScores(read_binding(session.interviewer_notebook))
     recorder = EvidenceRecorder(store, session.candidate_notebook)
-    env = {**isolated_jupyter_env(tmp_path / "jupyter"), **recorder.env}
-    server = LabServer(LabOptions(
-        root=session.folder / CANDIDATE_FOLDER, port=free_port(), token=secrets.token_hex(8),
-        log=tmp_path / "candidate-lab.log", env=env, pass_fds=(recorder.fd,),
-        extra_args=(*candidate_kernel_args(session.candidate_confined),
-                    *recorder_server_args())))
+    assert session.candidate_notebook is not None
+    run = RunFolder(session.folder).create()
+    # the candidate's server as `workbook interview` starts it
+    server = LabServer(candidate_options(
+        session_folder=session.folder, notebook=session.candidate_notebook, run=run,
+        ip="127.0.0.1", port=free_port(), token=secrets.token_hex(8),
+        log=tmp_path / "candidate-lab.log", confine=session.candidate_confined,
+        env=isolated_jupyter_env(tmp_path / "jupyter"), extra_env=recorder.env,
+        pass_fds=(recorder.fd,)))
     with recorder:
         try:
             server.start()
@@ -68,6 +66,7 @@ def candidate_server(session: PreparedSession, tmp_path: Path) -> Iterator[Candi
             yield CandidateServer(server=server, store=store, recorder=recorder)
         finally:
             server.stop()
+            run.remove()
     store.close()
 
 

@@ -7,14 +7,20 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 import urllib.request
+from contextlib import suppress
 from pathlib import Path
+
+import pytest
 
 from tests.live.conftest import CODING_QUESTION
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.cli import main
 from workbook.live.binding import read_binding
 from workbook.live.lab import free_port, port_is_free
+from workbook.live.servers import RunFolder
 
 
 def two_free_ports() -> int:
@@ -44,42 +50,149 @@ def test_an_unknown_question_is_one_line_on_stderr(tmp_path: Path, capsys: objec
     assert err.startswith("error: unknown question id(s): nope") and err.count("\n") == 1
 
 
-def test_serves_both_notebooks_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
-    port = two_free_ports()
-    env = isolated_jupyter_env(tmp_path / "jupyter")
-    command = [sys.executable, "-m", "workbook", "interview", "--candidate", "Alan Turing",
-               "--level", "junior", "--questions", CODING_QUESTION, "--port", str(port),
-               "--out", str(tmp_path / "s"), "--gradebook", str(tmp_path / "gb.sqlite")]
+def start_interview(tmp_path: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str],
+                                                                     dict[str, str]]:
+    """`workbook interview` in its own process; its printed URLs once both servers answer."""
+    env = isolated_jupyter_env(tmp_path / f"jupyter-{port}-{len(extra)}")
+    session = ["--resume", str(tmp_path / "s")] if "--resume" in extra else [
+        "--candidate", "Alan Turing", "--level", "junior", "--questions", CODING_QUESTION,
+        "--out", str(tmp_path / "s"), "--gradebook", str(tmp_path / "gb.sqlite")]
+    command = [sys.executable, "-m", "workbook", "interview", "--port", str(port), *session]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    try:
-        printed = []
-        assert process.stdout is not None
-        for line in process.stdout:
-            printed.append(line)
-            if line.startswith("Ctrl-C stops"):
-                break
-        urls = dict(re.findall(r"^\s+(interviewer|candidate) \(.*?\)\s+(\S+)$",
-                               "".join(printed), re.M))
-        assert urls["interviewer"].startswith(f"http://127.0.0.1:{port + 1}/lab/tree/"
-                                              "interviewer/interviewer.ipynb?token=")
-        assert urls["candidate"].startswith(f"http://127.0.0.1:{port}/lab/tree/"
-                                            "candidate.ipynb?token=")
-        token = urls["candidate"].split("token=")[1]
-        listing = f"http://127.0.0.1:{port}/api/contents?token={token}"
-        with urllib.request.urlopen(listing, timeout=10) as answer:
-            names = [item["name"] for item in json.load(answer)["content"]]
-        assert names == ["candidate.ipynb"]  # the candidate's server cannot list the rubric
+    printed = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        printed.append(line)
+        if line.startswith("Ctrl-C stops"):
+            break
+    urls = dict(re.findall(r"^\s+(interviewer|candidate) \(.*?\)\s+(\S+)$",
+                           "".join(printed), re.M))
+    assert set(urls) == {"interviewer", "candidate"}, "".join(printed)
+    return process, urls
 
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
+
+def listing(url: str) -> list[str]:
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=30) as answer:
+        return [item["name"] for item in json.load(answer)["content"]]
+
+
+def start_kernel(url: str) -> str:
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    request = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}",
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return str(json.load(answer)["id"])
+
+
+def files_holding(secret: bytes, roots: list[Path], since: float) -> list[Path]:
+    """Files under `roots` changed since `since` whose bytes contain `secret`."""
+    found = []
+    for root in roots:
+        for path in [root] if root.is_file() else root.rglob("*"):
+            with suppress(OSError):
+                if path.is_file() and path.stat().st_mtime >= since - 1 and \
+                        secret in path.read_bytes():
+                    found.append(path)
+    return found
+
+
+def kernel_keys(run: RunFolder) -> list[bytes]:
+    return [json.loads(path.read_text())["key"].encode()
+            for path in run.path.rglob("kernel-*.json")]
+
+
+def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
+    try:
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=90)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 0
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serves_both_notebooks_from_separate_roots_and_a_signal_leaves_no_key_behind(
+        tmp_path: Path, signum: int) -> None:
+    started = time.time()
+    port = two_free_ports()
+    process, urls = start_interview(tmp_path, port)
+    run = RunFolder(tmp_path / "s")
+    try:
+        assert urls["interviewer"].startswith(f"http://127.0.0.1:{port + 1}/lab/tree/"
+                                              "interviewer.ipynb?token=")
+        assert urls["candidate"].startswith(f"http://127.0.0.1:{port}/lab/tree/"
+                                            "candidate.ipynb?token=")
+        # each server lists its own notebook only: no second copy of the candidate's
+        assert listing(urls["candidate"]) == ["candidate.ipynb"]
+        assert listing(urls["interviewer"]) == ["interviewer.ipynb"]
+        start_kernel(urls["candidate"])
+        start_kernel(urls["interviewer"])
+        deadline = time.monotonic() + 60
+        while len(kernel_keys(run)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        keys = kernel_keys(run)
+        assert len(keys) == 2  # one connection file per server, in the run folder
+    except BaseException:
+        process.kill()
+        raise
+    code, err = stop(process, signum)
+    assert code == 0, err
     assert "stopped; scores are in" in err
     # the candidate's server loaded the recorder of runs and saves, with its pipe
     log = (tmp_path / "s" / "logs" / "candidate-lab.log").read_text(encoding="utf-8")
     assert "workbook recorder: reporting runs and saves" in log
     assert port_is_free("127.0.0.1", port) and port_is_free("127.0.0.1", port + 1)
+    assert not run.path.exists()
+    roots = [tmp_path, Path(tempfile.gettempdir())]
+    for key in keys:
+        assert files_holding(key, roots, started) == []
+    workspaces = [tmp_path / "s" / ".lab" / role / "config" / "lab" / "workspaces"
+                  for role in ("candidate", "interviewer")]
+    assert workspaces[0] != workspaces[1]
+
+
+def test_a_killed_session_resumes_with_its_notebooks_and_gradebook(tmp_path: Path) -> None:
+    from workbook.live.binding import read_binding
+    from workbook.live.store import LiveScores
+
+    port = two_free_ports()
+    process, urls = start_interview(tmp_path, port)
+    run = RunFolder(tmp_path / "s")
+    interviewer_notebook = tmp_path / "s" / "interviewer" / "interviewer.ipynb"
+    scores = LiveScores(read_binding(interviewer_notebook))
+    try:
+        scores.write(CODING_QUESTION, "score", 3)
+        start_kernel(urls["candidate"])
+    finally:
+        process.kill()  # a crash: no clean-up runs
+        process.wait()
+        scores.close()
+    assert run.path.exists()  # what the crash left, keys included...
+
+    process, urls = start_interview(tmp_path, port, "--resume")
+    try:
+        assert listing(urls["candidate"]) == ["candidate.ipynb"]
+        resumed = LiveScores(read_binding(interviewer_notebook))
+        assert resumed.read()[CODING_QUESTION]["score"].value == 3
+        resumed.close()
+        assert kernel_keys(run) == []  # ...is gone once the session is served again
+    except BaseException:
+        process.kill()
+        raise
+    code, err = stop(process, signal.SIGINT)
+    assert code == 0, err
+    assert not run.path.exists()
+
+
+def test_resume_refuses_a_folder_that_is_not_a_session(tmp_path: Path, capsys: object) -> None:
+    code = main(["interview", "--resume", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "not a session folder" in err and err.count("\n") == 1
+    code = main(["interview", "--resume", str(tmp_path), "--candidate", "X"])
+    assert code == 1
+    assert "drop --candidate" in capsys.readouterr().err  # type: ignore[attr-defined]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,13 +14,11 @@ from workbook.selection import DEFAULT_MINUTES
 
 if TYPE_CHECKING:
     from workbook.live.evidence import EvidenceRecorder
+    from workbook.live.lab import LabServer
     from workbook.live.session import PreparedSession
 
 DEFAULT_GRADEBOOK = Path("out") / "gradebook.sqlite"
 DEFAULT_PORT = 8888
-#: the interviewer's page exposes JupyterLab's app object, so a panel whose kernel died
-#: can offer to restart it and run the panels again
-INTERVIEWER_LAB_ARGS = ("--LabApp.expose_app_in_browser=True",)
 
 
 def register(commands: Any) -> None:
@@ -30,10 +27,15 @@ def register(commands: Any) -> None:
         description="Prepare a session folder (the candidate's notebook and the interviewer's "
                     "notebook with scoring panels, bound to it) and serve both in JupyterLab "
                     "with real-time collaboration. Ctrl-C stops the servers; every score is "
-                    "already in the gradebook.")
-    parser.add_argument("--candidate", required=True, metavar="NAME",
-                        help="the candidate's name (labels their scores in the gradebook)")
-    parser.add_argument("--level", required=True, choices=[lv.value for lv in Level])
+                    "already in the gradebook, and --resume serves the session again.")
+    parser.add_argument("--candidate", metavar="NAME",
+                        help="the candidate's name (labels their scores in the gradebook); "
+                             "required unless --resume")
+    parser.add_argument("--level", choices=[lv.value for lv in Level],
+                        help="required unless --resume")
+    parser.add_argument("--resume", type=Path, metavar="SESSION_DIR",
+                        help="serve a session prepared earlier (after Ctrl-C or a crash): "
+                             "same notebooks and gradebook, every panel as it was scored")
     parser.add_argument("--questions", type=comma_list, metavar="ID,...",
                         help="exactly these questions, in this order")
     parser.add_argument("--sections", type=comma_list, metavar="A,B",
@@ -63,23 +65,51 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbook.live.session import prepare_session
+    from workbook.errors import SessionError
+    from workbook.live.session import prepare_session, resume_session
 
-    gradebook = args.gradebook
-    if "://" not in gradebook:
-        gradebook = str(Path(gradebook).resolve())
-    prepared = prepare_session(
-        load_bank_from(args), candidate=args.candidate, level=Level(args.level),
-        folder=args.out, gradebook=gradebook, bank_dir=args.bank,
-        question_ids=args.questions, sections=args.sections, count=args.count,
-        minutes=args.minutes, seed=args.seed, solo=args.solo)
-    print(f"session {prepared.session}: {len(prepared.questions)} questions, about "
-          f"{prepared.minutes} minutes")
+    if args.resume is not None:
+        given = [flag for flag, value in (("--candidate", args.candidate),
+                                          ("--level", args.level), ("--out", args.out),
+                                          ("--questions", args.questions),
+                                          ("--sections", args.sections),
+                                          ("--count", args.count),
+                                          ("--bank", args.bank)) if value is not None]
+        if given or args.solo:
+            raise SessionError(f"--resume serves the session as it was prepared: drop "
+                               f"{', '.join(given) or '--solo'}")
+        prepared = resume_session(args.resume)
+        print(f"session {prepared.session} resumed: {len(prepared.questions)} questions, "
+              f"{prepared.candidate}")
+    else:
+        missing = [flag for flag, value in (("--candidate", args.candidate),
+                                            ("--level", args.level)) if not value]
+        if missing:
+            raise SessionError(f"workbook interview needs {' and '.join(missing)} (or "
+                               "--resume SESSION_DIR to serve an earlier session)")
+        gradebook = args.gradebook
+        if "://" not in gradebook:
+            gradebook = str(Path(gradebook).resolve())
+        prepared = prepare_session(
+            load_bank_from(args), candidate=args.candidate, level=Level(args.level),
+            folder=args.out, gradebook=gradebook, bank_dir=args.bank,
+            question_ids=args.questions, sections=args.sections, count=args.count,
+            minutes=args.minutes, seed=args.seed, solo=args.solo)
+        print(f"session {prepared.session}: {len(prepared.questions)} questions, about "
+              f"{prepared.minutes} minutes")
     print(f"  folder     {prepared.folder}")
     print(f"  gradebook  {prepared.gradebook}")
     if args.no_lab:
         return 0
     return serve(prepared, ip=args.ip, port=args.port)
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP arrived: stop the servers as Ctrl-C does."""
+
+
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
 
 
 def evidence_recorder(prepared: PreparedSession) -> EvidenceRecorder:
@@ -93,55 +123,58 @@ def evidence_recorder(prepared: PreparedSession) -> EvidenceRecorder:
 
 
 def serve(prepared: PreparedSession, *, ip: str, port: int) -> int:
-    """Serve the session until Ctrl-C; the candidate's server sees only their notebook."""
-    from workbook.live.candidate_kernel import candidate_kernel_args
-    from workbook.live.evidence import recorder_server_args
-    from workbook.live.lab import LabOptions, LabServer, trust_notebook
-    from workbook.live.session import CANDIDATE_FOLDER
+    """Serve the session until Ctrl-C (or SIGTERM); the candidate's server sees only their
+    notebook. The run folder (connection files, keys, sockets) is deleted on the way out."""
+    from workbook.live.servers import RunFolder, check_socket_paths, session_servers
 
     folder = prepared.folder
-    trust_notebook(prepared.interviewer_notebook)
+    run = RunFolder(folder)
+    check_socket_paths(run)
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = {signum: signal.getsignal(signum) for signum in stopping}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
+    servers: list[LabServer] = []
     recorder = evidence_recorder(prepared)
-    servers = []
-    if prepared.candidate_notebook is not None:
-        kernel_args = candidate_kernel_args(prepared.candidate_confined)
-        servers.append(("candidate", LabServer(LabOptions(
-            root=folder / CANDIDATE_FOLDER, ip=ip, port=port, token=secrets.token_urlsafe(18),
-            log=folder / "logs" / "candidate-lab.log",
-            extra_args=(*kernel_args, *recorder_server_args()),
-            env={**os.environ, **recorder.env}, pass_fds=(recorder.fd,)))))
-    servers.append(("interviewer", LabServer(LabOptions(
-        root=folder, ip=ip, port=port + (1 if servers else 0),
-        token=secrets.token_urlsafe(18), log=folder / "logs" / "interviewer-lab.log",
-        extra_args=INTERVIEWER_LAB_ARGS))))
     try:
+        run.create()
+        paired = prepared.candidate_notebook is not None
+        session = session_servers(prepared, run=run, ip=ip, candidate_port=port,
+                                  interviewer_port=port + (1 if paired else 0),
+                                  logs=folder / "logs", evidence=recorder)
+        servers = session.all()
         recorder.__enter__()
-        for _role, server in servers:
+        for server in servers:
             server.launch()
         recorder.server_started()
-        for _role, server in servers:
+        for server in servers:
             server.wait_ready()
-        interviewer = servers[-1][1]
-        relative = prepared.interviewer_notebook.relative_to(folder).as_posix()
+        interviewer = session.interviewer
         print("\nOpen in the browser:")
-        print(f"  interviewer (scoring panels)   {interviewer.url(relative)}")
-        if prepared.candidate_notebook is not None:
-            candidate = servers[0][1]
+        print(f"  interviewer (scoring panels)   "
+              f"{interviewer.url(prepared.interviewer_notebook.name)}")
+        if session.candidate is not None and prepared.candidate_notebook is not None:
             print(f"  candidate (share this one)     "
-                  f"{candidate.url(prepared.candidate_notebook.name)}")
-            print("  the interviewer can open the candidate's URL too, to watch and pair")
+                  f"{session.candidate.url(prepared.candidate_notebook.name)}")
+            print("  the interviewer opens the candidate's URL too, to watch and pair")
         print("\nCtrl-C stops the servers; scores are saved as you click.", flush=True)
         interviewer.wait()
         print("error: the interviewer's JupyterLab stopped on its own; see "
               f"{folder / 'logs'}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stop):
         print("\nstopping JupyterLab...", file=sys.stderr, flush=True)
         return 0
     finally:
-        for _role, server in reversed(servers):
+        # a second signal must not cut the clean-up short
+        for signum in stopping:
+            signal.signal(signum, signal.SIG_IGN)
+        for server in reversed(servers):
             server.stop()
         recorder.__exit__(None, None, None)
         recorder.store.close()
-        print(f"stopped; scores are in {prepared.gradebook} (session {prepared.session})",
-              file=sys.stderr)
+        run.remove()
+        print(f"stopped; scores are in {prepared.gradebook} (session {prepared.session}); "
+              f"serve it again with --resume {folder}", file=sys.stderr)
+        for signum, handler in before.items():
+            signal.signal(signum, handler)

@@ -12,6 +12,7 @@ there is no candidate copy and answers are read from the interviewer notebook it
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class PreparedSession:
     gradebook: str
     questions: tuple[str, ...]
     minutes: int
-    #: whether the candidate's notebook runs on the confined kernel (bubblewrap)
+    #: whether the candidate's server and kernel run in bubblewrap
     candidate_confined: bool = False
 
 
@@ -82,7 +83,11 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
     bubblewrap is available)."""
     import nbformat
 
-    from workbook.live.candidate_kernel import candidate_kernelspec, confined_kernel_available
+    from workbook.live.candidate_kernel import (
+        candidate_kernelspec,
+        confined_kernel_available,
+        require_kernelspec,
+    )
 
     if not candidate.strip():
         raise SessionError("--candidate must name the candidate (it labels their scores)")
@@ -92,7 +97,8 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
     candidate_path = None if solo else folder / CANDIDATE_FOLDER / CANDIDATE_NOTEBOOK
     for path in (interviewer_path, candidate_path):
         if path is not None and path.exists():
-            raise SessionError(f"{path} already exists: pick another --out folder (a session "
+            raise SessionError(f"{path} already exists: pick another --out folder, or serve "
+                               f"that session again with --resume {folder} (a session "
                                "folder is never overwritten, its scores would be mixed up)")
     questions = select_questions(bank, level=level, sections=sections,
                                  question_ids=question_ids, count=count, seed=seed,
@@ -114,8 +120,10 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                                       BuildOptions(level=level, copy=CANDIDATE, seed=seed))
         confined = (confined_kernel_available() if confine_candidate is None
                     else confine_candidate)
-        if confined:
-            candidate_nb.metadata["kernelspec"] = candidate_kernelspec()
+        # the candidate's server starts no other kernel; without bubblewrap it runs with
+        # limits only
+        require_kernelspec()
+        candidate_nb.metadata["kernelspec"] = candidate_kernelspec()
         notebooks.append((candidate_path, candidate_nb))
     for path, nb in notebooks:
         nbformat.validate(nb)
@@ -130,6 +138,39 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
                            questions=tuple(q.id for q in questions),
                            minutes=sum(q.minutes for q in questions),
                            candidate_confined=confined)
+
+
+def resume_session(folder: Path) -> PreparedSession:
+    """The session prepared earlier in `folder`, to serve again: same notebooks, same
+    gradebook, so every panel finds what was scored before."""
+    from workbook.bank import load_bank
+    from workbook.live.binding import read_binding
+    from workbook.live.candidate_kernel import confined_kernel_available
+
+    folder = folder.resolve()
+    interviewer = folder / INTERVIEWER_FOLDER / INTERVIEWER_NOTEBOOK
+    if not interviewer.is_file():
+        raise SessionError(f"{folder}: not a session folder (no {INTERVIEWER_FOLDER}/"
+                           f"{INTERVIEWER_NOTEBOOK}); pass the folder `workbook interview` "
+                           "printed")
+    binding = read_binding(interviewer)
+    if not binding.bound:
+        raise SessionError(f"{interviewer}: has no session binding; it was not prepared by "
+                           "`workbook interview`")
+    candidate = binding.candidate_notebook
+    if candidate is not None and not candidate.is_file():
+        raise SessionError(f"{candidate}: the candidate's notebook of this session is "
+                           "missing; restore it before resuming")
+    meta = json.loads(interviewer.read_text(encoding="utf-8"))["metadata"]["workbook"]
+    ids = tuple(qid for qid in meta.get("questions") or [] if isinstance(qid, str))
+    bank = load_bank(binding.bank)  # the bank the session was built from
+    minutes = sum(bank.get(qid).minutes for qid in ids if qid in bank.ids)
+    return PreparedSession(session=binding.session, candidate=binding.candidate,
+                           folder=folder, interviewer_notebook=interviewer,
+                           candidate_notebook=candidate, gradebook=binding.gradebook,
+                           questions=ids, minutes=minutes,
+                           candidate_confined=candidate is not None
+                           and confined_kernel_available())
 
 
 def _brief_the_interviewer(cells: list[NotebookNode], *, solo: bool) -> None:
