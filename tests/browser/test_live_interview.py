@@ -47,8 +47,8 @@ def save_screenshot(element: Any, name: str) -> None:
 
 
 def interviewer_url(interview: LiveInterview) -> str:
-    notebook = interview.prepared.interviewer_notebook
-    return interview.interviewer.url(notebook.relative_to(interview.prepared.folder).as_posix())
+    # the interviewer's server is rooted at the interviewer's own folder
+    return interview.interviewer.url(interview.prepared.interviewer_notebook.name)
 
 
 def test_interviewer_scores_runs_checks_and_finds_everything_after_a_reload(

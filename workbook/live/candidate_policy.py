@@ -94,14 +94,16 @@ class CandidatePolicy:
             _route(r"/lab/api/settings(/[\w@:/.-]+)?", {"GET", "HEAD", "PUT"}),
             _route(r"/lab/api/workspaces(/[\w-]+)?", {"GET", "HEAD", "PUT"}),
             # server state that concerns only this notebook's page
-            _route(r"/api/?|/api/(status|me|nbconvert)"),
+            _route(r"/api/?|/api/(status|me|nbconvert)|/api/config/\w+|/lab/api/build"),
             _route(rf"/api/kernelspecs(/{CONFINED_KERNEL})?"),
             _route(rf"/kernelspecs/{CONFINED_KERNEL}/[\w.-]+"),
-            _route(r"/api/kernels", {"GET", "HEAD", "POST"}, Body.NEW_KERNEL),
+            _route(r"/api/kernels"),
+            _route(r"/api/kernels", {"POST"}, Body.NEW_KERNEL),
             _route(rf"/api/kernels/{_UUID}", {"GET", "HEAD", "DELETE"}),
             _route(rf"/api/kernels/{_UUID}/(interrupt|restart)", {"POST"}),
             _route(rf"/api/kernels/{_UUID}/channels", websocket=True),
-            _route(r"/api/sessions", {"GET", "HEAD", "POST"}, Body.NEW_SESSION),
+            _route(r"/api/sessions"),
+            _route(r"/api/sessions", {"POST"}, Body.NEW_SESSION),
             _route(rf"/api/sessions/{_UUID}", {"GET", "HEAD", "DELETE"}),
             _route(rf"/api/sessions/{_UUID}", {"PATCH"}, Body.SESSION_CHANGE),
             _route(r"/api/contents/?"),
@@ -170,6 +172,21 @@ class CandidatePolicy:
         }[check](data)
         return Refusal(403, problem) if problem else None
 
+    def _session_notebook(self, path: object) -> str | None:
+        """The notebook a session's path stands for. With shared editing JupyterLab names
+        a session by an opaque UUID of its own (or by the shared drive's prefix and the
+        path): a UUID names no folder, so the kernel runs in the root, and it is refused
+        only if it is the file id of some other file."""
+        if not isinstance(path, str):
+            return None
+        if path.startswith("RTC:"):
+            path = path[len("RTC:"):]
+        if path == self.notebook:
+            return path
+        if re.fullmatch(_UUID, path) and self.room_path(path) in (None, self.notebook):
+            return self.notebook
+        return None
+
     def _kernel_problem(self, data: dict[str, object]) -> str | None:
         name = data.get("name")
         if name not in (None, "", CONFINED_KERNEL):
@@ -184,8 +201,9 @@ class CandidatePolicy:
         return self._session_change_problem(data)
 
     def _session_change_problem(self, data: dict[str, object]) -> str | None:
-        if "path" in data and _session_path(data["path"]) != self.notebook:
-            return f"a session here is for {self.notebook} only"
+        if "path" in data and self._session_notebook(data["path"]) != self.notebook:
+            return (f"a session here is for {self.notebook} only, not "
+                    f"{str(data['path'])[:80]!r}")
         if data.get("type", "notebook") != "notebook":
             return "a session here is for a notebook only"
         kernel = data.get("kernel")
@@ -196,11 +214,6 @@ class CandidatePolicy:
         return None
 
 
-def _session_path(path: object) -> object:
-    # JupyterLab names a shared document's drive in front of its path
-    if isinstance(path, str) and path.startswith("RTC:"):
-        return path[len("RTC:"):]
-    return path
 
 
 def _save_problem(data: dict[str, object]) -> str | None:
