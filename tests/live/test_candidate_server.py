@@ -26,6 +26,7 @@ from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK
 from workbook.live.candidate_policy import CONFINED_KERNEL
 from workbook.live.lab import LabServer, free_port
+from workbook.live.server_sandbox import PACKAGES_DIR
 from workbook.live.servers import RunFolder, candidate_options
 from workbook.live.session import PreparedSession, prepare_session
 from workbook.model import Bank, Level
@@ -259,7 +260,10 @@ def test_the_sandboxed_server_sees_neither_the_bank_nor_the_interviewers_files(
     prepared = candidate.prepared
     assert not (root / str(prepared.interviewer_notebook).lstrip("/")).exists()
     assert not (root / prepared.gradebook.lstrip("/")).exists()
-    assert list((root / str(SHIPPED_BANK).lstrip("/")).iterdir()) == []
+    assert not (root / str(SHIPPED_BANK).lstrip("/")).exists()
+    packages = root / PACKAGES_DIR.lstrip("/")
+    assert (packages / "workbook" / "live").is_dir()  # the server's own code...
+    assert list((packages / "workbook" / "questions").iterdir()) == []  # ...not the bank
     assert (root / str(prepared.candidate_notebook).lstrip("/")).is_file()
     own_net = os.readlink("/proc/self/ns/net")
     assert os.readlink(f"/proc/{server_pid(candidate.server)}/ns/net") != own_net

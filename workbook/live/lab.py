@@ -166,7 +166,9 @@ class LabServer:
                   "--ServerApp.allow_remote_access=True"] if sandbox else
                  [f"--ip={options.ip}", f"--port={options.port}", "--port-retries=0"])
         python = sandbox.python() if sandbox else sys.executable
-        command = [python, "-m", "jupyter", "lab", "--no-browser", *where,
+        # the module, not the `jupyter` launcher: a launcher script names its interpreter by
+        # host path, which a sandbox does not show
+        command = [python, "-m", "jupyterlab", "--no-browser", *where,
                    f"--IdentityProvider.token={options.token}",
                    f"--ServerApp.root_dir={options.root}",
                    f"--YDocExtension.document_save_delay={options.save_delay}",

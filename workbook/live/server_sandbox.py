@@ -10,8 +10,9 @@ empty /tmp), with these differences:
 
 - read-write: the candidate's folder, the server's own Jupyter folders and its run folder
   (its UNIX socket and the confined kernel's sockets);
-- read-only: the `grading` and `workbook` packages, with the shipped question bank
-  (workbook/questions) hidden under an empty tmpfs;
+- read-only: the `grading` and `workbook` packages at /opt/workbook-packages (on
+  PYTHONPATH; the engine's sandbox covers their installed copies), with the shipped
+  question bank (workbook/questions) hidden under an empty tmpfs;
 - the capabilities bubblewrap itself needs to start the confined kernel from inside
   (CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID,
   plus what the kernel's launcher needs to drop the kernel to its own uid). They are held
@@ -29,6 +30,8 @@ from pathlib import Path
 #: the capabilities a nested bubblewrap (the confined kernel's launcher) needs beyond the
 #: ones grading.kernel.sandbox keeps for a zygote
 _NESTED_BWRAP_CAPABILITIES = ("CAP_SYS_CHROOT", "CAP_NET_ADMIN", "CAP_SYS_PTRACE")
+#: where the server (and the confined kernel's launcher it runs) imports our packages from
+PACKAGES_DIR = "/opt/workbook-packages"
 #: files of /etc that name things (users, hosts, types) and hold no secret
 _ETC_FILES = ("/etc/passwd", "/etc/group", "/etc/hosts", "/etc/nsswitch.conf",
               "/etc/mime.types")
@@ -61,21 +64,27 @@ def sandboxed(command: list[str], sandbox: ServerSandbox, *, env: Mapping[str, s
     """`command` run inside the server sandbox, with exactly `env` (plus HOME and PATH)."""
     from grading.kernel.sandbox import bwrap_command
 
-    grading_dir, workbook_dir = package_dirs()
     folders = [Path(folder).resolve() for folder in sandbox.writable]
     args = bwrap_command(command, writable={str(folder): folder for folder in folders},
-                         keep_capabilities=True, readonly=(grading_dir, workbook_dir))
+                         keep_capabilities=True)
     extra: list[str] = []
     for capability in _NESTED_BWRAP_CAPABILITIES:
         extra += ["--cap-add", capability]
     for name in _ETC_FILES:
         extra += ["--ro-bind-try", name, name]
-    extra += ["--tmpfs", str(workbook_dir / "questions")]
+    extra += ["--perms", "0755", "--dir", PACKAGES_DIR]
+    for package in package_dirs():
+        extra += ["--ro-bind", str(package), f"{PACKAGES_DIR}/{package.name}"]
+    extra += ["--perms", "0555", "--tmpfs", f"{PACKAGES_DIR}/workbook/questions",
+              "--remount-ro", f"{PACKAGES_DIR}/workbook/questions",
+              "--setenv", "PYTHONPATH", PACKAGES_DIR]
     for key, value in env.items():
         extra += ["--setenv", key, value]
-    extra += ["--chdir", str(workdir.resolve())]
     split = args.index("--")
-    return [*args[:split], *extra, *args[split:]]
+    options = args[:split]
+    # the server works in the candidate's folder, not in bwrap_command's /
+    options[options.index("--chdir") + 1] = str(workdir.resolve())
+    return [*options, *extra, *args[split:]]
 
 
 def _children(pid: int) -> list[int]:

@@ -154,7 +154,9 @@ def interviewer_options(*, session_folder: Path, notebook: Path, run: RunFolder,
                       dirs=server_dirs(session_folder, run, "interviewer"),
                       extensions=extension_switches(extensions, only=False),
                       save_delay=DOCUMENT_SAVE_DELAY if save_delay is None else save_delay,
-                      extra_args=(*INTERVIEWER_LAB_ARGS, *extra_args))
+                      # an option given twice stops the server
+                      extra_args=(*INTERVIEWER_LAB_ARGS, *(arg for arg in extra_args
+                                                          if arg not in INTERVIEWER_LAB_ARGS)))
 
 
 @dataclass(frozen=True)
