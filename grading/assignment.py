@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ ID_BYTES = 16
 ID_PREFIX = "wb-"
 #: the longest id a notebook may claim; anything longer is not an id this project made
 MAX_ID_LENGTH = 64
+#: what an assignment id may look like; anything else is never looked up
+ID_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_ID_LENGTH}}}")
 
 
 class AssignmentState(StrEnum):
@@ -52,6 +55,12 @@ class Assignment:
 
 def new_assignment_id() -> str:
     return ID_PREFIX + secrets.token_hex(ID_BYTES)
+
+
+def is_assignment_id(value: object) -> bool:
+    """True for text shaped like an id this project issues (plain ASCII, bounded), so a
+    claimed id with NULs, lone surrogates or megabytes never reaches a query."""
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 def signed_bytes(assignment: Assignment) -> bytes:

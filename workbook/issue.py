@@ -29,6 +29,7 @@ from grading.assignment import (
     Assignment,
     AssignmentState,
     differences,
+    is_assignment_id,
     new_assignment_id,
 )
 from grading.results import Event, EventKind
@@ -88,8 +89,8 @@ def _from_ledger(data: Any) -> Assignment:
         raise TypeError("not a JSON object")
     ident, questions = data["id"], data["questions"]
     candidate, details = data.get("candidate"), data.get("details") or {}
-    if not isinstance(ident, str) or not 0 < len(ident) <= MAX_ID_LENGTH:
-        raise ValueError(f"'id' must be text of 1-{MAX_ID_LENGTH} characters")
+    if not is_assignment_id(ident):
+        raise ValueError(f"'id' must be 1-{MAX_ID_LENGTH} letters, digits, '-' or '_'")
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
         raise ValueError("'questions' must be a list of question ids")
     if candidate is not None and not isinstance(candidate, str):
@@ -161,14 +162,14 @@ def resolve(notebook: NotebookFile, gradebook: Gradebook | None) -> Resolved | s
                         f"cells, which name {len(questions)} question(s)")
     return Resolved(questions=tuple(questions), candidate=notebook.candidate,
                     state=AssignmentState.NOT_VERIFIED,
-                    assignment_id=ident if isinstance(ident, str) else None, notes=(note,))
+                    assignment_id=ident if is_assignment_id(ident) else None, notes=(note,))
 
 
 def _lookup(ident: Any, gradebook: Gradebook | None) -> Assignment | str:
     """The authentic assignment under `ident`, or why there is none."""
     if ident is None:
         return "the notebook names no issued assignment"
-    if not isinstance(ident, str) or not 0 < len(ident) <= MAX_ID_LENGTH:
+    if not is_assignment_id(ident):
         return "the notebook's assignment id is not one this project issues"
     if gradebook is None:
         return f"no gradebook to look assignment {ident} up in"

@@ -281,3 +281,25 @@ def test_an_edited_notebook_cannot_relabel_its_report(tmp_path: Path) -> None:
     (ats,) = [json.loads(line) for line in
               (tmp_path / "out" / "ats.jsonl").read_text(encoding="utf-8").splitlines()]
     assert ats["workbook"].startswith("middle level")
+
+
+@pytest.mark.postgres
+def test_hostile_claimed_ids_never_reach_a_server_query(postgres_server: Server,
+                                                        tmp_path: Path) -> None:
+    url = postgres_server.new_database()
+    notebook = tmp_path / "mo.ipynb"
+    assert main(["build", "--level", "middle", "--questions", QUESTIONS, "-o", str(notebook),
+                 "--gradebook", url, "--bank", str(GRADING_BANK)]) == 0
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    hostile = ["wb-\x00", "\ud800", "x" * 10_000, "' OR 1=1 --", "wb-\u0664\u0662",
+               "wb-" + "0" * 32 + "\n"]
+    with Gradebook.open(url) as gradebook:
+        for ident in hostile:
+            data["metadata"]["workbook"]["assignment"] = ident
+            path = tmp_path / "mo-hostile.ipynb"
+            path.write_text(json.dumps(data), encoding="utf-8", errors="surrogatepass")
+            read = read_notebook(path)
+            assert isinstance(read, NotebookFile)
+            resolved = resolve(read, gradebook)
+            assert not isinstance(resolved, str)
+            assert resolved.state is AssignmentState.NOT_VERIFIED, ident
