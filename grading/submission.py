@@ -277,7 +277,9 @@ def _defined_names(source: str) -> frozenset[str]:
     """Top-level functions and classes a piece of code defines (none if it does not parse)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # MemoryError and RecursionError: the parser's own stack, on code nested absurdly
+        # deep (a hundred thousand unary minuses), not this process running out
         return frozenset()
     return frozenset(node.name for node in tree.body
                      if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))

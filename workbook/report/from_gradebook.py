@@ -92,12 +92,17 @@ def latest_sessions(rows: Sequence[tuple[str, str, Evidence]]
 
 def _contained_report(result: SubmissionResult, bank: Bank, scores: Any,
                       evidence: Sequence[Evidence], gradebook: Gradebook) -> CandidateReport:
-    """The report of one recorded submission; if building it fails, a report of status
-    error that says why, so one submission cannot cost the cohort its reports."""
+    """The report of one recorded submission. A returned file whose saved outputs cannot be
+    read is shown without them; if the report itself cannot be built, a report of status
+    error says why. Either way one submission cannot cost the cohort its reports."""
+    try:
+        submitted = read_submitted(result.source)
+    except Exception:  # read_submitted says None for files it expects to fail on
+        submitted = None
     try:
         return candidate_report(result, bank, scores=scores,
-                                submitted=_as_issued(read_submitted(result.source), result,
-                                                     gradebook), evidence=evidence)
+                                submitted=_as_issued(submitted, result, gradebook),
+                                evidence=evidence)
     except Exception as error:
         reason = Event(kind=EventKind.ERROR, detail=one_line(
             f"{result.source}: its report could not be built ({type(error).__name__}); "
