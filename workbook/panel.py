@@ -47,7 +47,7 @@ def _live_panels() -> LivePanels:
 
 def scoring_panel(question_id: str) -> ipywidgets.Widget:
     """The scoring panel of one question, restored from the gradebook."""
-    from workbook.live.widgets import problem_widget
+    from workbook.live.layout import problem_widget
 
     try:
         return _live_panels().question_panel(question_id).widget
@@ -57,7 +57,7 @@ def scoring_panel(question_id: str) -> ipywidgets.Widget:
 
 def summary_panel() -> ipywidgets.Widget:
     """The running competency scorecard of this notebook's questions."""
-    from workbook.live.widgets import problem_widget
+    from workbook.live.layout import problem_widget
 
     try:
         return _live_panels().summary_panel().widget

@@ -3,8 +3,7 @@
 A question panel is built for a call on a 1440x900 screen: a header with the question's
 timer and the interview clock; on the left the candidate's answer (live, or an earlier
 version) and what the checks said about it; on the right the score, the notes and the
-rubric (collapsible). ipywidgets is
-imported here and in `widgets.py`, nowhere else.
+rubric (collapsible). ipywidgets is imported here and nowhere else.
 """
 
 from __future__ import annotations
@@ -184,3 +183,10 @@ def summary_controls() -> SummaryControls:
                            clock_toggle=clock_toggle, recommendation=recommendation,
                            reason=reason, record=record,
                            recommendation_status=recommendation_status, liveness=liveness)
+
+
+def problem_widget(message: str) -> w.HTML:
+    """A one-line problem shown where a panel would be, instead of a traceback."""
+    box = w.HTML(html.problem_box(message))
+    box.add_class("workbook-panel-problem")
+    return box

@@ -1,9 +1,10 @@
 """What the panels do: each control owns one gradebook field and writes it as it changes.
 
-The widget tree is built in `layout.py`, the markup in `html.py`, the background thread is
-`keeper.py`; here are the panels' behaviours: saving a change, showing what was stored
-(without writing it back), the candidate's answer and its earlier versions, the timers,
-the interview clock, the live checks and the overall recommendation.
+The widget tree is built in `layout.py` (the one module that imports ipywidgets), the
+markup in `html.py`, the background thread is `keeper.py`; here are the panels'
+behaviours: saving a change, showing what was stored (without writing it back), the
+candidate's answer and its earlier versions, the timers, the interview clock, the live
+checks and the overall recommendation.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
-
-import ipywidgets as w
+from typing import TYPE_CHECKING, Any
 
 from grading.errors import GradingError
 from workbook.errors import SessionError, WorkbookError
@@ -58,6 +57,9 @@ from workbook.live.state import (
 )
 from workbook.live.store import Evidence, StoredField
 from workbook.model import Question
+
+if TYPE_CHECKING:
+    import ipywidgets as w
 
 
 class FieldWriter:
@@ -539,10 +541,3 @@ class LivePanels:
 
     def stop(self) -> None:
         self._keeper.stop()
-
-
-def problem_widget(message: str) -> w.HTML:
-    """A one-line problem shown where a panel would be, instead of a traceback."""
-    box = w.HTML(html.problem_box(message))
-    box.add_class("workbook-panel-problem")
-    return box
