@@ -113,8 +113,12 @@ def candidate_options(*, session_folder: Path, notebook: Path, run: RunFolder, i
     root = notebook.parent
     folder = run.role("candidate")
     dirs = server_dirs(session_folder, run, "candidate")
+    # the confined kernel's socket folder: its launcher gives it back with these bits once
+    # the sockets exist, and the kernel (its own uid) must still reach its files; the run
+    # folder around it stays closed to everyone else
     kernels = folder / "kernels"
-    kernels.mkdir(mode=0o700, exist_ok=True)
+    kernels.mkdir(exist_ok=True)
+    kernels.chmod(0o755)
     args = [
         f"--CandidateGuard.notebook={notebook.name}",
         "--ServerApp.terminals_enabled=False",
