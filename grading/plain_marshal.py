@@ -22,16 +22,24 @@ MAX_DEPTH = 200
 #: values (leaves and containers) one observation may hold
 MAX_ITEMS = 2_000_000
 
-_FLAG_REF = 0x80
 _INT32 = struct.Struct("<i")
-_FIXED = {ord("N"): 0, ord("F"): 0, ord("T"): 0, ord("i"): 4, ord("g"): 8, ord("y"): 16}
-_SIZED = frozenset(map(ord, "suatA"))  # int32 length, then that many bytes
-_SHORT_SIZED = frozenset(map(ord, "zZ"))  # one-byte length
-_SEQUENCES = frozenset(map(ord, "([<>"))  # int32 count, then that many values
-_SMALL_TUPLE = ord(")")
-_LONG = ord("l")
-_DICT, _DICT_END = ord("{"), ord("0")
-_CONTAINER_CODES = _SEQUENCES | {_SMALL_TUPLE, _DICT}
+# what each type code byte is: one table look-up per value (codes with the reference flag
+# 0x80, and codes plain data never uses, stay _REFUSED)
+_REFUSED, _FIXED, _SIZED, _SHORT_SIZED, _LONG, _SEQUENCE, _SMALL_TUPLE, _DICT = range(8)
+_KIND = bytearray(256)
+_SIZE = bytearray(256)  # payload bytes after the code, for _FIXED
+for _code, _size in zip(b"NFTigy", (0, 0, 0, 4, 8, 16), strict=True):
+    _KIND[_code], _SIZE[_code] = _FIXED, _size
+for _code in b"suatA":  # int32 length, then that many bytes
+    _KIND[_code] = _SIZED
+for _code in b"zZ":  # one-byte length
+    _KIND[_code] = _SHORT_SIZED
+for _code in b"([<>":  # int32 count, then that many values
+    _KIND[_code] = _SEQUENCE
+_KIND[ord(")")], _KIND[ord("l")], _KIND[ord("{")] = _SMALL_TUPLE, _LONG, _DICT
+_DICT_END = ord("0")
+_INT_CODE, _FLOAT_CODE = ord("i"), ord("g")
+_RUN_OF = {_INT_CODE: b"i", _FLOAT_CODE: b"g"}
 
 
 class NotPlain(ValueError):
@@ -52,47 +60,68 @@ def loads_plain(data: bytes) -> Any:
 def _walk(data: bytes) -> int:
     """Check one value starting at 0 (iteratively: the depth is the input's); where it ends."""
     size = len(data)
+    kinds, sizes = _KIND, _SIZE
     position = 0
     items = 0
     #: per open container: values still to read (dicts: -1, until their end mark)
     open_counts: list[int] = [1]
     while open_counts:
-        if open_counts[-1] == 0:
+        remaining = open_counts[-1]
+        if remaining == 0:
             open_counts.pop()
             continue
         if position >= size:
             raise NotPlain("the value ends early")
         code = data[position]
+        if remaining < 0:
+            if code == _DICT_END:
+                position += 1
+                open_counts.pop()
+                continue
+        else:
+            if remaining > 1 and code in _RUN_OF:
+                # a whole run of ints or floats at once: the bulk of large observations
+                width = 5 if code == _INT_CODE else 9
+                end = position + width * remaining
+                if data[position:end:width] == _RUN_OF[code] * remaining:
+                    if end > size:
+                        raise NotPlain("the value ends early")
+                    position, items = end, items + remaining
+                    open_counts[-1] = 0
+                    continue
+            open_counts[-1] = remaining - 1
         position += 1
-        if open_counts[-1] < 0 and code == _DICT_END:
-            open_counts.pop()
-            continue
-        if open_counts[-1] > 0:
-            open_counts[-1] -= 1
         items += 1
         if items > MAX_ITEMS:
             raise NotPlain(f"more than {MAX_ITEMS} values")
-        if code & _FLAG_REF:
-            raise NotPlain("it holds shared references (only marshal format 2 is read)")
-        if code in _FIXED:
-            position += _FIXED[code]
-        elif code in _SIZED:
-            position += 4 + _length(data, position)
-        elif code in _SHORT_SIZED:
+        kind = kinds[code]
+        if kind == _FIXED:
+            position += sizes[code]
+        elif kind == _SIZED:
+            if position + 4 > size:
+                raise NotPlain("the value ends early")
+            length = _INT32.unpack_from(data, position)[0]
+            if length < 0:
+                raise NotPlain("a length that does not fit the value")
+            position += 4 + length
+        elif kind == _SHORT_SIZED:
             if position >= size:
                 raise NotPlain("the value ends early")
             position += 1 + data[position]
-        elif code == _LONG:
-            digits = _INT32.unpack_from(data, position)[0] if position + 4 <= size else None
-            if digits is None:
+        elif kind == _LONG:
+            if position + 4 > size:
                 raise NotPlain("the value ends early")
-            position += 4 + 2 * abs(digits)
-        elif code in _CONTAINER_CODES:
+            position += 4 + 2 * abs(_INT32.unpack_from(data, position)[0])
+        elif kind == _REFUSED:
+            if code & 0x80:
+                raise NotPlain("it holds shared references (only marshal format 2 is read)")
+            raise NotPlain(f"type code {chr(code)!r} is not plain data")
+        else:
             if len(open_counts) > MAX_DEPTH:
                 raise NotPlain(f"nested more than {MAX_DEPTH} deep")
-            if code == _DICT:
+            if kind == _DICT:
                 open_counts.append(-1)
-            elif code == _SMALL_TUPLE:
+            elif kind == _SMALL_TUPLE:
                 if position >= size:
                     raise NotPlain("the value ends early")
                 open_counts.append(data[position])
@@ -100,8 +129,6 @@ def _walk(data: bytes) -> int:
             else:
                 open_counts.append(_length(data, position))
                 position += 4
-        else:
-            raise NotPlain(f"type code {chr(code & 0x7F)!r} is not plain data")
         if position > size:
             raise NotPlain("the value ends early")
     return position
