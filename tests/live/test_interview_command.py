@@ -79,6 +79,18 @@ def listing(url: str) -> list[str]:
         return [item["name"] for item in json.load(answer)["content"]]
 
 
+def notification_settings(url: str) -> dict[str, object]:
+    base, token = url.split("/lab/")[0], url.split("token=")[1]
+    plugin = "@jupyterlab/apputils-extension:notification"
+    with urllib.request.urlopen(f"{base}/lab/api/settings/{plugin}?token={token}",
+                                timeout=30) as answer:
+        plugin_settings = json.load(answer)
+    # the server's overrides are the schema's defaults; user settings go on top
+    defaults = {name: spec.get("default")
+                for name, spec in plugin_settings["schema"]["properties"].items()}
+    return {**defaults, **plugin_settings["settings"]}
+
+
 def start_kernel(url: str) -> str:
     base, token = url.split("/lab/")[0], url.split("token=")[1]
     request = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}",
@@ -142,6 +154,8 @@ def test_serves_both_notebooks_from_separate_roots_and_a_signal_leaves_no_key_be
         # each server lists its own notebook only: no second copy of the candidate's
         assert listing(urls["candidate"]) == ["candidate.ipynb"]
         assert listing(urls["interviewer"]) == ["interviewer.ipynb"]
+        for url in urls.values():  # no news pop-up over the panels, on either server
+            assert notification_settings(url)["fetchNews"] == "false"
         start_kernel(urls["candidate"])
         start_kernel(urls["interviewer"])
         deadline = time.monotonic() + 60

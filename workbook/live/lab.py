@@ -276,11 +276,15 @@ class LabServer:
 
 
 _PR_SET_PDEATHSIG = 1
+# looked up here, not in the child: between fork and exec the child must not import
+try:
+    _PRCTL = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+except OSError:
+    _PRCTL = None
 
 
 def _die_with_parent() -> None:
     """In the server's process, before it runs: be sent SIGTERM when our command dies (a
     crash or SIGKILL), so no server outlives the session that started it (Linux only)."""
-    with suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
