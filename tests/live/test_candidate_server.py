@@ -8,6 +8,7 @@ with a reason, and leave the server answering.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -205,6 +206,27 @@ def test_a_malformed_body_is_refused_and_the_server_stays_up(candidate: Candidat
                          ("PUT", f"/api/collaboration/session/{NOTEBOOK}")):
         answer = call(candidate.server, method, path, raw_body=raw_body)
         assert answer.status in (400, 403), (method, path, answer.status)
+    assert healthy(candidate.server)
+
+
+@pytest.mark.parametrize("raw", [
+    b"\xff\xfe\x00garbage\r\n\r\n",
+    b"GET /api/contents/\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/contents HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 200_000 + b"\r\n\r\n",
+    b"POST /api/kernels HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n{",
+    b"GET /api/collaboration/room/x HTTP/1.1\r\nUpgrade: websocket\r\n",  # cut short
+])
+def test_malformed_http_is_dropped_and_the_server_and_its_port_stay_up(
+        candidate: CandidateServer, raw: bytes) -> None:
+    import socket
+
+    port = candidate.server.options.port
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock, \
+            contextlib.suppress(OSError):
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
     assert healthy(candidate.server)
 
 

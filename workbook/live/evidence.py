@@ -31,12 +31,6 @@ from workbook.notebook import ROLE_ANSWER
 MAX_LINE = 4_000_000
 #: how far back a run's own start time may lie (a cell may run for a long time)
 MAX_RUN_AGE = 24 * 3600.0
-SERVER_EXTENSION = "workbook.live.recorder"
-
-
-def recorder_server_args() -> list[str]:
-    """The JupyterLab option that loads the recorder into the candidate's server."""
-    return [f"--ServerApp.jpserver_extensions={SERVER_EXTENSION}=True"]
 
 
 @dataclass
