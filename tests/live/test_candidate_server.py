@@ -289,3 +289,28 @@ def test_the_sandboxed_server_sees_neither_the_bank_nor_the_interviewers_files(
     assert (root / str(prepared.candidate_notebook).lstrip("/")).is_file()
     own_net = os.readlink("/proc/self/ns/net")
     assert os.readlink(f"/proc/{server_pid(candidate.server)}/ns/net") != own_net
+
+
+def test_without_bubblewrap_the_server_still_refuses_what_it_does_not_serve(
+        tmp_path: Path, shipped_bank: Bank) -> None:
+    prepared = prepare_session(shipped_bank, candidate="Grace Hopper", level=Level.JUNIOR,
+                               folder=tmp_path / "session",
+                               gradebook=str(tmp_path / "gradebook.sqlite"),
+                               question_ids=[CODING_QUESTION], confine_candidate=False)
+    assert prepared.candidate_notebook is not None
+    run = RunFolder(prepared.folder).create()
+    options = candidate_options(
+        session_folder=prepared.folder, notebook=prepared.candidate_notebook, run=run,
+        ip="127.0.0.1", port=free_port(), token=uuid.uuid4().hex,
+        log=tmp_path / "candidate-lab.log", confine=False,
+        env=isolated_jupyter_env(tmp_path / "jupyter"))
+    assert options.sandbox is None
+    try:
+        with LabServer(options) as server:
+            assert_refused(call(server, "POST", "/api/kernels", {"name": "python3"}))
+            assert_refused(call(server, "GET", "/api/contents/..%2Finterviewer"))
+            assert_refused(call(server, "POST", "/api/terminals", {}))
+            assert [item["name"] for item in call(server, "GET", "/api/contents").json()[
+                "content"]] == [NOTEBOOK]
+    finally:
+        run.remove()
