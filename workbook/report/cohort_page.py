@@ -96,7 +96,7 @@ def cohort_json(cohort: CohortReport) -> dict[str, Any]:
 
 
 def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date: str,
-                 copies: Copies | None = None) -> list[Path]:
+                 copies: Copies | None = None, sections: tuple[str, ...] = ()) -> list[Path]:
     """Write cohort.html, cohort.csv and cohort.json into `outdir`; returns their paths.
 
     `copies` maps a report's `key` to its graded copy's HTML path, relative to `outdir`.
@@ -109,7 +109,7 @@ def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date:
                     encoding="utf-8")
     page = outdir / PAGE
     page.write_text(cohort_html(cohort, title=title, report_date=report_date,
-                                copies=copies or {}), encoding="utf-8")
+                                copies=copies or {}, sections=sections), encoding="utf-8")
     return [page, ranking, data]
 
 
@@ -215,7 +215,8 @@ def _check_row(c: CheckStats, titles: dict[str, str]) -> str:
 
 
 def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
-                copies: Copies) -> str:
+                copies: Copies, sections: tuple[str, ...] = ()) -> str:
+    """The page; `sections` are further parts, already HTML (the similarity section)."""
     graded = cohort.graded
     percents = [r.percent for r in graded]
     summary = (f"{len(cohort.candidates)} candidates: {len(graded)} graded, "
@@ -264,4 +265,4 @@ def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
             f"<h2>Checks</h2><p>Discrimination is the pass rate in the top third of the "
             f"ranking minus that in the bottom third: near +1 separates strong candidates "
             f"from weak ones, near 0 tells them apart on nothing.</p>{checks}"
-            f"</body></html>")
+            f"{''.join(sections)}</body></html>")

@@ -104,6 +104,12 @@ def header(report: CandidateReport, *, date: str) -> list[Output]:
         body += "<h3>Submission notes</h3><ul>" + "".join(
             f"<li>{_e(_event_line(e))}</li>" for e in report.events) + "</ul>"
         lines += ["Submission notes:", *(f"- {_event_line(e)}" for e in report.events)]
+    if report.similar:
+        body += ("<h3>Similar answers</h3><p>For a person to look at (see similarity.html); "
+                 "similar is not a verdict.</p><ul>"
+                 + "".join(f"<li>{_e(line)}</li>" for line in report.similar) + "</ul>")
+        lines += ["Similar answers (for a person to look at):",
+                  *(f"- {line}" for line in report.similar)]
     if report.notes:
         body += "<p><em>" + "<br>".join(_e(n) for n in report.notes) + "</em></p>"
         lines += [f"Note: {n}" for n in report.notes]

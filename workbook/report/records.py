@@ -117,6 +117,9 @@ class CandidateReport:
     conflicts: tuple[str, ...] = ()
     #: the interviewer's overall call in a live interview, with its reason
     recommendation: Recommendation | None = None
+    #: answers (or known sources) similar to this candidate's, one line each
+    #: (`workbook/similarity/`); for a person to look at, not a verdict
+    similar: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as _date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from workbook.report.cohort_page import write_cohort
 from workbook.report.from_gradebook import load_reports
 from workbook.report.graded_copy import CopySettings, report_paths, write_copy
 from workbook.report.records import CandidateReport
+from workbook.similarity.stage import similarity_for_reports
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
@@ -112,6 +113,9 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     exports, all in `outdir` (copies under `outdir/graded/`)."""
     date = date or today()
     reports = load_reports(gradebook, bank)
+    title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
+    similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
+    reports = [replace(r, similar=similar.report.lines_for(r.candidate)) for r in reports]
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
     written = (write_copies(reports, outdir, settings, progress=progress, jobs=jobs)
@@ -122,7 +126,8 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
         if page.exists():
             links[report.key] = page.relative_to(outdir).as_posix()
     cohort = cohort_report(reports)
-    title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
-    pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links)
+    pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links,
+                         sections=(similar.section,))
+    pages += similar.files
     exports = write_ats(cohort, outdir, report_date=date, copies=links)
     return ReportFiles(copies=tuple(written), cohort=tuple(pages), exports=tuple(exports))

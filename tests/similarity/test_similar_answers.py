@@ -1,0 +1,103 @@
+"""Similar answers are found through disguises; independent and starter-only ones are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.similarity.solutions import DISGUISED, INDEPENDENT, ORIGINAL, STACKED
+from workbook.bank import SHIPPED_BANK, load_bank
+from workbook.model import Question
+from workbook.similarity.compare import QuestionSimilarity, SimilaritySettings, compare_question
+from workbook.similarity.sources import known_sources, shared_kgrams
+
+QUESTION = "ds-merge-intervals"
+
+
+@pytest.fixture(scope="module")
+def question() -> Question:
+    return load_bank(SHIPPED_BANK).get(QUESTION)
+
+
+def compare(question: Question, answers: list[tuple[str, str]], *,
+            folder: Path | None = None, **settings: float) -> QuestionSimilarity:
+    return compare_question(QUESTION, answers, known_sources(question, QUESTION, folder),
+                            shared_kgrams(question), SimilaritySettings(**settings))
+
+
+def pairs_between_candidates(result: QuestionSimilarity) -> set[frozenset[str]]:
+    return {frozenset((p.left.owner, p.right.owner)) for p in result.pairs
+            if p.left.kind == p.right.kind == "candidate"}
+
+
+def test_a_renamed_reordered_recommented_copy_is_found(question: Question) -> None:
+    result = compare(question, [("ada", ORIGINAL), ("bob", DISGUISED),
+                                ("cy", INDEPENDENT), ("dee", STACKED)])
+    assert pairs_between_candidates(result) == {frozenset({"ada", "bob"})}
+    pair = result.pairs[0]
+    assert pair.score >= 0.9
+    # the highlighted lines are the copied body, on both sides
+    assert {line for line in pair.left_lines} & set(range(9, 19))
+    assert {line for line in pair.right_lines} & set(range(2, 16))
+    assert result.clusters == (("ada", "bob"),)
+
+
+def test_independent_correct_answers_are_not_similar(question: Question) -> None:
+    result = compare(question, [("ada", ORIGINAL), ("cy", INDEPENDENT), ("dee", STACKED)],
+                     threshold=0.3)
+    assert pairs_between_candidates(result) == set()
+
+
+@pytest.mark.parametrize("variant", [
+    "{starter}",
+    "{starter}\n# not done, ran out of time\n",
+    "def merge_intervals(intervals):\n    raise NotImplementedError('write merge_intervals')\n",
+    "def merge_intervals(xs):\n    '''todo'''\n    raise NotImplementedError(\"later\")\n",
+    "{starter}\nassert merge_intervals([(1, 3), (2, 6), (8, 10)]) == [(1, 6), (8, 10)]\n",
+])
+def test_answers_that_only_keep_what_was_given_are_never_similar(question: Question,
+                                                                  variant: str) -> None:
+    answers = [(f"c{i}", variant.format(starter=question.starter)) for i in range(4)]
+    result = compare(question, answers, threshold=0.05)
+    assert result.pairs == ()
+    assert result.too_small == 4
+
+
+def test_a_copy_of_a_known_source_in_the_bank_folder_is_found(question: Question,
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "known-sources" / QUESTION
+    folder.mkdir(parents=True)
+    (folder / "public-gist.py").write_text(INDEPENDENT, encoding="utf-8")
+    disguised = (INDEPENDENT.replace("current_", "cur_").replace("merged", "answer")
+                 .replace("ordered", "srt"))
+    result = compare(question, [("eve", disguised), ("ada", ORIGINAL)], folder=tmp_path)
+    found = [(p.left.owner, p.right.owner, p.right.kind) for p in result.pairs]
+    assert found == [("eve", "public-gist.py", "known source")]
+
+
+def test_a_copy_of_the_reference_or_a_decoy_is_named_as_such(question: Question) -> None:
+    decoy = question.decoys[0]
+    result = compare(question, [("ref", question.reference.replace("pairs", "items")),
+                                ("dec", decoy.code.replace("merged", "done"))])
+    kinds = {(p.left.owner, p.right.kind) for p in result.pairs
+             if p.right.kind != "candidate"}
+    assert ("ref", "reference") in kinds
+    assert ("dec", "decoy") in kinds
+
+
+def test_answers_that_do_not_parse_are_compared_by_their_tokens(question: Question) -> None:
+    broken = ORIGINAL + "\ndef unfinished(:\n"
+    result = compare(question, [("ada", ORIGINAL), ("bob", broken), ("cy", "\x00\x00(((")])
+    assert pairs_between_candidates(result) == {frozenset({"ada", "bob"})}
+
+
+def test_lsh_finds_the_pairs_that_scoring_every_pair_finds(question: Question) -> None:
+    from tests.similarity.generated import cohort
+
+    answers, copies = cohort(120, seed=3)
+    every = compare(question, answers)
+    sketched = compare(question, answers, exhaustive_up_to=0)
+    assert sketched.method == "MinHash LSH" and every.method == "every pair"
+    assert pairs_between_candidates(every) == copies
+    assert pairs_between_candidates(sketched) == copies

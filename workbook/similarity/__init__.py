@@ -1,0 +1,12 @@
+"""Similarity between answers: which candidates' answers (or which public sources) look alike.
+
+normalise.py    source -> tokens that survive renaming, reformatting, reordering, comments
+fingerprint.py  tokens -> winnowed k-gram hashes, each remembering the lines it covers
+sources.py      what every answer of a question shares (subtracted) and the known sources
+compare.py      a question's answers -> similar pairs and clusters (MinHash LSH when large)
+cohort.py       the whole gradebook -> a `SimilarityReport`
+page.py         similarity.html / .json / .csv, and the cohort page's section
+
+The result says which answers are *similar* and where; what that means is for a person to
+decide, so no wording here goes further than "similar".
+"""

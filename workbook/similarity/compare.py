@@ -1,0 +1,155 @@
+"""One question's answers -> the pairs that are similar, and the clusters they form.
+
+The score of two answers is the share of the smaller fingerprint found in the other one
+(after the question's given code is subtracted): 1.0 when one answer is contained in the
+other, whatever else was added around it. Up to `exhaustive_up_to` answers every pair is
+scored; above that, MinHash LSH (datasketch) proposes the pairs whose fingerprints'
+Jaccard similarity is likely above `lsh_threshold`, and only those are scored, so the cost
+grows with the number of answers rather than the number of pairs. LSH estimates Jaccard,
+not containment: an answer copied into one more than 1 / lsh_threshold times its size is
+found only below `exhaustive_up_to`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from workbook.similarity.fingerprint import Fingerprint, fingerprint
+from workbook.similarity.sources import KnownSource
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimilaritySettings:
+    #: a pair at or above this score is listed
+    threshold: float = 0.6
+    #: an answer with fewer kept hashes than this (after subtraction) is too small to judge
+    min_fingerprints: int = 5
+    #: up to this many answers per question every pair is scored; above, LSH proposes pairs
+    exhaustive_up_to: int = 300
+    #: the Jaccard similarity from which LSH proposes a pair (below `threshold`: it is an
+    #: estimate, and containment is larger than Jaccard)
+    lsh_threshold: float = 0.3
+    #: MinHash permutations: more is a better estimate and slower
+    num_perm: int = 128
+
+
+@dataclass(frozen=True, kw_only=True)
+class Compared:
+    """One side of a comparison: a candidate's answer or a known source."""
+
+    #: the candidate's name, or a known source's label
+    owner: str
+    #: "candidate", "reference", "alternative", "decoy" or "known source"
+    kind: str
+    code: str
+    fingerprint: Fingerprint = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pair:
+    question_id: str
+    left: Compared
+    right: Compared
+    score: float
+    #: lines of each side's source that the shared hashes cover, for highlighting
+    left_lines: frozenset[int]
+    right_lines: frozenset[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionSimilarity:
+    question_id: str
+    answers: int
+    #: candidate pairs, then answers similar to a known source, highest score first
+    pairs: tuple[Pair, ...]
+    #: groups of candidates linked by similar pairs, largest first
+    clusters: tuple[tuple[str, ...], ...]
+    #: answers too small to judge once the given code is subtracted (starter-only ones)
+    too_small: int
+    method: str
+
+
+def _score(left: Compared, right: Compared, question_id: str) -> Pair:
+    shared = left.fingerprint.hashes & right.fingerprint.hashes
+    smaller = min(len(left.fingerprint), len(right.fingerprint))
+    return Pair(question_id=question_id, left=left, right=right,
+                score=len(shared) / smaller if smaller else 0.0,
+                left_lines=left.fingerprint.lines(shared),
+                right_lines=right.fingerprint.lines(shared))
+
+
+def _lsh_candidates(entries: Sequence[Compared], settings: SimilaritySettings
+                    ) -> set[tuple[int, int]]:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+    sketches = []
+    for index, entry in enumerate(entries):
+        sketch = MinHash(num_perm=settings.num_perm, hashfunc=_hash32)
+        sketch.update_batch(list(entry.fingerprint.hashes))
+        lsh.insert(index, sketch)
+        sketches.append(sketch)
+    found = set()
+    for index, sketch in enumerate(sketches):
+        for other in lsh.query(sketch):
+            if other != index:
+                found.add((min(index, other), max(index, other)))
+    return found
+
+
+def _hash32(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+def _clusters(pairs: Sequence[Pair]) -> tuple[tuple[str, ...], ...]:
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for pair in pairs:
+        parent[root(pair.left.owner)] = root(pair.right.owner)
+    groups: dict[str, list[str]] = {}
+    for name in parent:
+        groups.setdefault(root(name), []).append(name)
+    return tuple(sorted((tuple(sorted(g)) for g in groups.values()),
+                        key=lambda g: (-len(g), g)))
+
+
+def _order(pair: Pair) -> tuple[float, str, str]:
+    return (-pair.score, pair.left.owner, pair.right.owner)
+
+
+def compare_question(question_id: str, answers: Sequence[tuple[str, str]],
+                     known: Sequence[KnownSource], shared: frozenset[int],
+                     settings: SimilaritySettings | None = None) -> QuestionSimilarity:
+    """Similar pairs among `answers` ((candidate, code), one per candidate) and between
+    each answer and each known source; `shared` k-grams are subtracted from all of them."""
+    settings = settings or SimilaritySettings()
+    entries = [Compared(owner=owner, kind="candidate", code=code,
+                        fingerprint=fingerprint(code).without(shared))
+               for owner, code in answers]
+    judged = [e for e in entries if len(e.fingerprint) >= settings.min_fingerprints]
+    sources = [Compared(owner=k.label, kind=k.kind, code=k.code,
+                        fingerprint=fingerprint(k.code).without(shared)) for k in known]
+    sources = [s for s in sources if len(s.fingerprint) >= settings.min_fingerprints]
+    if len(judged) <= settings.exhaustive_up_to:
+        method = "every pair"
+        proposed: Sequence[tuple[int, int]] = list(combinations(range(len(judged)), 2))
+    else:
+        method = "MinHash LSH"
+        proposed = sorted(_lsh_candidates(judged, settings))
+    between = [_score(judged[a], judged[b], question_id) for a, b in proposed]
+    between = [p for p in between if p.score >= settings.threshold]
+    with_known = [_score(entry, source, question_id) for entry in judged for source in sources]
+    with_known = [p for p in with_known if p.score >= settings.threshold]
+    return QuestionSimilarity(
+        question_id=question_id, answers=len(entries),
+        pairs=(*sorted(between, key=_order), *sorted(with_known, key=_order)),
+        clusters=_clusters(between), too_small=len(entries) - len(judged), method=method)

@@ -1,0 +1,150 @@
+"""similarity.html (pairs, clusters, side-by-side views), similarity.csv and .json.
+
+Everything a candidate wrote is escaped; the page has no external resource. The wording
+is "similar", with the score and the matching lines: whether it means anything is for a
+person to decide, and the page says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from grading.spreadsheet import csv_text
+from workbook.similarity.cohort import SimilarityReport
+from workbook.similarity.compare import Pair, QuestionSimilarity
+
+PAGE, CSV, JSON = "similarity.html", "similarity.csv", "similarity.json"
+#: side-by-side views per question on the page (every pair is in the CSV and JSON)
+MAX_VIEWS = 200
+#: lines shown of each side of a view
+MAX_LINES = 400
+NOTICE = ("Answers listed here are similar after renaming, reformatting, reordering and "
+          "comments are set aside, and after the code every candidate was given is "
+          "subtracted. Similar code can have innocent causes (a common tutorial, a standard "
+          "algorithm written the usual way); whether it matters is for a person to decide.")
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def pair_anchor(question_id: str, index: int) -> str:
+    digest = hashlib.sha256(question_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"pair-{digest}-{index}"
+
+
+def _side(code: str, lines: frozenset[int]) -> str:
+    shown = code.splitlines()[:MAX_LINES]
+    rows = []
+    for number, text in enumerate(shown, start=1):
+        row = f'<span class="n">{number:>4}</span> {_e(text)}'
+        rows.append(f"<mark>{row}</mark>" if number in lines else row)
+    more = len(code.splitlines()) - len(shown)
+    if more > 0:
+        rows.append(f"... {more} more lines")
+    return "<pre>" + "\n".join(rows) + "</pre>"
+
+
+def _who(kind: str, owner: str) -> str:
+    return _e(owner) if kind == "candidate" else f"{_e(owner)} <i>({_e(kind)})</i>"
+
+
+def _view(pair: Pair, anchor: str) -> str:
+    return (f'<details id="{anchor}"><summary>{_who(pair.left.kind, pair.left.owner)} and '
+            f'{_who(pair.right.kind, pair.right.owner)}: similar, score {pair.score:.2f}'
+            f'</summary><div class="sbs"><div><h4>{_who(pair.left.kind, pair.left.owner)}'
+            f'</h4>{_side(pair.left.code, pair.left_lines)}</div><div><h4>'
+            f'{_who(pair.right.kind, pair.right.owner)}</h4>'
+            f'{_side(pair.right.code, pair.right_lines)}</div></div></details>')
+
+
+def _question(result: QuestionSimilarity) -> str:
+    parts = [f'<h2 id="q-{_e(result.question_id)}">{_e(result.question_id)}</h2>',
+             f"<p>{result.answers} answers compared ({_e(result.method)}); "
+             f"{result.too_small} too small to compare once the given code is subtracted; "
+             f"{len(result.pairs)} similar pairs.</p>"]
+    if result.clusters:
+        parts.append("<p>Groups of similar answers:</p><ul>" + "".join(
+            f"<li>{len(c)} answers: {_e(', '.join(c))}</li>" for c in result.clusters)
+            + "</ul>")
+    for index, pair in enumerate(result.pairs[:MAX_VIEWS]):
+        parts.append(_view(pair, pair_anchor(result.question_id, index)))
+    if len(result.pairs) > MAX_VIEWS:
+        parts.append(f"<p>... and {len(result.pairs) - MAX_VIEWS} more pairs in {CSV}.</p>")
+    return "\n".join(parts)
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}
+.sbs{display:flex;gap:1em}.sbs>div{flex:1;min-width:0;overflow-x:auto}
+pre{background:#f7f7fa;padding:4px;font-size:85%}mark{background:#ffe58a;display:block}
+.n{color:#889}summary{cursor:pointer;margin:4px 0}
+"""
+
+
+def similarity_html(report: SimilarityReport, *, title: str) -> str:
+    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(NOTICE)}</p>",
+            f"<p>Listed from score {report.settings.threshold:.2f} (the share of the "
+            f"smaller answer's fingerprint found in the other).</p>"]
+    if report.not_in_bank:
+        body.append(f"<p>Not in the bank, compared without subtracting given code: "
+                    f"{_e(', '.join(report.not_in_bank))}.</p>")
+    body += [_question(q) for q in report.questions]
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}'
+            f"</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def similarity_rows(report: SimilarityReport) -> tuple[list[str], list[list[Any]]]:
+    header = ["question", "left", "left_kind", "right", "right_kind", "score"]
+    rows: list[list[Any]] = [[q.question_id, p.left.owner, p.left.kind, p.right.owner,
+                              p.right.kind, round(p.score, 3)]
+                             for q in report.questions for p in q.pairs]
+    return header, rows
+
+
+def similarity_json(report: SimilarityReport) -> dict[str, Any]:
+    header, rows = similarity_rows(report)
+    return {"threshold": report.settings.threshold, "not_in_bank": list(report.not_in_bank),
+            "questions": [{"question": q.question_id, "answers": q.answers,
+                           "too_small": q.too_small, "method": q.method,
+                           "clusters": [list(c) for c in q.clusters]}
+                          for q in report.questions],
+            "pairs": [dict(zip(header, row, strict=True)) for row in rows]}
+
+
+def write_similarity(report: SimilarityReport, outdir: Path, *, title: str) -> list[Path]:
+    """Write similarity.html, .csv and .json into `outdir`; returns their paths."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    page, table, data = outdir / PAGE, outdir / CSV, outdir / JSON
+    page.write_text(similarity_html(report, title=title), encoding="utf-8")
+    table.write_text(csv_text(*similarity_rows(report)), encoding="utf-8", newline="")
+    data.write_text(json.dumps(similarity_json(report), indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return [page, table, data]
+
+
+def cohort_section(report: SimilarityReport, *, top: int = 10) -> str:
+    """The cohort page's similarity section: per question, the most similar pairs and the
+    groups, each linked to its side-by-side view on similarity.html."""
+    parts = ['<h2 id="similarity">Similar answers</h2>', f"<p>{_e(NOTICE)}</p>"]
+    listed = [q for q in report.questions if q.pairs]
+    if not listed:
+        parts.append(f"<p>No answers similar at score {report.settings.threshold:.2f} or "
+                     f"above.</p>")
+    for result in listed:
+        rows = "".join(
+            f'<tr><td class="name">{_who(p.left.kind, p.left.owner)}</td>'
+            f'<td class="name">{_who(p.right.kind, p.right.owner)}</td>'
+            f'<td>{p.score:.2f}</td><td class="name"><a href="{PAGE}#'
+            f'{pair_anchor(result.question_id, i)}">side by side</a></td></tr>'
+            for i, p in enumerate(result.pairs[:top]))
+        groups = "; ".join(", ".join(c) for c in result.clusters if len(c) > 2)
+        parts.append(f"<h3>{_e(result.question_id)}</h3><p>{len(result.pairs)} similar "
+                     f"pairs" + (f"; groups: {_e(groups)}" if groups else "") + "</p>"
+                     f'<table><tr><th class="name">answer</th><th class="name">similar to'
+                     f"</th><th>score</th><th></th></tr>{rows}</table>")
+    return "\n".join(parts)
