@@ -101,3 +101,37 @@ def test_the_cohort_page_gets_the_similarity_section(outdir: Path) -> None:
     page = (outdir / "cohort.html").read_text(encoding="utf-8")
     assert '<h2 id="similarity">Similar answers</h2>' in page
     assert 'href="similarity.html#pair-' in page and HOSTILE not in page
+
+
+def test_each_graded_copy_lists_its_close_matches_and_only_its_own(outdir: Path) -> None:
+    from workbook.report.copy_parts import header
+    from workbook.report.from_gradebook import load_reports
+    from workbook.similarity.stage import write_similarity_files
+
+    bank = load_bank(SHIPPED_BANK)
+    with Gradebook.open(outdir / "gradebook.sqlite") as gradebook:
+        found = write_similarity_files(gradebook, bank, outdir, title="t")
+        reports = {r.candidate: r for r in load_reports(gradebook, bank)}
+    ada = found.report.lines_for("ada")
+    assert len(ada) == 1 and ada[0].startswith(f"{QUESTION}: similar to {HOSTILE}, score ")
+    assert found.report.lines_for("dee") == () and found.report.lines_for("=cy") == ()
+    from dataclasses import replace
+
+    shown = header(replace(reports["ada"], similar=ada), date="2030-01-02")[0]
+    assert "Similar answers" in str(shown) and "&lt;script&gt;" in str(shown)
+    assert HOSTILE not in str(shown.get("data", {}).get("text/html", ""))
+
+
+def test_a_bad_similarity_table_costs_the_reports_only_their_section(
+        outdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbook.report.stage import write_reports
+
+    bank_dir = tmp_path / "bank"
+    bank_dir.mkdir()
+    (bank_dir / f"{QUESTION}.md").write_bytes((SHIPPED_BANK / f"{QUESTION}.md").read_bytes())
+    (bank_dir / "bank.toml").write_text("[similarity]\nthreshold = 7\n", encoding="utf-8")
+    with Gradebook.open(outdir / "gradebook.sqlite") as gradebook:
+        write_reports(gradebook, load_bank(bank_dir), outdir, copies=False, date="2030-01-02")
+    assert "warning: similar answers not computed" in capsys.readouterr().err
+    page = (outdir / "cohort.html").read_text(encoding="utf-8")
+    assert "Not computed" in page and "threshold must be a number" in page
