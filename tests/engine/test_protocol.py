@@ -60,3 +60,14 @@ def test_a_well_formed_message_for_another_request_is_ignored(grader: Grader) ->
         "{MESSAGES!r}", repr([_message(b'{"data": {}}', parent=other)])))
 
     assert results["square"].points == results["square"].max_points
+
+
+def test_a_check_whose_exception_message_holds_lone_surrogates_is_reported_as_raised(
+        grader: Grader) -> None:
+    results = grade_with(grader, "square", (
+        "def square(x):\n    raise ValueError('\\udcff' * 3000)\n"))
+
+    square = results["square"]
+    assert [event.kind for event in square.events] == []
+    assert all("but it raised ValueError: \\udcff" in check.message
+               for check in square.checks), square.checks

@@ -237,3 +237,40 @@ def test_a_submission_that_errors_is_the_only_one_a_rerun_grades_again(
     assert "KeyError: 'a matcher bug nobody foresaw'" in first.results[1].reason
     assert (second.skipped, second.graded) == (1, 1)
     assert [r.points for r in second.results] == [8, 6]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def gradebook_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "gradebook.sqlite")
+    server = request.getfixturevalue("postgres_server")
+    url: str = server.new_database()
+    return url
+
+
+def test_text_no_database_accepts_is_recorded_escaped_on_sqlite_and_postgresql(
+        grading_bank: Bank, gradebook_url: str, tmp_path: Path) -> None:
+    # NUL (refused by PostgreSQL) and lone surrogates (refused by every UTF-8 encoder) in
+    # the candidate id, the file name and the answer's own exception message
+    folder = tmp_path / "in"
+    honest_batch(grading_bank, folder)
+    answers = {"clamp-value": "raise ValueError('bad\\x00\\ud800 value')",
+               "dedupe-keep-order": DEDUPE}
+    data = workbook_json(grading_bank, list(grading_bank.questions), answers=answers,
+                         candidate="eve\x00\udcff")
+    name = os.path.join(os.fsencode(folder), b"eve-\xff.ipynb")
+    with open(name, "wb") as handle:
+        handle.write(json.dumps(data).encode())
+    paths = sorted(folder.iterdir())
+
+    with Gradebook.open(gradebook_url) as gradebook:
+        report = grade_batch(paths, prepare=preparer(grading_bank), gradebook=gradebook,
+                             config=GradingConfig(timeout=10), jobs=2, progress=False)
+        stored = {result.candidate: result for result in gradebook.results()}
+
+    assert report.all_graded
+    eve = stored["eve\\x00\\udcff"]
+    assert eve.source.endswith("eve-\\udcff.ipynb")
+    assert eve.points == 4
+    assert "bad\\x00\\ud800 value" in eve.tasks[0].events[0].detail
+    assert [stored[name].points for name in HONEST] == [8, 6]

@@ -114,17 +114,22 @@ async def _execute(source: str, namespace: dict[str, Any], filename: str) -> Any
     return value
 
 
+def _sendable(text: str) -> str:
+    """`text` as the kernel's JSON encoder can send it: lone surrogates (an exception or
+    class named with one) would make the report itself fail, so they become escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _type_name(value: Any) -> str:
-    return str(type(value).__name__)[:protocol.TYPE_NAME_LIMIT]
+    return _sendable(str(type(value).__name__))[:protocol.TYPE_NAME_LIMIT]
 
 
 def _raised(index: int, status: Any, error: BaseException) -> protocol.Report:
     try:
-        message = str(error)
+        message = _sendable(str(error)[:protocol.MESSAGE_LIMIT])[:protocol.MESSAGE_LIMIT]
     except BaseException:
         message = "<unprintable>"
-    return _Report(index, status, type=_type_name(error),
-                   message=message[:protocol.MESSAGE_LIMIT])
+    return _Report(index, status, type=_type_name(error), message=message)
 
 
 def _publish(payload: dict[str, Any]) -> None:
@@ -227,7 +232,8 @@ def _first_unplain(value: Any) -> dict[str, str]:
         if kind not in _PLAIN_CONTAINERS:
             base = next((plain.__name__ for plain in (*_PLAIN_SCALARS[1:], *_PLAIN_CONTAINERS)
                          if issubclass(kind, plain)), "")
-            return {"inner": kind.__name__[:_NAME], "base": base, "path": path[:_PATH]}
+            return {"inner": _sendable(kind.__name__)[:_NAME], "base": base,
+                    "path": _sendable(path[:_PATH])[:_PATH]}
         if kind is dict:
             children = [(v, f"{path}[{repr(k)[:40] if type(k) in _PLAIN_SCALARS else '...'}]")
                         for k, v in dict.items(item)]
