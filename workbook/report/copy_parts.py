@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from typing import Any
 
 from grading.judge import shared_causes
@@ -270,12 +271,26 @@ def _output_html(output: CellOutput) -> str:
 def _code_html(code: str, *, python: bool) -> str:
     if not python:
         return f"<pre>{_e(code)}</pre>"
+    return _highlighted(code)
+
+
+@lru_cache(maxsize=512)
+def _highlighted(code: str) -> str:
+    """Python code as HTML with inline colours; kept by text, since many candidates
+    return a question's starter or the same short answer unchanged."""
     from pygments import highlight
+
+    lexer, formatter = _pygments()
+    return str(highlight(code, lexer, formatter))
+
+
+@cache
+def _pygments() -> tuple[Any, Any]:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
     # inline styles: the copy carries no stylesheet of pygments' classes
-    return str(highlight(code, PythonLexer(), HtmlFormatter(noclasses=True)))
+    return PythonLexer(), HtmlFormatter(noclasses=True)
 
 
 #: part name -> renderer; a template cell names its part in metadata.workbook.part

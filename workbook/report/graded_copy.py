@@ -81,15 +81,41 @@ def _parameters(report: CandidateReport, settings: CopySettings) -> dict[str, st
             "report_date": settings.date}
 
 
-def prepare(report: CandidateReport, settings: CopySettings, output: Path) -> Any:
-    """The template with this candidate's parameters and papermill's metadata, not run."""
+@cache
+def _prepared() -> tuple[str, int, str]:
+    """The template prepared by papermill once per process (`prepare_only`: the injected
+    parameters cell and papermill's metadata, no kernel), as JSON text; the index of the
+    injected cell; the kernel name papermill translated the parameters for. Each copy
+    starts from this instead of asking papermill to load, check and prepare the template
+    again (bench/report_bench.py: that was a tenth of a second per copy)."""
+    import json
+
     import papermill
 
-    nb = papermill.execute_notebook(_copy.deepcopy(_template()), None,
-                                    parameters=_parameters(report, settings),
+    names = {name: "" for name in ("candidate", "submission", "gradebook", "bank",
+                                   "report_date")}
+    nb = papermill.execute_notebook(_copy.deepcopy(_template()), None, parameters=names,
                                     prepare_only=True, language="python",
                                     progress_bar=False)
     nb.metadata.papermill["input_path"] = str(TEMPLATE)
+    tags = [cell.get("metadata", {}).get("tags", []) for cell in nb.cells]
+    return json.dumps(nb), tags.index(["injected-parameters"]), nb.metadata.kernelspec.name
+
+
+def prepare(report: CandidateReport, settings: CopySettings, output: Path) -> Any:
+    """The template with this candidate's parameters and papermill's metadata, not run:
+    what papermill's `prepare_only` gives, with the values translated by papermill."""
+    import json
+
+    import nbformat
+    from papermill.translators import translate_parameters
+
+    text, injected, kernel = _prepared()
+    parameters = _parameters(report, settings)
+    nb = nbformat.from_dict(json.loads(text))
+    nb.cells[injected].source = translate_parameters(kernel, "python", parameters,
+                                                     "Parameters")
+    nb.metadata.papermill["parameters"] = parameters
     nb.metadata.papermill["output_path"] = str(output)
     return nb
 
@@ -113,13 +139,16 @@ def _mark(nb: Any, report: CandidateReport, engine: str) -> None:
 
 def write_copy(report: CandidateReport, outdir: Path, settings: CopySettings) -> Path:
     """Render the graded copy in this process; returns the notebook path."""
-    import nbformat
+    import json
 
     notebook_path, html_path = report_paths(outdir, report)
     notebook_path.parent.mkdir(parents=True, exist_ok=True)
     nb = fill(prepare(report, settings, notebook_path), report, date=settings.date)
     _mark(nb, report, INLINE)
-    nbformat.write(nb, notebook_path)
+    # nbformat's own layout, without validating again what is the checked template plus
+    # outputs of our own making (validation was a fifth of a copy's time)
+    notebook_path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)
+                             + "\n", encoding="utf-8")
     if settings.html:
         html_path.write_text(notebook_html(nb), encoding="utf-8")
     return notebook_path

@@ -5,6 +5,12 @@ manager from unpkg; a graded copy needs none of them (its outputs are HTML, text
 PNG), so those blocks are emptied. Its 250 kB JupyterLab stylesheet is swapped for a few
 lines: the report's outputs carry their own styles, and a cohort of a thousand copies
 should not carry a quarter of a gigabyte of CSS. nbconvert is imported here and nowhere else.
+
+Rendering a copy costs what the template costs: the notebook is validated once, not after
+each preprocessor, and the page is not parsed again afterwards (nbconvert's lab exporter
+re-reads it with BeautifulSoup to add alt text to images and focus to cells: this
+template writes the alt text itself, and a copy's outputs need no focus order); together
+those were two thirds of a copy's HTML time (bench/report_bench.py).
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ a.anchor-link{display:none}
 .jp-RenderedImage img{max-width:100%}
 pre{font-family:ui-monospace,monospace;font-size:90%}
 </style>{%- endblock notebook_css -%}
+{%- block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output"><img
+ alt="{{ output.data.get('text/plain', 'chart') | escape_html }}"
+ src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"></div>
+{%- endblock data_png -%}
 """
 
 
@@ -36,10 +47,21 @@ def _exporter() -> Any:
     # one exporter per process: building it parses the templates and CSS (~0.2 s)
     return HTMLExporter(extra_loaders=[DictLoader({"offline.html.j2": _OFFLINE_TEMPLATE})],
                         template_file="offline.html.j2", exclude_input=True,
-                        exclude_input_prompt=True, exclude_output_prompt=True)
+                        exclude_input_prompt=True, exclude_output_prompt=True,
+                        optimistic_validation=True)
 
 
 def notebook_html(nb: Any) -> str:
-    """The HTML page of a notebook node, with code inputs hidden and nothing fetched."""
-    body, _resources = _exporter().from_notebook_node(nb)
+    """The HTML page of a notebook node, with code inputs hidden and nothing fetched:
+    what `HTMLExporter.from_notebook_node` renders, without its BeautifulSoup pass."""
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    exporter = _exporter()
+    resources = exporter._init_resources(None)
+    exporter.register_filter("highlight_code", Highlight2HTML(parent=exporter))
+    exporter.register_filter("filter_data_type", WidgetsDataTypeFilter(
+        notebook_metadata=exporter._nb_metadata, parent=exporter, resources=resources))
+    body, _resources = TemplateExporter.from_notebook_node(exporter, nb, resources)
     return str(body)
