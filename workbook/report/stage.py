@@ -2,7 +2,8 @@
 
 `write_reports` is the stage `workbook grade` runs once grading ends, and what
 `workbook report --cohort` runs on its own. Graded copies are rendered in this process
-(see `graded_copy`), one after another under a progress bar.
+(see `graded_copy`), one after another under a progress bar, or by worker processes for a
+large cohort. A rerun renders again only the files whose inputs changed (`unchanged`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from workbook.report.ats import write_ats
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import write_cohort
 from workbook.report.from_gradebook import load_reports
-from workbook.report.graded_copy import CopySettings, report_paths, write_copy
+from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
 from workbook.report.records import CandidateReport
+from workbook.report.unchanged import (
+    fingerprint,
+    read_manifest,
+    stamp,
+    unchanged,
+    write_manifest,
+)
 from workbook.similarity.stage import similarity_for_reports
 
 if TYPE_CHECKING:
@@ -70,13 +78,47 @@ def _write_batch(batch: Sequence[CandidateReport], outdir: Path,
     return written
 
 
+def _copy_files(outdir: Path, report: CandidateReport, settings: CopySettings
+                ) -> tuple[Path, ...]:
+    notebook, page = report_paths(outdir, report)
+    return (notebook, page) if settings.html else (notebook,)
+
+
 def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
                  *, progress: bool | None = None, jobs: int | None = None) -> list[Path]:
-    """One graded copy (notebook and HTML) per report, under a progress bar.
+    """One graded copy (notebook and HTML) per report, under a progress bar; returns the
+    notebook paths. A copy whose report, settings and rendering code are those it was
+    last written from, and whose files nobody touched since, is kept as it is.
 
     A large cohort is split into batches rendered by `jobs` worker processes (default:
     the number of cores), each loading the template, exporter and chart once.
     """
+    folder = outdir / GRADED_DIR
+    manifest = read_manifest(folder)
+    entries: dict[str, str] = {}
+    prints: dict[str, tuple[str, tuple[Path, ...]]] = {}
+    kept: list[Path] = []
+    todo: list[CandidateReport] = []
+    for report in reports:
+        files = _copy_files(outdir, report, settings)
+        print_ = fingerprint(report, settings)
+        if unchanged(manifest, files[0].name, print_, files):
+            entries[files[0].name] = manifest[files[0].name]
+            kept.append(files[0])
+        else:
+            prints[files[0].name] = (print_, files)
+            todo.append(report)
+    written = _render(todo, outdir, settings, progress=progress, jobs=jobs)
+    for path in written:  # a copy that failed keeps no entry: the next run tries again
+        print_, files = prints[path.name]
+        entries[path.name] = stamp(print_, files)
+    if reports:
+        write_manifest(folder, entries)
+    return kept + written
+
+
+def _render(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
+            *, progress: bool | None, jobs: int | None) -> list[Path]:
     import sys
 
     from tqdm import tqdm
@@ -125,9 +167,24 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
         _notebook, page = report_paths(outdir, report)
         if page.exists():
             links[report.key] = page.relative_to(outdir).as_posix()
+    # the cohort page, its CSV/JSON and the ATS exports are made from these alone
+    print_ = fingerprint("cohort", title, date, sorted(links.items()), similar.section,
+                         *reports)
+    manifest = read_manifest(outdir)
+    names = [n for n in manifest.get("cohort-files", "").split("\n") if n]
+    files = [outdir / name for name in names]
+    if names and unchanged(manifest, "cohort", print_, files):
+        count = int(manifest.get("cohort-pages", "0"))
+        return ReportFiles(copies=tuple(written),
+                           cohort=(*files[:count], *similar.files),
+                           exports=tuple(files[count:]))
     cohort = cohort_report(reports)
     pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links,
                          sections=(similar.section,))
-    pages += similar.files
     exports = write_ats(cohort, outdir, report_date=date, copies=links)
-    return ReportFiles(copies=tuple(written), cohort=tuple(pages), exports=tuple(exports))
+    made = [*pages, *exports]
+    write_manifest(outdir, {"cohort": stamp(print_, made), "cohort-pages": str(len(pages)),
+                            "cohort-files": "\n".join(p.relative_to(outdir).as_posix()
+                                                      for p in made)})
+    return ReportFiles(copies=tuple(written), cohort=(*pages, *similar.files),
+                       exports=tuple(exports))
