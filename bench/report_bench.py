@@ -1,24 +1,31 @@
-"""How much the report stage adds to grading: seconds per candidate, against grading alone.
+"""What reports add to grading, and what a rerun on a graded folder costs, as ratios.
 
-    .venv/bin/python bench/report_bench.py [--candidates N] [--kernel-sample K] [--jobs J]
+    .venv/bin/python bench/report_bench.py [--candidates N] [--rounds R] [--jobs J]
+                                           [--breakdown] [--kernel-sample K]
 
 Writes N returned copies of the shipped junior workbook (each coding answer the reference,
-a decoy or the starter, in rotation), grades them with `workbook.grade` (results files
-only), then, in the same run and on the same gradebook:
+a decoy or the starter, in rotation), then in the same run, R rounds each (medians):
 
-- inline: graded copies (notebook + HTML) for all N from the papermill template
-  (`prepare_only` plus pre-computed outputs), rendered in this process (serial) and by one
-  worker process per core (parallel); then the cohort page, CSV/JSON and ATS exports;
-- kernel: K graded copies by papermill executing the template in a fresh kernel each,
-  the alternative the inline way is weighed against.
+- `workbook grade --no-report` and `workbook grade` (graded copies, their HTML, the cohort
+  page and exports) on the same batch into fresh folders, as the commands a user runs:
+  the reports-vs-no-reports ratio (issue 13 asks for at most 1.25x);
+- `workbook grade` again on the folder it graded (nothing to grade, nothing to render),
+  against `python -c pass` and `workbook --help`: the start-up of a rerun, as ratios and
+  in seconds (the aim is under 0.5 s on an idle machine).
 
-Every figure is printed as seconds per candidate and as a ratio to grading's.
+`--breakdown` adds the old per-part figures in-process: graded copies rendered serially
+and by one worker per core, the cohort page with CSV/JSON/ATS, and K copies by papermill
+running the template in a kernel each, all per candidate against grading alone.
+The machine's load average is printed: every figure that matters is a ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,13 +60,45 @@ def write_submissions(bank: Bank, folder: Path, count: int) -> None:
         (folder / f"candidate-{i:04d}.ipynb").write_text(json.dumps(data), encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", type=int, default=20)
-    parser.add_argument("--kernel-sample", type=int, default=2)
-    parser.add_argument("--jobs", type=int, default=None)
-    args = parser.parse_args()
+def _seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=REPO)
+    return time.perf_counter() - started
 
+
+def _workbook(*args: str) -> list[str]:
+    return [sys.executable, "-m", "workbook", *args]
+
+
+def commands(root: Path, rounds: int, jobs: int | None) -> None:
+    """The commands a user runs, timed in alternation so load drifts hit both alike."""
+    returned = root / "returned"
+    extra = ["--jobs", str(jobs)] if jobs else []
+    plain: list[float] = []
+    full: list[float] = []
+    for i in range(rounds):
+        plain.append(_seconds(_workbook("grade", str(returned), "-o", str(root / f"plain{i}"),
+                                        "--no-report", *extra)))
+        full.append(_seconds(_workbook("grade", str(returned), "-o", str(root / f"full{i}"),
+                                       *extra)))
+    graded_again = [_seconds(_workbook("grade", str(returned), "-o", str(root / "full0"),
+                                       *extra)) for _ in range(max(rounds, 3))]
+    bare = [_seconds([sys.executable, "-c", "pass"]) for _ in range(max(rounds, 3))]
+    helped = [_seconds(_workbook("--help")) for _ in range(max(rounds, 3))]
+    n = len(list(returned.glob("*.ipynb")))
+    p, f = statistics.median(plain), statistics.median(full)
+    again, b, h = (statistics.median(graded_again), statistics.median(bare),
+                   statistics.median(helped))
+    print(f"workbook grade --no-report:  {p:7.2f} s  {p / n:6.3f} s/candidate  (1.00x)")
+    print(f"workbook grade (reports):    {f:7.2f} s  {f / n:6.3f} s/candidate  "
+          f"({f / p:.2f}x --no-report; target <= 1.25x)")
+    print(f"rerun on the graded folder:  {again:7.2f} s  "
+          f"({again / b:.1f}x python -c pass at {b:.3f} s, {again / h:.1f}x workbook --help "
+          f"at {h:.3f} s; target < 0.5 s idle)")
+
+
+def breakdown(root: Path, n: int, jobs: int | None, kernel_sample: int) -> None:
     from grading.gradebook import Gradebook
     from workbook.grade import RESULTS_ONLY, grade_submissions
     from workbook.report.from_gradebook import load_reports
@@ -67,43 +106,36 @@ def main() -> None:
     from workbook.report.stage import bank_folder, write_copies, write_reports
 
     bank = load_bank()
-    n = args.candidates
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        write_submissions(bank, root / "returned", n)
-        outdir = root / "out"
+    outdir = root / "out"
+    started = time.perf_counter()
+    grade_submissions(bank, [root / "returned"], outdir=outdir, jobs=jobs,
+                      progress=False, after=RESULTS_ONLY)
+    grading = time.perf_counter() - started
+
+    with Gradebook.open(outdir / "gradebook.sqlite") as gradebook:
+        reports = load_reports(gradebook, bank)
+        settings = CopySettings(gradebook=gradebook.url, date="2030-01-02",
+                                bank=bank_folder(bank))
+        timed = {}
+        for label, workers in (("serial", 1), ("parallel", None)):
+            started = time.perf_counter()
+            written = write_copies(reports, outdir / label, settings, jobs=workers,
+                                   progress=False)
+            timed[label] = (time.perf_counter() - started) / n
+            assert len(written) == n
 
         started = time.perf_counter()
-        grade_submissions(bank, [root / "returned"], outdir=outdir, jobs=args.jobs,
-                          progress=False, after=RESULTS_ONLY)
-        grading = time.perf_counter() - started
+        write_reports(gradebook, bank, outdir / "cohort-only", copies=False, progress=False)
+        cohort_only = time.perf_counter() - started
 
-        with Gradebook.open(outdir / "gradebook.sqlite") as gradebook:
-            reports = load_reports(gradebook, bank)
-            settings = CopySettings(gradebook=gradebook.url, date="2030-01-02",
-                                    bank=bank_folder(bank))
-            timed = {}
-            for label, jobs in (("serial", 1), ("parallel", None)):
-                started = time.perf_counter()
-                written = write_copies(reports, outdir / label, settings, jobs=jobs,
-                                       progress=False)
-                timed[label] = (time.perf_counter() - started) / n
-                assert len(written) == n
-
-            started = time.perf_counter()
-            write_reports(gradebook, bank, outdir / "cohort-only", copies=False,
-                          progress=False)
-            cohort_only = time.perf_counter() - started
-
-            sample = reports[: args.kernel_sample]
-            started = time.perf_counter()
-            for report in sample:
-                execute_copy(report, outdir / "kernel", settings)
-            kernel = (time.perf_counter() - started) / max(len(sample), 1)
+        sample = reports[:kernel_sample]
+        started = time.perf_counter()
+        for report in sample:
+            execute_copy(report, outdir / "kernel", settings)
+        kernel = (time.perf_counter() - started) / max(len(sample), 1)
 
     per_grading = grading / n
-    print(f"candidates: {n} (shipped junior workbook, {args.jobs or 'all'} cores for grading)")
-    print(f"grading alone:                {per_grading:7.3f} s/candidate  (1.00x)")
+    print(f"grading alone (in-process):   {per_grading:7.3f} s/candidate  (1.00x)")
     for label, seconds in timed.items():
         print(f"graded copies, inline {label:8} {seconds:7.3f} s/candidate  "
               f"({seconds / per_grading:.2f}x grading)")
@@ -113,6 +145,27 @@ def main() -> None:
     print(f"graded copies, kernel:        {kernel:7.3f} s/candidate  "
           f"({kernel / per_grading:.2f}x grading; {kernel / best:.0f}x inline) "
           f"[{len(sample)} sampled]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument("--kernel-sample", type=int, default=2)
+    args = parser.parse_args()
+
+    n = args.candidates
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        write_submissions(load_bank(), root / "returned", n)
+        print(f"candidates: {n} (shipped junior workbook), jobs: {args.jobs or 'all cores'}, "
+              f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        commands(root, args.rounds, args.jobs)
+        if args.breakdown:
+            breakdown(root, n, args.jobs, args.kernel_sample)
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
