@@ -158,6 +158,8 @@ class Question:
     rules: tuple[Rule, ...] = ()
     equivalent_mutants: tuple[EquivalentMutant, ...] = ()
     generated_cases: int = DEFAULT_GENERATED_CASES
+    #: where the question was imported from ("nbgrader"), "" when written here
+    imported: str = ""
     source: str = field(default="", compare=False)
 
     @property

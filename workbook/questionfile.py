@@ -84,7 +84,10 @@ RUBRIC_PARTS = {
     "scores": "scores",
 }
 FRONT_MATTER_KEYS = {"id", "title", "section", "level", "kind", "points", "minutes", "timeout",
-                     "generated_cases", "competencies"}
+                     "generated_cases", "competencies", "imported"}
+#: where an imported question came from (`workbook import`); such a question may have no
+#: decoys yet, and `bank check` flags it as proven with its reference and starter only
+IMPORTED_FROM = ("nbgrader",)
 MIN_DECOYS = 2
 MAX_CASES = 2000
 #: how `workbook bank check --mutants` names a mutant: its operator and a digest of the change
@@ -521,6 +524,11 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         raise reader.fail(reader.key_line("timeout"), "timeout",
                           "must be a positive number of seconds")
 
+    imported = data.get("imported", "")
+    if imported and imported not in IMPORTED_FROM:
+        raise reader.fail(reader.key_line("imported"), "imported",
+                          f"must be one of {', '.join(IMPORTED_FROM)}, not {imported!r}")
+
     cases = data.get("generated_cases", DEFAULT_GENERATED_CASES)
     if isinstance(cases, bool) or not isinstance(cases, int) or not 1 <= cases <= MAX_CASES:
         raise reader.fail(reader.key_line("generated_cases"), "generated_cases",
@@ -566,8 +574,9 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         if not hidden:
             raise reader.fail(need("hidden_checks").line, "hidden_checks",
                               "a coding question needs at least one '### name (N points)' check")
-        decoys = _decoys(reader, need("decoys"))
-        if len(decoys) < MIN_DECOYS:
+        decoys = (_decoys(reader, need("decoys")) if "decoys" in blocks or not imported
+                  else ())
+        if len(decoys) < MIN_DECOYS and not (imported and not decoys):
             raise reader.fail(need("decoys").line, "decoys",
                               f"a coding question needs at least {MIN_DECOYS} decoys, "
                               f"found {len(decoys)}")
@@ -599,7 +608,7 @@ def parse_question(text: str, path: Path | str = "<question>", *,
         id=question_id, title=title.strip(), section=section, level=level, kind=kind,
         competencies=_competencies(reader, data), points=points, minutes=minutes,
         timeout=float(timeout) if timeout is not None else None, prompt=prompt, rubric=rubric,
-        generated_cases=cases, source=str(path), **fields,
+        generated_cases=cases, source=str(path), imported=str(imported), **fields,
     )
 
 

@@ -28,13 +28,13 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from workbook.cli import bank, build, grade, interview, report, similarity
+    from workbook.cli import bank, build, grade, importer, interview, report, similarity
 
     parser = Parser(prog="workbook", description="Build, run and grade Python interview "
                     "notebooks.")
     parser.add_argument("--version", action="version", version=f"workbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (build, bank, interview, grade, report, similarity):
+    for module in (build, bank, interview, grade, report, similarity, importer):
         module.register(commands)
     return parser
 

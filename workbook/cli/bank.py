@@ -217,6 +217,11 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{'ok  ' if proof.ok else 'FAIL'}  {proof.question:<34} {proof.subject:<30} "
               f"{public:<12} {proof.detail}", flush=True)
     selected = [q for q in bank.questions if not chosen or q.id in chosen]
+    for question in selected:
+        if question.imported and question.is_coding and not question.decoys:
+            print(f"note  {question.id:<34} {'no decoys':<30} {'':<12} imported from "
+                  f"{question.imported}: proven with its reference and starter only; add "
+                  f"'## Decoys' to prove its checks catch known mistakes")
     incomplete = 0
     if args.complete:
         for question in selected:

@@ -1,0 +1,158 @@
+"""`workbook import nbgrader`: a course notebook becomes questions that grade as nbgrader does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.importers.course import STUDENTS, write_source
+from workbook.bank import load_bank
+from workbook.cli import main
+from workbook.importers.nbgrader import import_notebook
+from workbook.model import Level
+from workbook.notebook import ROLE_ANSWER, BuildOptions, build_notebook, cell_id
+
+QUESTIONS = {"ps1-squares": ["squares"], "ps1-normalise": ["normalise", "word-counts"],
+             "ps1-is-even": ["is-even"]}
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    bank = tmp_path / "bank"
+    import_notebook(write_source(tmp_path / "source"), bank)
+    return bank
+
+
+def test_each_question_keeps_its_cells_points_and_hidden_tests(imported: Path) -> None:
+    bank = load_bank(imported)
+    assert sorted(bank.ids) == sorted(QUESTIONS)
+    squares = bank.get("ps1-squares")
+    assert (squares.title, squares.points, squares.imported) == ("Squares", 5, "nbgrader")
+    assert [(c.name, c.points) for c in squares.hidden_checks] == [
+        ("test-squares-values", 2), ("test-squares-negative", 3)]
+    assert [c.points for c in bank.get("ps1-is-even").hidden_checks] == [1]
+    assert "assert squares(3) == [1, 4, 9]" in squares.public_checks
+    assert "42925" not in squares.public_checks and "HIDDEN" not in squares.public_checks
+    assert "NotImplementedError" in squares.starter and "i * i" not in squares.starter
+    assert "i * i" in squares.reference and "SOLUTION" not in squares.reference
+    for check in squares.hidden_checks:
+        assert "assert " not in check.code  # observed, judged in the grader
+    negative = squares.hidden_checks[1].code
+    assert "sum(big)" in negative and "_nbgrader_observed.append(raised)" in negative
+    counts = bank.get("ps1-normalise")
+    # the hidden-only cell uses `counts` from the visible one: it is replayed first
+    assert "counts = word_counts('The cat, the hat.')" in counts.hidden_checks[1].code
+    assert "def normalise" in counts.reference and "def word_counts" in counts.reference
+    assert counts.decoys == ()
+
+
+def test_the_command_reports_what_it_did_not_convert_and_what_to_review(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_source(tmp_path / "source")
+    assert main(["import", "nbgrader", str(source), "-o", str(tmp_path / "bank")]) == 0
+    out = capsys.readouterr().out
+    assert "3 question(s) imported" in out
+    assert "cell 13 (explain): a written answer or task graded by a person" in out
+    assert "cell 2 (imports): an ordinary code cell" in out
+    assert "review: defaults to review in each file: section" in out
+    assert "no decoys" in out
+
+
+@pytest.mark.parametrize("content", ["not json", '{"cells": []}', "{}"])
+def test_a_file_that_is_not_an_nbgrader_notebook_is_one_line(
+        tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "x.ipynb"
+    path.write_text(content, encoding="utf-8")
+    assert main(["import", "nbgrader", str(path), "-o", str(tmp_path / "bank")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {path}") and error.count("\n") == 1
+
+
+def test_a_test_cell_that_is_not_python_costs_its_question_only(tmp_path: Path) -> None:
+    path = write_source(tmp_path / "source")
+    notebook = nbformat.read(path, as_version=4)
+    broken = next(c for c in notebook.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test-even")
+    broken.source = "assert is_even(2\n"
+    nbformat.write(notebook, path)
+    report = import_notebook(path, tmp_path / "bank")
+    assert sorted(p.stem for p in report.written) == ["ps1-normalise", "ps1-squares"]
+    assert any("test-even" in p and "is not Python" in p for p in report.problems)
+
+
+def test_bank_check_proves_imported_questions_and_flags_the_missing_decoys(
+        imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bank", "check", "--bank", str(imported)]) == 0
+    out = capsys.readouterr().out
+    assert "6 of 6 proofs hold" in out
+    assert out.count("imported from nbgrader: proven with its reference and starter only") == 3
+
+
+def _nbgrader(course: Path, *args: str) -> None:
+    # nbgrader runs `alembic` from PATH: the one installed beside this Python
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(course / ".jupyter"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def nbgrader_totals(tmp_path: Path) -> dict[str, float]:
+    """What nbgrader's own autograde gives each student."""
+    from nbgrader.api import Gradebook as NbgraderGradebook
+
+    course = tmp_path / "course"
+    write_source(course / "source" / "ps1")
+    _nbgrader(course, "generate_assignment", "ps1")
+    released = nbformat.read(course / "release" / "ps1" / "ps1.ipynb", as_version=4)
+    for student, answers in STUDENTS.items():
+        notebook = nbformat.from_dict(json.loads(nbformat.writes(released)))
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell.source = answers[grade_id]
+        folder = course / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "ps1.ipynb")
+    _nbgrader(course, "autograde", "ps1")
+    with NbgraderGradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {s: gradebook.find_submission("ps1", s).score for s in STUDENTS}
+
+
+def workbook_totals(tmp_path: Path, bank_dir: Path) -> dict[str, float]:
+    """What `workbook grade` gives the same students, each answer cell holding what they
+    wrote in that question's solution cells (a question's starter where they wrote none)."""
+    from grading.gradebook import Gradebook
+
+    bank = load_bank(bank_dir)
+    template = build_notebook(bank, list(bank.questions), BuildOptions(level=Level.JUNIOR))
+    returned = tmp_path / "returned"
+    returned.mkdir()
+    for student, answers in STUDENTS.items():
+        notebook = nbformat.from_dict(json.loads(nbformat.writes(template)))
+        notebook.metadata["workbook"]["candidate"] = student
+        for cell in notebook.cells:
+            for question_id, grade_ids in QUESTIONS.items():
+                if cell.get("id") == cell_id(question_id, ROLE_ANSWER) \
+                        and any(g in answers for g in grade_ids):
+                    setup = "import math\n\n" if question_id == "ps1-squares" else ""
+                    cell.source = setup + "\n\n".join(answers[g] for g in grade_ids)
+        nbformat.write(notebook, returned / f"{student}.ipynb")
+    out = tmp_path / "out"
+    assert main(["grade", str(returned), "-o", str(out), "--bank", str(bank_dir),
+                 "--no-report"]) == 0
+    with Gradebook.open(out / "gradebook.sqlite") as gradebook:
+        return {r.candidate: float(r.points) for r in gradebook.results()}
+
+
+def test_graded_totals_match_nbgrader_autograde(imported: Path, tmp_path: Path) -> None:
+    theirs = nbgrader_totals(tmp_path)
+    ours = workbook_totals(tmp_path, imported)
+    assert ours == theirs
+    assert ours == {"amal": 10.0, "bruno": 4.0, "chen": 1.0}

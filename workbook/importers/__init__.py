@@ -1,0 +1,1 @@
+"""Questions from other tools' formats: `workbook import <format> SOURCE -o BANKDIR`."""
