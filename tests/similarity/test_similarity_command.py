@@ -135,3 +135,10 @@ def test_a_bad_similarity_table_costs_the_reports_only_their_section(
     assert "warning: similar answers not computed" in capsys.readouterr().err
     page = (outdir / "cohort.html").read_text(encoding="utf-8")
     assert "Not computed" in page and "threshold must be a number" in page
+
+
+def test_a_graded_copy_rendered_alone_lists_its_close_matches(outdir: Path) -> None:
+    assert main(["report", "ada", "-o", str(outdir), "--date", "2030-01-02"]) == 0
+    (page,) = (outdir / "graded").glob("*.html")
+    text = page.read_text(encoding="utf-8")
+    assert "Similar answers" in text and f"{QUESTION}: similar to &lt;script&gt;" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def _report(args: argparse.Namespace) -> int:
     from workbook.report.from_gradebook import load_reports, open_gradebook
     from workbook.report.graded_copy import CopySettings, execute_copy, write_copy
     from workbook.report.stage import bank_folder, today, write_reports
+    from workbook.similarity.stage import similarity_for_reports
 
     url = _existing_gradebook(args.gradebook, args.output)
     bank = load_bank_from(args)
@@ -65,6 +67,9 @@ def _report(args: argparse.Namespace) -> int:
     with open_gradebook(url) as gradebook:
         settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                                 html=args.html)
+        similar = (similarity_for_reports(gradebook, bank, args.output,
+                                          title="Similar answers")
+                   if args.candidates else None)
         for candidate in args.candidates:
             reports = load_reports(gradebook, bank, candidate=candidate)
             if not reports:
@@ -74,6 +79,8 @@ def _report(args: argparse.Namespace) -> int:
                                     f"{candidate!r} (candidates: {shown or 'none'})")
             render = execute_copy if args.execute else write_copy
             for report in reports:  # several when files conflict: each gets its own copy
+                if similar is not None:  # the copy lists its close matches
+                    report = replace(report, similar=similar.report.lines_for(candidate))
                 path = render(report, args.output, settings)
                 print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
                                          if args.html else ""))
