@@ -156,3 +156,25 @@ def test_graded_totals_match_nbgrader_autograde(imported: Path, tmp_path: Path) 
     ours = workbook_totals(tmp_path, imported)
     assert ours == theirs
     assert ours == {"amal": 10.0, "bruno": 4.0, "chen": 1.0}
+
+
+@pytest.mark.parametrize("heading", ['Squares "quoted" \\ back', "Sq\u00fcares \U0001f600",
+                                     "```"])
+def test_any_heading_makes_a_valid_title_and_a_fence_in_code_is_reported(
+        tmp_path: Path, heading: str) -> None:
+    path = write_source(tmp_path / "source")
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "squares-prompt":
+            cell.source = f"## {heading}\n\n```python\n# a comment in an example\n```\n"
+        if grade_id == "is-even":
+            cell.source += "\n    '''\n```\n'''"
+    nbformat.write(notebook, path)
+    report = import_notebook(path, tmp_path / "bank")
+    bank = load_bank(tmp_path / "bank")
+    squares = bank.get("ps1-squares")
+    assert squares.title == heading
+    assert "# a comment in an example" in squares.prompt
+    assert "ps1-is-even" not in bank.ids
+    assert any("ps1-is-even" in p and "```" in p for p in report.problems)

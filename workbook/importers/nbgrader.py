@@ -25,6 +25,7 @@ proves such a question with its reference and starter only, and says so.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,14 +201,27 @@ def _drafts(cells: list[Any], problems: list[str]) -> list[_Draft]:
 
 def _title(prompt: str, fallback: str) -> str:
     """The last heading before the question: a notebook's own title comes first."""
-    headings = [line.lstrip("# ").strip() for line in prompt.splitlines()
-                if line.lstrip().startswith("#")]
+    headings = []
+    fenced = False
+    for line in prompt.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.lstrip().startswith("#"):
+            headings.append(line.lstrip("# ").strip())
     return next((h for h in reversed(headings) if h), fallback)
 
 
 def _prompt_text(prompt: str) -> str:
-    """The prompt without '#' headings: the question format keeps '##' for its sections."""
-    kept = [line for line in prompt.splitlines() if not line.lstrip().startswith("#")]
+    """The prompt with its headings in bold: the question format keeps '#' headings for its
+    own sections. Lines inside code fences are left as they are."""
+    kept = []
+    fenced = False
+    for line in prompt.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.lstrip().startswith("#"):
+            line = f"**{line.lstrip('# ').strip()}**" if line.strip("# ") else ""
+        kept.append(line)
     return "\n".join(kept).strip() or "Write the code the tests below expect."
 
 
@@ -248,11 +262,16 @@ def _question_file(draft: _Draft, question_id: str, problems: list[str]) -> str 
                       f"{test.points} point{'s' if test.points > 1 else ''}.\n\n{_block(code)}\n")
     prompt = "\n\n".join(draft.prompt)
     points = sum(t.points for t in draft.tests)
-    title = _title(prompt, question_id).replace('"', "'")
+    title = json.dumps(_title(prompt, question_id), ensure_ascii=False)  # a TOML string
+    sources = [*parts, *draft.setup, *(test.code for test in draft.tests)]
+    if any(line.lstrip().startswith("```") for code in sources for line in code.splitlines()):
+        problems.append(f"{where}: its code holds a line starting with ``` , which would end "
+                        f"a code block in the question file; not converted")
+        return None
     public = "\n\n".join(visible) or "# every test of this question is hidden"
     return f'''+++
 id = "{question_id}"
-title = "{title}"
+title = {title}
 section = "coding-challenges"   # imported from nbgrader: review
 level = "junior"                # imported from nbgrader: review
 kind = "coding"
