@@ -33,7 +33,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/mypy workbook grading bench
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -p no:cacheprovider --durations=15 "$@"
 status=$?
 set -e
 if [ $status -eq 5 ]; then
