@@ -93,8 +93,14 @@ def preparer(bank: Bank, gradebook: Gradebook | None = None
 
     from grading.batch import Prepared
     from grading.submission import Refusal, match_answers
+    from grading.tasks import Task
     from workbook.issue import resolve
     from workbook.tasks import tasks_for
+
+    # a question set's tasks are the same for every notebook: drawing generated inputs
+    # and writing their checks cost about 0.3 s per notebook before this, more than
+    # grading it, and one shared tuple per set keeps a large batch's memory flat
+    tasks_of: dict[tuple[str, ...], tuple[Task, ...]] = {}
 
     def prepare(notebook: NotebookFile) -> Prepared | Refusal:
         def refuse(problem: str) -> Refusal:
@@ -109,7 +115,10 @@ def preparer(bank: Bank, gradebook: Gradebook | None = None
             return refuse(f"names questions that are not in the bank '{bank.name}' "
                           f"({', '.join(unknown)}); grade it with the bank it was built "
                           f"from (--bank)")
-        tasks = tasks_for(bank.get(q) for q in resolved.questions)
+        questions = tuple(resolved.questions)
+        if questions not in tasks_of:
+            tasks_of[questions] = tuple(tasks_for(bank.get(q) for q in questions))
+        tasks = tasks_of[questions]
         notebook = replace(notebook, candidate=resolved.candidate)
         matched = match_answers(notebook, tasks,
                                 answer_cell_id=lambda task_id: cell_id(task_id, ROLE_ANSWER))
@@ -119,7 +128,7 @@ def preparer(bank: Bank, gradebook: Gradebook | None = None
             notes.append(Event(kind=EventKind.INTEGRITY,
                                detail=f"built from bank version {built_with}, graded with "
                                       f"{bank.version}: its questions' checks may have changed"))
-        return Prepared(notebook=notebook, tasks=tuple(tasks), answers=matched.answers,
+        return Prepared(notebook=notebook, tasks=tasks, answers=matched.answers,
                         notes=tuple(notes), assignment=resolved.state,
                         assignment_id=resolved.assignment_id)
 
