@@ -178,7 +178,12 @@ def _read(path: Path, prepare: Prepare) -> Prepared | Refusal | SubmissionResult
         notebook = read_notebook(path)
         if isinstance(notebook, Refusal):
             return notebook
-        return prepare(notebook)
+        prepared = prepare(notebook)
+        if isinstance(prepared, Prepared):
+            # a waiting submission keeps its answers, not its every cell: the batch's
+            # memory then grows by answers (bench/scale_bench.py)
+            return replace(prepared, notebook=replace(prepared.notebook, cells=()))
+        return prepared
     except Exception as error:
         return _unreadable(path, error)
 
