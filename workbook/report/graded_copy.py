@@ -5,8 +5,8 @@ Two ways to fill the template, giving the same outputs (both call `copy_parts`):
 - `inline` (the default): papermill prepares the copy (`prepare_only`: parameters injected,
   papermill metadata written, no kernel) and this process fills each report cell with the
   outputs `copy_parts` computes. One process renders any number of candidates, so the
-  template, the exporter and the chart's frame are built once; bench/report_bench.py
-  measured about 0.11 s per candidate, 0.6x the time grading that candidate took.
+  template (prepared by papermill), the exporter and the chart's frame are built once;
+  bench/report_bench.py measures what the copies and cohort page add to grading.
 - `kernel`: papermill executes the template in a fresh kernel, whose cells load the
   candidate from the gradebook and display the same parts. It runs only report code, never
   candidate code, but pays a kernel start and imports per candidate (2-3 s each, about 20x
