@@ -104,7 +104,8 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
     skipped = 0
     with Claims(gradebook, lease=lease, force=force) as claims:
         for path in paths:
-            item = _read(path, prepare)
+            item = _read(path, prepare, known=(lambda _key: False) if force
+                         else gradebook.is_graded)
             key = (item.notebook.content_hash if isinstance(item, Prepared)
                    else item.content_hash)
             if key in order:
@@ -116,6 +117,11 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                     results[key] = previous
                     skipped += 1
                     continue
+            if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
+                try:
+                    item = _prepared(item, prepare)
+                except Exception as error:
+                    item = _unreadable(path, error)
             if isinstance(item, Prepared):
                 waiting.append(item)
             elif claims.take(key):
@@ -171,21 +177,27 @@ def _await_others(waiting: list[Prepared], gradebook: Gradebook, claims: Claims,
     return waiting
 
 
-def _read(path: Path, prepare: Prepare) -> Prepared | Refusal | SubmissionResult:
+def _read(path: Path, prepare: Prepare, known: Callable[[str], bool] = lambda _key: False
+          ) -> Prepared | Refusal | SubmissionResult | NotebookFile:
     """The file read and matched, refused, or (when reading or matching it failed in a way
-    nobody foresaw) an ERROR result of its own."""
+    nobody foresaw) an ERROR result of its own; a file whose content hash is `known` (the
+    gradebook holds it) is only read, not matched: a rerun skips it anyway."""
     try:
         notebook = read_notebook(path)
-        if isinstance(notebook, Refusal):
+        if isinstance(notebook, Refusal) or known(notebook.content_hash):
             return notebook
-        prepared = prepare(notebook)
-        if isinstance(prepared, Prepared):
-            # a waiting submission keeps its answers, not its every cell: the batch's
-            # memory then grows by answers (bench/scale_bench.py)
-            return replace(prepared, notebook=replace(prepared.notebook, cells=()))
-        return prepared
+        return _prepared(notebook, prepare)
     except Exception as error:
         return _unreadable(path, error)
+
+
+def _prepared(notebook: NotebookFile, prepare: Prepare) -> Prepared | Refusal:
+    prepared = prepare(notebook)
+    if isinstance(prepared, Prepared):
+        # a waiting submission keeps its answers, not its every cell: the batch's
+        # memory then grows by answers (bench/scale_bench.py)
+        return replace(prepared, notebook=replace(prepared.notebook, cells=()))
+    return prepared
 
 
 def _unreadable(path: Path, error: Exception) -> SubmissionResult:

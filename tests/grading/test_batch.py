@@ -139,3 +139,29 @@ def test_the_progress_bar_goes_to_stderr_with_a_rate_and_time_left(
     assert "grading: 100%" in captured.err
     assert "2/2 [" in captured.err  # elapsed<remaining, rate
     assert "notebook/s]" in captured.err or "s/notebook]" in captured.err
+
+
+def test_a_rerun_matches_only_the_notebooks_the_gradebook_does_not_hold(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    prepare = preparer(grading_bank)
+    matched: list[str] = []
+
+    def counting(notebook: NotebookFile) -> Prepared | Refusal:
+        matched.append(notebook.source)
+        return prepare(notebook)
+
+    first = write(tmp_path / "ada.ipynb", workbook_json(
+        grading_bank, list(grading_bank.questions), answers={"clamp-value": CLAMP}))
+    grade_batch([first], prepare=counting, gradebook=gradebook, config=CONFIG, jobs=1,
+                progress=False)
+    second = write(tmp_path / "ben.ipynb", workbook_json(
+        grading_bank, list(grading_bank.questions), answers={"dedupe-keep-order": DEDUPE}))
+    matched.clear()
+
+    report = grade_batch([first, second], prepare=counting, gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False)
+
+    assert matched == [str(second)]
+    assert (report.graded, report.skipped) == (1, 1)
+    assert [r.candidate for r in report.results] == ["ada", "ben"]
+    assert report.results[0].points == 4
