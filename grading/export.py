@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,17 +102,31 @@ def results_csv(results: Sequence[SubmissionResult]) -> str:
                      "seconds", *question_ids, "notes"], rows)
 
 
+def _json_chunks(results: Sequence[SubmissionResult]) -> Iterator[str]:
+    """results.json as `results_json` writes it, one candidate's record at a time: the
+    batch's records never exist all at once, as dicts or as one string."""
+    claimed = conflicts(results)
+    yield "["
+    for i, result in enumerate(results):
+        record = json.dumps(candidate_record(result, also=_others(result, claimed)), indent=2)
+        # json.dumps escapes every newline inside strings: each "\n" here is layout
+        yield ("," if i else "") + "\n  " + record.replace("\n", "\n  ")
+    yield "\n]\n" if results else "]\n"
+
+
 def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Path]:
     """Write results.json and results.csv into `folder`; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in ((RESULTS_JSON, results_json(results)),
-                       (RESULTS_CSV, results_csv(results))):
+    for name, chunks in ((RESULTS_JSON, _json_chunks(results)),
+                         (RESULTS_CSV, iter([results_csv(results)]))):
         path = folder / name
         partial = path.with_name(f".{name}.partial")
         # results are made storable before they are recorded; this is the last line of
         # defence, so one odd character cannot cost the whole batch its results files
-        partial.write_text(text, encoding="utf-8", errors="backslashreplace")
+        with partial.open("w", encoding="utf-8", errors="backslashreplace") as out:
+            for chunk in chunks:
+                out.write(chunk)
         os.replace(partial, path)
         written.append(path)
     return written

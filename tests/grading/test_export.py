@@ -6,7 +6,9 @@ import csv
 import json
 from pathlib import Path
 
-from grading.export import results_csv, write_results
+import pytest
+
+from grading.export import results_csv, results_json, write_results
 from grading.results import (
     CheckResult,
     Event,
@@ -64,3 +66,12 @@ def test_writing_results_leaves_no_partial_files(tmp_path: Path) -> None:
     write_results([ADA], tmp_path)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.json"]
+
+
+@pytest.mark.parametrize("results", [[], [ADA], [ZED, ADA], [ADA, ZED, ADA]],
+                         ids=["none", "one", "two", "a-candidate-twice"])
+def test_results_json_written_a_record_at_a_time_is_the_document_at_once(
+        tmp_path: Path, results: list[SubmissionResult]) -> None:
+    write_results(results, tmp_path)
+
+    assert (tmp_path / "results.json").read_text(encoding="utf-8") == results_json(results)
