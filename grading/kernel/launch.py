@@ -25,12 +25,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from grading.config import GradingConfig
 from grading.kernel import sandbox
 from grading.kernel.cgroups import MemoryCgroup
 from grading.kernel.cgroups import delegate as delegate_memory_cgroup
+from grading.kernel.inside.protocol import KernelRequest
 from grading.kernel.starter import REQUEST_ENV, confinement_available, kernel_limits
 
 
@@ -59,20 +60,21 @@ def main(argv: list[str] | None = None) -> None:
     # inside the sandbox the socket folder has a sandbox path: no host path shows
     kernel_dir = f"{sandbox.SANDBOX_RUN_DIR}/kernel" if confined else str(socket_dir)
     connection["ip"] = f"{kernel_dir}/{Path(connection['ip']).name}"
-    request: dict[str, Any] = {"output_limit": config.output_limit,
-                               "limits": kernel_limits(config),
-                               "uid": config.uid_base + secrets.randbelow(1_000_000)}
+    # the engine may override the limits (never the folders, the connection or the uid)
+    overrides = json.loads(os.environ.get(REQUEST_ENV) or "{}")
+    request = KernelRequest(
+        kernel_dir=kernel_dir, connection=connection,
+        output_limit=int(overrides.get("output_limit", config.output_limit)),
+        limits={**kernel_limits(config), **overrides.get("limits", {})},
+        uid=config.uid_base + secrets.randbelow(1_000_000) if privileged else None,
+        scratch={folder: config.scratch_size
+                 for folder in ("/tmp", sandbox.SANDBOX_WORKDIR, "/dev/shm")}
+        if privileged else None,
+        workdir=sandbox.SANDBOX_WORKDIR if privileged else f"{kernel_dir}/work")
     if confined:
-        request.update(sandbox.kernel_policy(config, privileged=privileged),
-                       forbid_user_namespaces=privileged)
-    request.update(json.loads(os.environ.get(REQUEST_ENV) or "{}"))
-    if not privileged:
-        request["uid"] = None
-    request.update(connection=connection, kernel_dir=kernel_dir,
-                   workdir=sandbox.SANDBOX_WORKDIR if privileged else f"{kernel_dir}/work",
-                   scratch={folder: config.scratch_size
-                            for folder in ("/tmp", sandbox.SANDBOX_WORKDIR, "/dev/shm")}
-                   if privileged else None)
+        # the policy holds only KernelRequest's optional sandbox fields
+        request.update(cast(KernelRequest, sandbox.kernel_policy(config, privileged=privileged)))
+        request["forbid_user_namespaces"] = privileged
     memory = _memory_cgroup(config) if privileged else None
     if memory is not None:
         request["memory_cgroup"] = sandbox.SANDBOX_CGROUP_DIR
