@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,23 @@ def test_the_candidate_notebook_names_the_confined_kernel_sandboxed_or_not(
     assert prepared.candidate_confined is confine
     # the candidate's server starts no other kernel; without bubblewrap it runs with limits
     assert kernel["name"] == "workbook-confined"
+
+
+def test_a_panel_reading_the_notebook_mid_save_waits_for_the_save(
+        session: PreparedSession) -> None:
+    # JupyterLab's server rewrites a notebook in place: a reader can meet an empty file
+    saved = session.interviewer_notebook.read_bytes()
+    session.interviewer_notebook.write_bytes(saved[: len(saved) // 2])
+    finish = threading.Timer(0.3, session.interviewer_notebook.write_bytes, (saved,))
+    finish.start()
+    try:
+        assert read_binding(session.interviewer_notebook).session == session.session
+    finally:
+        finish.join()
+
+
+def test_a_notebook_that_stays_broken_is_reported_in_one_line(
+        session: PreparedSession) -> None:
+    session.interviewer_notebook.write_text("")
+    with pytest.raises(SessionError, match=r"interviewer.ipynb: not a notebook \(invalid JSON"):
+        read_binding(session.interviewer_notebook)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ SESSION_ENV = "JPY_SESSION_NAME"
 #: the gradebook of a notebook that was not prepared by `workbook interview`
 UNBOUND_GRADEBOOK = "gradebook.sqlite"
 UNBOUND_CANDIDATE = "candidate"
+#: how long a half-saved notebook may stay unreadable before it counts as broken
+SAVE_SETTLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,21 +61,42 @@ def session_metadata(*, session: str, candidate: str, gradebook: str,
             "gradebook": gradebook, "bank": str(bank) if bank else None}
 
 
-def read_binding(notebook: Path) -> SessionBinding:
-    """The binding of the interviewer notebook at `notebook` (or the unbound default)."""
-    notebook = notebook.resolve()
-    try:
-        data = json.loads(notebook.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SessionError(f"{notebook}: cannot read the interviewer notebook: "
-                           f"{exc.strerror}") from None
-    except ValueError as exc:
-        raise SessionError(f"{notebook}: not a notebook (invalid JSON: {exc})") from None
+def read_workbook_metadata(notebook: Path) -> dict[str, Any]:
+    """The `metadata.workbook` block of the interviewer notebook at `notebook`.
+
+    JupyterLab's server saves a notebook by rewriting the file in place, so a panel that
+    reads it during a save can see an empty or half-written file; such a read is retried
+    for a short while before it counts as "not a notebook".
+    """
+    deadline = time.monotonic() + SAVE_SETTLE_SECONDS
+    while True:
+        try:
+            data = json.loads(notebook.read_text(encoding="utf-8"))
+            break
+        except OSError as exc:
+            raise SessionError(f"{notebook}: cannot read the interviewer notebook: "
+                               f"{exc.strerror}") from None
+        except ValueError as exc:
+            if time.monotonic() >= deadline:
+                raise SessionError(f"{notebook}: not a notebook (invalid JSON: {exc})"
+                                   ) from None
+            time.sleep(0.05)
     workbook = data.get("metadata", {}).get("workbook") if isinstance(data, dict) else None
     if not isinstance(workbook, dict):
         raise SessionError(f"{notebook}: not a workbook notebook (no metadata.workbook); "
                            "build it with `workbook build --for interviewer` or "
                            "`workbook interview`")
+    return workbook
+
+
+def read_binding(notebook: Path) -> SessionBinding:
+    """The binding of the interviewer notebook at `notebook` (or the unbound default)."""
+    notebook = notebook.resolve()
+    return binding_from_metadata(notebook, read_workbook_metadata(notebook))
+
+
+def binding_from_metadata(notebook: Path, workbook: dict[str, Any]) -> SessionBinding:
+    """The binding that the `metadata.workbook` block of `notebook` describes."""
     block = workbook.get("session")
     if block is None:
         return SessionBinding(session=notebook.stem, candidate=UNBOUND_CANDIDATE,

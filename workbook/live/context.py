@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbook.errors import SessionError
-from workbook.live.binding import SessionBinding, read_binding
+from workbook.live.binding import SessionBinding, binding_from_metadata, read_workbook_metadata
 from workbook.live.store import LiveScores
 from workbook.model import Bank, Question
 
@@ -34,8 +33,9 @@ def open_context(notebook: Path, bank: Bank | None = None) -> LiveContext:
     """The context of the interviewer notebook at `notebook`, its bank loaded if not given."""
     from workbook.bank import load_bank
 
-    binding = read_binding(notebook)
-    meta = _workbook_meta(binding.interviewer_notebook)
+    notebook = notebook.resolve()
+    meta = read_workbook_metadata(notebook)
+    binding = binding_from_metadata(notebook, meta)
     bank = bank or load_bank(binding.bank)
     ids = meta.get("questions") or []
     missing = [qid for qid in ids if qid not in bank.ids]
@@ -47,9 +47,3 @@ def open_context(notebook: Path, bank: Bank | None = None) -> LiveContext:
                        workbook_meta={k: v for k, v in meta.items() if k != "session"},
                        store=LiveScores(binding))
 
-
-def _workbook_meta(notebook: Path) -> dict[str, Any]:
-    # read_binding has already proved the file readable and a workbook notebook
-    data = json.loads(notebook.read_text(encoding="utf-8"))
-    meta = data["metadata"]["workbook"]
-    return dict(meta) if isinstance(meta, dict) else {}
