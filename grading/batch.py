@@ -118,10 +118,7 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                     skipped += 1
                     continue
             if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
-                try:
-                    item = _prepared(item, prepare)
-                except Exception as error:
-                    item = _unreadable(path, error)
+                item = _read_in_full(path, prepare)
             if isinstance(item, Prepared):
                 waiting.append(item)
             elif claims.take(key):
@@ -181,12 +178,22 @@ def _read(path: Path, prepare: Prepare, known: Callable[[str], bool] = lambda _k
           ) -> Prepared | Refusal | SubmissionResult | NotebookFile:
     """The file read and matched, refused, or (when reading or matching it failed in a way
     nobody foresaw) an ERROR result of its own; a file whose content hash is `known` (the
-    gradebook holds it) is only read, not matched: a rerun skips it anyway."""
+    gradebook holds it) is only read as far as its identity, not matched: a rerun skips
+    it anyway."""
     try:
-        notebook = read_notebook(path)
+        notebook = read_notebook(path, known=known)
         if isinstance(notebook, Refusal) or known(notebook.content_hash):
             return notebook
         return _prepared(notebook, prepare)
+    except Exception as error:
+        return _unreadable(path, error)
+
+
+def _read_in_full(path: Path, prepare: Prepare) -> Prepared | Refusal | SubmissionResult:
+    """`_read` of a file, every cell read and matched whatever the gradebook holds."""
+    try:
+        notebook = read_notebook(path)
+        return notebook if isinstance(notebook, Refusal) else _prepared(notebook, prepare)
     except Exception as error:
         return _unreadable(path, error)
 

@@ -165,3 +165,24 @@ def test_a_rerun_matches_only_the_notebooks_the_gradebook_does_not_hold(
     assert (report.graded, report.skipped) == (1, 1)
     assert [r.candidate for r in report.results] == ["ada", "ben"]
     assert report.results[0].points == 4
+
+
+def test_a_rerun_skips_an_old_format_notebook_it_graded_and_reports_its_result(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    import nbformat
+
+    data = workbook_json(grading_bank, list(grading_bank.questions),
+                         answers={"clamp-value": CLAMP, "dedupe-keep-order": DEDUPE})
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.writes(nbformat.convert(nbformat.from_dict(data), 3)),
+                    encoding="utf-8")
+    prepare = preparer(grading_bank)
+    first = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG, jobs=1,
+                        progress=False)
+
+    again = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG, jobs=1,
+                        progress=False)
+
+    assert (first.graded, again.graded, again.skipped) == (1, 0, 1)
+    assert again.results[0].points == first.results[0].points == 8
+    assert again.results[0].content_hash == first.results[0].content_hash

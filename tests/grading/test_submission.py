@@ -189,6 +189,65 @@ def test_nbformat_3_notebook_is_converted_matched_and_noted(
     assert answers_by_task(matched)["dedupe-keep-order"] == DEDUPE
 
 
+def _old_format(bank: Bank, path: Path, candidate: str | None = None) -> Path:
+    import nbformat
+
+    data = workbook_json(bank, list(bank.questions), candidate=candidate,
+                         answers={"clamp-value": CLAMP, "dedupe-keep-order": DEDUPE})
+    path.write_text(nbformat.writes(nbformat.convert(nbformat.from_dict(data), 3)),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("candidate", [None, "ada@example.com", "  zoë  "])
+def test_an_old_format_notebook_the_gradebook_holds_is_known_without_its_cells(
+        grading_bank: Bank, tmp_path: Path, candidate: str | None) -> None:
+    path = _old_format(grading_bank, tmp_path / "old.ipynb", candidate)
+    full = read_ok(path)
+
+    known = read_notebook(path, known={full.content_hash}.__contains__)
+
+    assert isinstance(known, NotebookFile)
+    assert (known.content_hash, known.candidate) == (full.content_hash, full.candidate)
+    assert known.cells == () and full.cells
+
+
+def test_an_old_format_notebook_the_gradebook_lacks_is_converted_in_full(
+        grading_bank: Bank, tmp_path: Path) -> None:
+    path = _old_format(grading_bank, tmp_path / "old.ipynb")
+    asked: list[str] = []
+
+    def known(content_hash: str) -> bool:
+        asked.append(content_hash)
+        return False
+
+    notebook = read_notebook(path, known=known)
+
+    assert isinstance(notebook, NotebookFile)
+    assert asked == [notebook.content_hash]
+    assert "converted to nbformat 4" in notebook.notes[0].detail
+    assert any(cell.source == CLAMP for cell in notebook.cells)
+
+
+def test_knowing_an_old_format_notebook_imports_no_nbformat(
+        grading_bank: Bank, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = _old_format(grading_bank, tmp_path / "old.ipynb")
+    script = (f"import sys\nfrom pathlib import Path\n"
+              f"from grading.submission import read_notebook\n"
+              f"read = read_notebook(Path({str(path)!r}), known=lambda _hash: True)\n"
+              f"assert read.cells == (), read\n"
+              f"print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              f"('nbformat', 'jsonschema')))\n")
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+
+    assert done.stdout.strip() == "[]"
+
+
 def test_candidate_is_named_by_the_notebook_metadata_when_present(
         grading_bank: Bank, tmp_path: Path) -> None:
     path = write(tmp_path / "upload-17.ipynb",
