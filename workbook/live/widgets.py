@@ -254,6 +254,12 @@ class QuestionPanel:
             verdict = run_checks(self.question, answer)
         except (GradingError, WorkbookError) as exc:
             self.check_status.value = html.check_status(str(exc), failed=True)
+        except Exception as exc:
+            # an unforeseen fault here would otherwise die silently with the thread and
+            # leave the interviewer waiting for a verdict that never comes
+            self.check_status.value = html.check_status(
+                f"checks could not run ({type(exc).__name__}: {exc}); the scores are "
+                "safe, try again or restart the kernel", failed=True)
         else:
             self.show_verdict(verdict)
             self.check_status.value = ""
