@@ -44,7 +44,7 @@ from grading.assignment import AssignmentState
 from grading.spreadsheet import csv_text
 from workbook.model import COMPETENCIES
 from workbook.report.cohort import CohortReport, RankedCandidate, is_passed
-from workbook.report.cohort_page import conflict_text
+from workbook.report.cohort_ranking import conflict_text
 
 SCHEMA_ID = "interview-workbook/ats-candidate/1"
 JSONL, CSV, SCHEMA_FILE = "ats.jsonl", "ats.csv", "ats.schema.json"

@@ -77,6 +77,24 @@ class CompetencyStats:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CohortOverview:
+    """What the cohort page shows above and beside its ranking: known before the ranking's
+    rows are read, so the page can be written while they stream past."""
+
+    questions: tuple[QuestionStats, ...]
+    checks: tuple[CheckStats, ...]
+    competencies: tuple[CompetencyStats, ...]
+    #: candidates per status
+    counts: dict[SubmissionStatus, int]
+    #: every graded candidate's percentage (the histogram, the mean and the median)
+    percents: tuple[float, ...]
+
+    @property
+    def candidates(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, kw_only=True)
 class CohortReport:
     candidates: tuple[RankedCandidate, ...]
     questions: tuple[QuestionStats, ...]
@@ -89,6 +107,13 @@ class CohortReport:
 
     def count(self, status: SubmissionStatus) -> int:
         return sum(1 for c in self.candidates if c.report.status is status)
+
+    @property
+    def overview(self) -> CohortOverview:
+        return CohortOverview(questions=self.questions, checks=self.checks,
+                              competencies=self.competencies,
+                              counts=Counter(c.report.status for c in self.candidates),
+                              percents=tuple(r.percent for r in self.graded))
 
 
 def cohort_report(reports: Sequence[CandidateReport]) -> CohortReport:
