@@ -27,7 +27,7 @@ from workbook.report.cohort import (
     QuestionStats,
     RankedCandidate,
 )
-from workbook.report.cohort_ranking import conflict_text, escaped, write_ranking
+from workbook.report.cohort_ranking import conflict_text, escaped, shown, write_ranking
 
 PAGE, RANKING_CSV, COHORT_JSON = "cohort.html", "cohort.csv", "cohort.json"
 #: a report's `key` -> its graded copy's HTML, relative to the report folder
@@ -48,8 +48,8 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
         by_question = {q.question_id: q.points for q in report.questions}
         by_competency = {c.competency: c.percent for c in report.competencies}
         notes = len(report.events) + sum(len(q.events) for q in report.questions)
-        rows.append([ranked.rank if ranked.rank is not None else "", report.candidate,
-                     str(report.status), str(report.assignment), conflict_text(report),
+        rows.append([ranked.rank if ranked.rank is not None else "", shown(report.candidate),
+                     str(report.status), str(report.assignment), shown(conflict_text(report)),
                      round(report.points, 2),
                      round(report.max_points, 2),
                      round(report.percent, 2),

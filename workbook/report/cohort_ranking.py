@@ -15,7 +15,7 @@ Everything a candidate chose (their id, above all) is hostile text. In the HTML 
 escaped; in the JSON every `<`, `>` and `&` is a `\\u` escape, so no text can end the
 script element or open a comment in it; the script puts text into the page only as text
 nodes and attribute values, never as markup. A lone surrogate (a file name that was not
-UTF-8) is shown as U+FFFD.
+UTF-8) is shown as the gradebook stores it, as a backslash escape.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from grading.assignment import AssignmentState
 from grading.results import SubmissionStatus
+from grading.text import storable
 from workbook.report.cohort import CohortOverview, RankedCandidate
 from workbook.report.records import CandidateReport
 
@@ -50,13 +51,13 @@ _FIRST_EXTRA = len(FIELDS)
 _TEXT_KINDS = {"name", "status", "assignment", "recommendation"}
 _LEFT = ' class="name"'
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def shown(text: object) -> str:
-    """`text` as it can be shown and written as UTF-8: lone surrogates become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", str(text))
+    """`text` as it can be shown and written as UTF-8 (`grading.text.storable`: a lone
+    surrogate or NUL becomes a visible backslash escape, as in the gradebook)."""
+    return storable(str(text))
 
 
 def escaped(text: object) -> str:
