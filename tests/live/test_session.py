@@ -12,6 +12,7 @@ import workbook.panel
 from tests.live.conftest import CODING_QUESTION, DISCUSSION_QUESTION
 from workbook.build import build_workbook
 from workbook.errors import SessionError
+from workbook.live.answers import read_answer
 from workbook.live.binding import SESSION_ENV, kernel_notebook, read_binding
 from workbook.live.session import PreparedSession, prepare_session
 from workbook.model import Bank, Level
@@ -136,15 +137,22 @@ def test_the_candidate_notebook_names_the_confined_kernel_sandboxed_or_not(
     assert kernel["name"] == "workbook-confined"
 
 
-def test_a_panel_reading_the_notebook_mid_save_waits_for_the_save(
-        session: PreparedSession) -> None:
-    # JupyterLab's server rewrites a notebook in place: a reader can meet an empty file
-    saved = session.interviewer_notebook.read_bytes()
-    session.interviewer_notebook.write_bytes(saved[: len(saved) // 2])
-    finish = threading.Timer(0.3, session.interviewer_notebook.write_bytes, (saved,))
+@pytest.mark.parametrize("which", ["interviewer", "candidate"])
+def test_a_panel_reading_a_notebook_mid_save_waits_for_the_save(
+        session: PreparedSession, which: str) -> None:
+    # JupyterLab's server rewrites a notebook in place: a reader can meet a partial file
+    notebook = (session.interviewer_notebook if which == "interviewer"
+                else session.candidate_notebook)
+    assert notebook is not None
+    saved = notebook.read_bytes()
+    notebook.write_bytes(saved[: len(saved) // 2])
+    finish = threading.Timer(0.3, notebook.write_bytes, (saved,))
     finish.start()
     try:
-        assert read_binding(session.interviewer_notebook).session == session.session
+        if which == "interviewer":
+            assert read_binding(notebook).session == session.session
+        else:
+            assert read_answer(notebook, CODING_QUESTION).question == CODING_QUESTION
     finally:
         finish.join()
 

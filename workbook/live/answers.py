@@ -7,7 +7,6 @@ is therefore the freshest copy a separate process can read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import SessionError
+from workbook.live.saved_json import UnsettledJSON, read_saved_json
 from workbook.notebook import ROLE_ANSWER, cell_id
 
 
@@ -42,16 +42,15 @@ def read_answers(notebook: Path, questions: Sequence[str]) -> dict[str, SavedAns
     """The answer cell of each of `questions` found in `notebook` as last saved (one read
     of the file for all of them); a question whose cell is gone is left out."""
     try:
-        text = notebook.read_text(encoding="utf-8")
-        saved_at = datetime.fromtimestamp(notebook.stat().st_mtime).astimezone()
+        document, mtime = read_saved_json(notebook)
     except OSError as exc:
         raise SessionError(f"{notebook}: cannot read the candidate's notebook: "
                            f"{exc.strerror}") from None
-    try:
-        cells = json.loads(text).get("cells", [])
-    except (ValueError, AttributeError):
+    except UnsettledJSON:
         raise SessionError(f"{notebook}: the candidate's notebook is not valid notebook "
-                           "JSON right now; try again in a moment") from None
+                           "JSON; ask the candidate to save it again") from None
+    saved_at = datetime.fromtimestamp(mtime).astimezone()
+    cells = document.get("cells", []) if isinstance(document, dict) else []
     found = {}
     for question in questions:
         cell = _answer_cell(cells if isinstance(cells, list) else [], question)

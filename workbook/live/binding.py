@@ -14,22 +14,19 @@ session is named after the notebook and scores go to `gradebook.sqlite` beside i
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbook.errors import SessionError
+from workbook.live.saved_json import UnsettledJSON, read_saved_json
 
 #: where JupyterLab's server tells a kernel which notebook it serves
 SESSION_ENV = "JPY_SESSION_NAME"
 #: the gradebook of a notebook that was not prepared by `workbook interview`
 UNBOUND_GRADEBOOK = "gradebook.sqlite"
 UNBOUND_CANDIDATE = "candidate"
-#: how long a half-saved notebook may stay unreadable before it counts as broken
-SAVE_SETTLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,25 +59,14 @@ def session_metadata(*, session: str, candidate: str, gradebook: str,
 
 
 def read_workbook_metadata(notebook: Path) -> dict[str, Any]:
-    """The `metadata.workbook` block of the interviewer notebook at `notebook`.
-
-    JupyterLab's server saves a notebook by rewriting the file in place, so a panel that
-    reads it during a save can see an empty or half-written file; such a read is retried
-    for a short while before it counts as "not a notebook".
-    """
-    deadline = time.monotonic() + SAVE_SETTLE_SECONDS
-    while True:
-        try:
-            data = json.loads(notebook.read_text(encoding="utf-8"))
-            break
-        except OSError as exc:
-            raise SessionError(f"{notebook}: cannot read the interviewer notebook: "
-                               f"{exc.strerror}") from None
-        except ValueError as exc:
-            if time.monotonic() >= deadline:
-                raise SessionError(f"{notebook}: not a notebook (invalid JSON: {exc})"
-                                   ) from None
-            time.sleep(0.05)
+    """The `metadata.workbook` block of the interviewer notebook at `notebook`."""
+    try:
+        data, _ = read_saved_json(notebook)
+    except OSError as exc:
+        raise SessionError(f"{notebook}: cannot read the interviewer notebook: "
+                           f"{exc.strerror}") from None
+    except UnsettledJSON as exc:
+        raise SessionError(f"{notebook}: not a notebook (invalid JSON: {exc})") from None
     workbook = data.get("metadata", {}).get("workbook") if isinstance(data, dict) else None
     if not isinstance(workbook, dict):
         raise SessionError(f"{notebook}: not a workbook notebook (no metadata.workbook); "

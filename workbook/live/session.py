@@ -12,7 +12,6 @@ there is no candidate copy and answers are read from the interviewer notebook it
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,7 +143,7 @@ def resume_session(folder: Path) -> PreparedSession:
     """The session prepared earlier in `folder`, to serve again: same notebooks, same
     gradebook, so every panel finds what was scored before."""
     from workbook.bank import load_bank
-    from workbook.live.binding import read_binding
+    from workbook.live.binding import read_binding, read_workbook_metadata
     from workbook.live.candidate_kernel import confined_kernel_available
 
     folder = folder.resolve()
@@ -161,7 +160,7 @@ def resume_session(folder: Path) -> PreparedSession:
     if candidate is not None and not candidate.is_file():
         raise SessionError(f"{candidate}: the candidate's notebook of this session is "
                            "missing; restore it before resuming")
-    meta = json.loads(interviewer.read_text(encoding="utf-8"))["metadata"]["workbook"]
+    meta = read_workbook_metadata(interviewer)
     ids = tuple(qid for qid in meta.get("questions") or [] if isinstance(qid, str))
     bank = load_bank(binding.bank)  # the bank the session was built from
     minutes = sum(bank.get(qid).minutes for qid in ids if qid in bank.ids)
