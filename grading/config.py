@@ -43,6 +43,10 @@ class GradingConfig:
     #: mutation proofs, where one failure decides and a hung mutant would otherwise wait
     #: out every check's timeout; never for grading candidates, who earn per check
     stop_task_after_fault: bool = False
+    #: shrink the input a generated-input check names to a smaller one, in the candidate's
+    #: kernel after its checks (bounded: protocol.SHRINK_SECONDS); a mutation proof, which
+    #: needs verdicts only, skips it
+    shrink_counterexamples: bool = True
 
     def __post_init__(self) -> None:
         positive = {"timeout": self.timeout, "memory_limit": self.memory_limit,

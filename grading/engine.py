@@ -31,6 +31,15 @@ earlier answer cells are replayed. A faulty answer cell costs its own task all p
 faulty check costs that check, and the task's remaining checks run on. Each fault is an
 Event on its task: timeout, memory, kernel-died, output-flood, protocol-violation, error.
 
+Counterexamples. When a generated-input check (Check.shrink) fails on a value, the input
+it names is shrunk before the kernel goes: after every step of the submission has
+reported, one more step per such check runs the shrinker in the same kernel (the
+reference joins the kernel only then, in a namespace of its own, when every observation
+that earns points is in). What the shrinker reports is plain data judged here like any
+observation, and it only changes which input the message names: the verdict and the
+points come from the answer key alone. A shrink step that faults, or reports nonsense,
+leaves the drawn input named.
+
 Speed: why a zygote. Measured on this machine (2 cores, shared): a fresh confined
 interpreter is ~0.5 s to ready; a child forked from a warm zygote that already imported
 everything a starting kernel imports (found by a probe child), and compiled every check,
@@ -56,14 +65,28 @@ from typing import TypeVar
 from grading.config import GradingConfig
 from grading.errors import AnswerKeyError, GradingError, SubmissionError, UnknownTaskError
 from grading.execution import CandidateKernel, Faulted, GaveUp, Outcome, Reported, Step
-from grading.judge import BadObservation, Observation, decode, judge, short_repr
+from grading.judge import (
+    BadObservation,
+    Observation,
+    Shrunk,
+    case_difference,
+    case_label,
+    decode,
+    judge,
+    short_repr,
+    shrink_start,
+)
 from grading.kernel.client import CellRun
-from grading.kernel.inside.protocol import Report
+from grading.kernel.inside.protocol import (
+    GENERATED_CASE_SECONDS,
+    SHRINK_SECONDS,
+    Report,
+)
 from grading.kernel.kernelspec import ensure_kernelspec
 from grading.kernel.starter import ZygoteStarter
 from grading.kernel.uids import UidLeases
 from grading.results import CheckResult, Event, EventKind, TaskResult
-from grading.tasks import Answer, Task
+from grading.tasks import Answer, Check, Task
 from grading.text import one_line
 
 K = TypeVar("K")
@@ -72,6 +95,9 @@ _FAULT_KIND = {"timeout": EventKind.TIMEOUT, "died": EventKind.KERNEL_DIED,
                "flood": EventKind.OUTPUT_FLOOD, "violation": EventKind.PROTOCOL}
 _log = logging.getLogger(__name__)
 AnswerKey = dict[str, dict[int, Observation]]
+#: seconds a shrink step may run: its budget, two inputs in their bounds, and importing
+#: Hypothesis in the kernel (about 1 s under load)
+SHRINK_STEP_TIMEOUT = SHRINK_SECONDS + 2 * GENERATED_CASE_SECONDS + 3.0
 #: what grading one submission of a batch gave: its results, or why it has none
 Graded = tuple[TaskResult, ...] | SubmissionError
 
@@ -122,6 +148,8 @@ class _TaskRecord:
     answer_fault: str | None = None
     public: tuple[bool, str] | None = None
     seen: dict[int, Observation | _Failure] = field(default_factory=dict)
+    #: smaller differing inputs the shrinker found, by check number
+    shrunk: dict[int, Shrunk] = field(default_factory=dict)
 
 
 def _fault_detail(run: CellRun, what: str, timeout: float) -> str:
@@ -148,6 +176,29 @@ def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
         return EventKind.ERROR, f"{what} raised {one_line(run.error_name, 100)}{value}"
     return EventKind.ERROR, (f"{what} reported nothing (the harness was broken or removed "
                              f"by the answer)")
+
+
+def _shrunk(check: Check, report: Report) -> Shrunk | None:
+    """What a shrink step found, read as untrusted plain data: None unless it names an
+    input of the check's own names on which the two outcomes differ."""
+    assert check.shrink is not None
+    try:
+        value = decode(report).value
+    except BadObservation:
+        return None
+    if type(value) is not tuple or len(value) != 5:
+        return None
+    case, expected, actual, finished, _ = value
+    if (type(case) is not dict or set(case) != set(check.shrink.inputs)
+            or type(finished) is not bool):
+        return None
+    outcomes_ok = all(type(o) is tuple and len(o) == 2 and o[0] in ("value", "raised", "unplain")
+                      for o in (expected, actual))
+    if not outcomes_ok or case_difference(expected, actual, check.exact_types) is None:
+        return None
+    label = case_label(check.shrink.property_code, check.shrink.inputs, case,
+                       check.shrink.label_limit)
+    return Shrunk(label=label, expected=expected, actual=actual, finished=finished)
 
 
 class Grader:
@@ -283,6 +334,8 @@ class Grader:
         try:
             for outcome in kernel.run(self._steps(plan, with_public=with_public)):
                 self._fold(records, outcome)
+            if with_public and self.config.shrink_counterexamples:
+                self._shrink(kernel, records)
         finally:
             reaper = kernel.close(on_gone=lambda: self._uids.give_back(uid))
             with self._lock:
@@ -290,6 +343,34 @@ class Grader:
                 if reaper is not None:
                     self._reapers.append(reaper)
         return records, list(records)
+
+    def _shrink(self, kernel: CandidateKernel, records: dict[str, _TaskRecord]) -> None:
+        """Shrink the input each failed generated-input check names, in this kernel."""
+        steps: list[Step] = []
+        for task_id, record in records.items():
+            task = self._by_id[task_id]
+            for index, check in enumerate(task.hidden_checks, 1):
+                seen = record.seen.get(index)
+                if (check.shrink is None or record.answer_fault is not None
+                        or not isinstance(seen, Observation)):
+                    continue
+                start = shrink_start(self._answer_key[task_id][index], seen, check.cases,
+                                     exact_types=check.exact_types)
+                if start is not None:
+                    steps.append(Step(task_id, f"_wb_start = {start}\n{check.shrink.code}",
+                                      SHRINK_STEP_TIMEOUT, check=index,
+                                      setup=task.check_setup))
+        if not steps:
+            return
+        for outcome in kernel.run(steps):
+            if not isinstance(outcome, Reported) or len(outcome.reports) != 1:
+                continue  # a fault or a forgery: the drawn input stays named
+            step = outcome.step
+            assert step.check is not None
+            check = self._by_id[step.task_id].hidden_checks[step.check - 1]
+            shrunk = _shrunk(check, outcome.reports[0])
+            if shrunk is not None:
+                records[step.task_id].shrunk[step.check] = shrunk
 
     def _fold(self, records: dict[str, _TaskRecord], outcome: Outcome) -> None:
         """Take one step's outcome into its task's record."""
@@ -439,7 +520,8 @@ class Grader:
                 message = seen.message
             else:
                 problem = judge(self._answer_key[task.id][index], seen,
-                                exact_types=check.exact_types, cases=check.cases)
+                                exact_types=check.exact_types, cases=check.cases,
+                                shrunk=record.shrunk.get(index))
                 message = "" if problem is None else problem
             passed = record.answer_fault is None and message == "" and seen is not None
             if not passed and check.description:

@@ -13,12 +13,15 @@ however odd (NaN, -0.0, ints of a million digits, text with lone surrogates, set
 types), can make judging or describing it fail.
 
 A check may observe many cases at once (generated inputs): its observation is then a list
-of per-case outcomes, ("value", v), ("raised", type name) or ("unplain", what), and
-`judge` names the smallest case that differs, by the label the task gave it.
+of per-case outcomes, ("value", v), ("raised", type name), ("unplain", what), ("timeout",
+seconds) or ("skipped", None) (not run after a timeout), and `judge` names the case that
+did not return, else the smallest case that differs, by the label the task gave it, or
+the smaller case the shrinker found from it (`Shrunk`).
 """
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import reprlib
@@ -230,7 +233,7 @@ def difference(expected: Any, actual: Any, path: str = "", *,
 
 
 def judge(expected: Observation, actual: Observation, *, exact_types: bool = True,
-          cases: tuple[str, ...] = ()) -> str | None:
+          cases: tuple[str, ...] = (), shrunk: Shrunk | None = None) -> str | None:
     """None when `actual` matches the answer key, else what a reviewer should read. With
     `cases` (one label per generated input), both observations are lists of per-case
     outcomes and the message names the smallest case that differs."""
@@ -242,11 +245,47 @@ def judge(expected: Observation, actual: Observation, *, exact_types: bool = Tru
         return (f"expected {type(expected.value).__name__} {short_repr(expected.value)}, "
                 f"but it raised {actual.describe()}")
     if cases:
-        return judge_cases(expected.value, actual.value, cases, exact_types=exact_types)
+        return judge_cases(expected.value, actual.value, cases, exact_types=exact_types,
+                           shrunk=shrunk)
     return difference(expected.value, actual.value, exact_types=exact_types)
 
 
-_OUTCOMES = ("value", "raised", "unplain")
+_OUTCOMES = ("value", "raised", "unplain", "timeout", "skipped")
+
+
+class _Substitute(ast.NodeTransformer):
+    """Write drawn values in place of the names they are bound to."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if isinstance(node.ctx, ast.Load) and node.id in self.values:
+            return ast.Name(id=repr(self.values[node.id]), ctx=ast.Load())
+        return node
+
+
+def case_label(code: str, inputs: tuple[str, ...], case: dict[str, Any],
+               limit: int = 400) -> str:
+    """A property's call with a case's values written in: `merge([(1, 3), (3, 3)])` when
+    its code is one expression, else `capacity = 2, ops = [...]`."""
+    tree = ast.parse(code)
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+        label = ast.unparse(_Substitute(case).visit(tree.body[0].value))
+    else:
+        label = ", ".join(f"{name} = {case[name]!r}" for name in inputs)
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Shrunk:
+    """A smaller differing case the shrinker found: its label, the reference's and the
+    answer's outcomes on it, and whether the shrinker finished (else its budget ran out)."""
+
+    label: str
+    expected: Any
+    actual: Any
+    finished: bool
 
 
 def _plain_text(value: Any) -> str:
@@ -266,8 +305,20 @@ def _outcome_text(outcome: Any) -> str:
     return f"`{short_repr(detail)}`"
 
 
-def _case_difference(expected: Any, actual: Any, exact_types: bool) -> str | None:
-    """How one case's outcome differs, or None. Both are (kind, detail) pairs."""
+def _seconds(detail: Any) -> str:
+    return f"{detail:g}" if type(detail) in (int, float) else "its time bound of"
+
+
+def case_difference(expected: Any, actual: Any, exact_types: bool) -> str | None:
+    """How one case's outcome differs, or None. Both are (kind, detail) pairs; a case
+    not run ("skipped") differs from nothing (the case that did not return is named)."""
+    if "skipped" in (expected[0], actual[0]):
+        return None
+    if expected[0] == "timeout":
+        return (f"the reference did not return within {_seconds(expected[1])} s "
+                "(a bank error)")
+    if actual[0] == "timeout":
+        return f"the call did not return within {_seconds(actual[1])} s"
     if expected[0] != actual[0]:
         return f"expected {_outcome_text(expected)}, got {_outcome_text(actual)}"
     if expected[0] == "raised":
@@ -283,31 +334,73 @@ def _case_difference(expected: Any, actual: Any, exact_types: bool) -> str | Non
             + (f" (differs at {where})" if where else ""))
 
 
+def _well_formed_case(item: Any) -> bool:
+    return type(item) is tuple and len(item) == 2 and item[0] in _OUTCOMES
+
+
 def _well_formed_cases(value: Any, count: int) -> bool:
-    return (type(value) is list and len(value) == count
-            and all(type(item) is tuple and len(item) == 2 and item[0] in _OUTCOMES
-                    for item in value))
+    return type(value) is list and len(value) == count and all(map(_well_formed_case, value))
+
+
+def differing_cases(expected: Any, actual: Any, labels: tuple[str, ...], *,
+                    exact_types: bool = True) -> list[tuple[int, int, str]] | None:
+    """(label length, index, how) of every case that differs, smallest first; None when
+    either list of outcomes is malformed."""
+    if not (_well_formed_cases(expected, len(labels))
+            and _well_formed_cases(actual, len(labels))):
+        return None
+    differing = []
+    for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        found = case_difference(want, got, exact_types)
+        if found is not None:
+            differing.append((len(labels[index]), index, found))
+    return sorted(differing)
+
+
+def shrink_start(expected: Observation, actual: Observation, labels: tuple[str, ...], *,
+                 exact_types: bool = True) -> int | None:
+    """The index of the case to shrink from (the smallest that differs), or None when
+    nothing is to be shrunk: no difference, or a case that did not return (a hang is
+    named as drawn, never shrunk)."""
+    if expected.raised is not None or actual.raised is not None:
+        return None
+    differing = differing_cases(expected.value, actual.value, labels,
+                                exact_types=exact_types)
+    if not differing or any(actual.value[index][0] == "timeout"
+                            for _, index, _ in differing):
+        return None
+    return differing[0][1]
 
 
 def judge_cases(expected: Any, actual: Any, labels: tuple[str, ...], *,
-                exact_types: bool = True) -> str | None:
-    """Compare per-case outcomes; name the smallest differing case (by its label's
-    length: generated inputs are plain data, so a shorter label is a smaller input)."""
+                exact_types: bool = True, shrunk: Shrunk | None = None) -> str | None:
+    """Compare per-case outcomes; name the case that did not return if any, else the
+    smallest differing case (by its label's length: generated inputs are plain data, so a
+    shorter label is a smaller input), or the smaller one `shrunk` found from it."""
     if not _well_formed_cases(expected, len(labels)):
         return "the answer key of this generated-input check is malformed (a bank error)"
     if not _well_formed_cases(actual, len(labels)):
         return ("the generated inputs did not all run: the answer replaced or broke the "
                 "code that runs them")
-    differing: list[tuple[int, int, str]] = []
-    for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-        found = _case_difference(want, got, exact_types)
-        if found is not None:
-            differing.append((len(labels[index]), index, found))
+    differing = differing_cases(expected, actual, labels, exact_types=exact_types) or []
     if not differing:
         return None
-    _, index, found = min(differing)
+    hung = [item for item in differing if actual[item[1]][0] == "timeout"]
+    if hung:
+        _, index, found = hung[0]
+        skipped = sum(outcome[0] == "skipped" for outcome in actual)
+        after = (f"; the {skipped} inputs after it were not run" if skipped > 1 else
+                 "; the input after it was not run" if skipped else "")
+        return f"for `{labels[index]}` {found}{after}"
+    _, index, found = differing[0]
     share = (f"{len(differing)} of {len(labels)} generated inputs differ"
              if len(differing) > 1 else f"1 of {len(labels)} generated inputs differs")
+    if shrunk is not None:
+        smaller = case_difference(shrunk.expected, shrunk.actual, exact_types)
+        if smaller is not None and "bank error" not in smaller:
+            how = ("shrunk from a drawn input" if shrunk.finished else
+                   "not fully shrunk: the shrinking budget ran out")
+            return f"for `{shrunk.label}` {smaller} ({share}; {how})"
     return f"for `{labels[index]}` {found} ({share})"
 
 
@@ -323,6 +416,8 @@ _CAUSES = (
     (re.compile(r"holds a (?P<what>[\w.]+)(?: at \S+)?, which is not plain data"),
      "returns a {what}, which is not plain data"),
     (re.compile(r"ran longer than (?P<what>[\d.]+ s)"), "runs longer than {what}"),
+    (re.compile(r"did not return within (?P<what>[\d.]+ s)"),
+     "does not return within {what} on a generated input"),
     (re.compile(r"kernel died"), "crashes the kernel"),
 )
 
@@ -348,7 +443,8 @@ def shared_causes(failures: list[tuple[str, str]]) -> list[tuple[str, list[str]]
     return [(cause, names) for cause, names in groups.items() if len(names) > 1]
 
 
-_COUNTEREXAMPLE = re.compile(r"\b[Ff]or `(?P<call>[^`]{1,400})` (?:expected|the reference)")
+_COUNTEREXAMPLE = re.compile(
+    r"\b[Ff]or `(?P<call>[^`]{1,400})` (?:expected|the reference|the call did not return)")
 
 
 def counterexample(message: str) -> str | None:

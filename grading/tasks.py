@@ -16,6 +16,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, kw_only=True)
+class Shrink:
+    """How to shrink a generated-input check's differing input, in the candidate's kernel.
+
+    `code` is check code the engine runs after every other step of the submission, with
+    `_wb_start` bound to the index of the drawn input to start from; it observes None or
+    (input, reference's outcome, answer's outcome, finished, inputs tried). The input is
+    labelled by writing its values into `property_code` (see judge.case_label)."""
+
+    code: str
+    property_code: str
+    inputs: tuple[str, ...]
+    label_limit: int = 400
+
+
+@dataclass(frozen=True, kw_only=True)
 class Check:
     """One hidden check: observe-only code worth `points`."""
 
@@ -28,6 +43,8 @@ class Check:
     #: when the check observes many cases (a list of per-case outcomes, see judge.py), one
     #: label per case, e.g. "merge([(1, 3), (3, 3)])"; failures name the smallest case
     cases: tuple[str, ...] = ()
+    #: how to shrink the input that differs to a smaller one, when the check has cases
+    shrink: Shrink | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,5 @@
-"""`workbook bank list|show|check`: look into the question bank and prove it sound."""
+"""`workbook bank list|show|check|lock`: look into the question bank, prove it sound, and
+pin its drawn inputs."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ def register(commands: Any) -> None:
                             "that the bank has not marked as strengthened")
     add_bank_option(check)
     check.set_defaults(run=run_check)
+    lock = actions.add_parser("lock", help="pin the drawn inputs of generated-input checks",
+                              description="Write each question's lock file of drawn inputs "
+                              "(<question>.inputs.lock, beside it) unless it is fresh: the "
+                              "inputs are part of the answer key, so commit the locks with "
+                              "the bank.")
+    lock.add_argument("ids", nargs="*", metavar="ID", help="questions to lock (default: all)")
+    add_bank_option(lock)
+    lock.set_defaults(run=run_lock)
     parser.set_defaults(run=lambda args: parser.print_help() or 2)
 
 
@@ -163,6 +172,42 @@ def _incomplete(question: Question) -> str:
     return f"no {' or '.join(missing)}" if missing else ""
 
 
+def _stale_locks(questions: list[Question]) -> list[str]:
+    """One line per lock file that exists but no longer pins its question's inputs (a
+    missing lock only means the inputs are drawn, with a note)."""
+    from workbook.generated.lock import lock_path, lock_problem
+
+    problems = []
+    for question in questions:
+        path = lock_path(question)
+        if path is not None and path.exists():
+            problem = lock_problem(question)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def run_lock(args: argparse.Namespace) -> int:
+    from workbook.generated.lock import lock_path, write_lock
+
+    bank = load_bank_from(args)
+    unknown = [qid for qid in args.ids if qid not in bank.ids]
+    if unknown:
+        raise SelectionError(f"no question(s) {', '.join(unknown)} in {bank.name}; "
+                             "see `workbook bank list`")
+    written = fresh = 0
+    for question in bank.questions:
+        if (args.ids and question.id not in args.ids) or not question.properties:
+            continue
+        if write_lock(question):
+            written += 1
+            print(f"locked  {lock_path(question)}")
+        else:
+            fresh += 1
+    print(f"{written} lock file(s) written, {fresh} already fresh")
+    return 0
+
+
 def run_check(args: argparse.Namespace) -> int:
     from grading.engine import Grader
     from workbook.bankcheck import prove_questions
@@ -186,6 +231,13 @@ def run_check(args: argparse.Namespace) -> int:
         raise SelectionError("--jobs must be at least 1")
     if args.repeat < 1:
         raise SelectionError("--repeat must be at least 1")
+    stale = _stale_locks([q for q in bank.questions if not chosen or q.id in chosen])
+    if stale:
+        for line in stale:
+            print(f"FAIL  {line}")
+        print(f"error: {len(stale)} stale or damaged lock file(s): the answer key would not "
+              "be the committed one; nothing was graded", file=sys.stderr)
+        return 1
     failures = total = mutation_failures = 0
     mutants = killed = 0
 

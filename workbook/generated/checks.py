@@ -1,11 +1,29 @@
-"""Turn a property and its drawn inputs into one engine Check.
+"""Turn a property and its drawn inputs into one engine Check (and the code that shrinks
+a failing input in the candidate's kernel).
 
 The check's code carries the inputs (marshalled plain data) and the property's code; in
 the kernel it runs the property once per input, each in its own copy of the namespace,
-and observes a list of per-input outcomes: ("value", v), ("raised", exception type) or
-("unplain", (type, plain base, where)) when a value cannot cross as plain data. Each
-input also gets a label, the property's call written out with the drawn values, which
-the grader uses to name the smallest input that differs.
+and observes a list of per-input outcomes: ("value", v), ("raised", exception type),
+("unplain", (type, plain base, where)) when a value cannot cross as plain data, or
+("timeout", seconds) for the input that did not return in its time bound, after which
+the remaining inputs are ("skipped", None). Each input also gets a label, the property's
+call written out with the drawn values, which the grader uses to name the input that
+differs.
+
+Each input's time bound is kept in the kernel: an interval timer (SIGALRM, the check runs
+in the kernel's main thread) stops code that is running, and `asyncio.timeout` stops code
+that waits on the event loop; the bound is GENERATED_CASE_SECONDS, less when the
+property's share of the check's timeout is nearly spent. So a hang is named by the input
+that caused it, and the grader's own timeout (which would lose it) stays a last resort.
+
+The shrink code (run by the engine after every check of the submission, see
+grading/engine.py) starts from the drawn input that differs and lets Hypothesis's
+shrinker look for a smaller one: `hypothesis.find` over the same strategies, seeded
+through a one-entry example database with the choices that drew that input, where the
+condition runs the reference (in a namespace of its own) and the answer on each
+candidate input and says whether their outcomes differ. It is bounded by SHRINK_STEPS
+inputs and SHRINK_SECONDS, and reports the smallest differing input found, the two
+outcomes, and whether the shrinker finished.
 """
 
 from __future__ import annotations
@@ -15,83 +33,300 @@ import base64
 import marshal
 from typing import Any
 
-from grading.tasks import Check
-from workbook.generated.draw import draw_cases
+from grading.config import GradingConfig
+from grading.judge import case_label
+from grading.kernel.inside.protocol import (
+    GENERATED_CASE_SECONDS,
+    GENERATED_SHARE,
+    SHRINK_SECONDS,
+    SHRINK_STEPS,
+)
+from grading.tasks import Check, Shrink
+from workbook.generated.draw import draw
 from workbook.model import Property, Question
 
 LABEL_LIMIT = 400
 
-# Runs in the candidate's kernel after the check setup, as a check. The harness module is
-# there (it runs every check), so its walker names the first item that is not plain data.
-# KeyboardInterrupt is the grader stopping a check that ran too long: it must go through.
-_RUNNER = '''\
-import ast as _wb_ast, base64 as _wb_base64, inspect as _wb_inspect, marshal as _wb_marshal
-_wb_cases = _wb_marshal.loads(_wb_base64.b64decode(@CASES@))
+# Shared by the runner and the shrinker. The harness module is there (it runs every
+# check), so its walker names the first item that is not plain data. KeyboardInterrupt is
+# the grader stopping a check that ran too long: it must go through.
+_TOOLS = '''\
+import ast as _wb_ast, asyncio as _wb_asyncio, base64 as _wb_base64
+import inspect as _wb_inspect, marshal as _wb_marshal, signal as _wb_signal
+import time as _wb_time
+_wb_unplain = __import__("_workbook_harness")._first_unplain
+_wb_flags = _wb_ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _wb_tree = _wb_ast.parse(@CODE@)
 _wb_last = _wb_tree.body.pop()
-_wb_flags = _wb_ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 _wb_body = compile(_wb_tree, @NAME@, "exec", flags=_wb_flags, dont_inherit=True)
 _wb_expression = compile(_wb_ast.Expression(_wb_last.value), @NAME@, "eval",
                          flags=_wb_flags, dont_inherit=True)
-_wb_unplain = __import__("_workbook_harness")._first_unplain
+_wb_asynchronous = bool((_wb_body.co_flags | _wb_expression.co_flags)
+                        & _wb_inspect.CO_COROUTINE)
+
+
+class _WbTooLong(BaseException):
+    """A generated input ran past its time bound."""
+
+
+_wb_armed = [False]
+
+
+def _wb_alarm(signum, frame):
+    # Raise only while an input runs, and only in running code: when the event loop is
+    # idle the input waits on it, and its asyncio.timeout stops it.
+    if not _wb_armed[0]:
+        return
+    try:
+        idle = _wb_asyncio.current_task() is None
+    except RuntimeError:
+        idle = False
+    if not idle:
+        raise _WbTooLong()
+
+
+def _wb_settle(value):
+    try:
+        _wb_marshal.dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        found = _wb_unplain(value)
+        return ("unplain", (found["inner"], found["base"], found["path"]))
+    return ("value", value)
+
+
+def _wb_start_clock(seconds):
+    _wb_signal.signal(_wb_signal.SIGALRM, _wb_alarm)
+    _wb_signal.setitimer(_wb_signal.ITIMER_REAL, seconds, 0.05)
+    _wb_armed[0] = True
+
+
+def _wb_stop_clock():
+    _wb_armed[0] = False
+    _wb_signal.setitimer(_wb_signal.ITIMER_REAL, 0)
+
+
+def _wb_run_sync(namespace, seconds):
+    """One input's outcome, for a property without `await`."""
+    _wb_start_clock(seconds)
+    try:
+        eval(_wb_body, namespace)
+        value = eval(_wb_expression, namespace)
+        _wb_stop_clock()
+    except KeyboardInterrupt:
+        _wb_stop_clock()
+        raise
+    except _WbTooLong:
+        _wb_stop_clock()
+        return ("timeout", seconds)
+    except BaseException as error:
+        _wb_stop_clock()
+        return ("raised", type(error).__name__)
+    return _wb_settle(value)
+
+
+async def _wb_run(namespace, seconds):
+    """One input's outcome."""
+    if not _wb_asynchronous:
+        return _wb_run_sync(namespace, seconds)
+    deadline = _wb_asyncio.timeout(seconds)
+    _wb_start_clock(seconds)
+    try:
+        async with deadline:
+            value = eval(_wb_body, namespace)
+            if _wb_body.co_flags & _wb_inspect.CO_COROUTINE:
+                await value
+            value = eval(_wb_expression, namespace)
+            if _wb_expression.co_flags & _wb_inspect.CO_COROUTINE:
+                value = await value
+        _wb_stop_clock()
+    except KeyboardInterrupt:
+        _wb_stop_clock()
+        raise
+    except BaseException as error:
+        _wb_stop_clock()
+        if isinstance(error, _WbTooLong) or deadline.expired():
+            return ("timeout", seconds)
+        return ("raised", type(error).__name__)
+    return _wb_settle(value)
+'''
+
+_RUNNER = _TOOLS + '''
+_wb_cases = _wb_marshal.loads(_wb_base64.b64decode(@CASES@))
 _wb_base = dict(globals())
 _wb_outcomes = []
+_wb_ends = _wb_time.monotonic() + @SHARE@
+_wb_hung = False
 for _wb_case in _wb_cases:
+    if _wb_hung:  # one input that does not return is enough; the rest would wait too
+        _wb_outcomes.append(("skipped", None))
+        continue
+    _wb_left = min(@CASE_SECONDS@, _wb_ends - _wb_time.monotonic())
     _wb_namespace = dict(_wb_base)
     _wb_namespace.update(_wb_case)
-    try:
-        _wb_value = eval(_wb_body, _wb_namespace)
-        if _wb_body.co_flags & _wb_inspect.CO_COROUTINE:
-            await _wb_value
-        _wb_value = eval(_wb_expression, _wb_namespace)
-        if _wb_expression.co_flags & _wb_inspect.CO_COROUTINE:
-            _wb_value = await _wb_value
-    except KeyboardInterrupt:
-        raise
-    except BaseException as _wb_error:
-        _wb_outcomes.append(("raised", type(_wb_error).__name__))
-        continue
-    try:
-        _wb_marshal.dumps(_wb_value)
-    except (ValueError, TypeError, RecursionError):
-        _wb_found = _wb_unplain(_wb_value)
-        _wb_outcomes.append(("unplain", (_wb_found["inner"], _wb_found["base"],
-                                         _wb_found["path"])))
-    else:
-        _wb_outcomes.append(("value", _wb_value))
+    _wb_outcomes.append(await _wb_run(_wb_namespace, round(max(_wb_left, 0.001), 3)))
+    _wb_hung = _wb_outcomes[-1][0] == "timeout"
 _wb_outcomes
 '''
 
+# Runs after every check of the submission, with `_wb_start` (the index of the drawn input
+# to start from) prepended by the engine. The reference runs in a namespace of its own,
+# after every observation that earns points was reported.
+_SHRINKER = _TOOLS + '''
+_wb_cases = _wb_marshal.loads(_wb_base64.b64decode(@CASES@))
+_wb_seeds = _wb_marshal.loads(_wb_base64.b64decode(@SEEDS@))
+_wb_answer_namespace = dict(globals())
+_wb_reference_namespace = {"__name__": "__main__"}
+exec(compile(@REFERENCE@, "<reference>", "exec", dont_inherit=True), _wb_reference_namespace)
+exec(compile(@SETUP@, "<check setup>", "exec", dont_inherit=True), _wb_reference_namespace)
+_wb_exact = @EXACT@
 
-class _Substitute(ast.NodeTransformer):
-    """Write drawn values in place of the names they are bound to."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
+def _wb_key(value):
+    """A comparable key that keeps exact types apart (numbers by value unless exact)."""
+    kind = type(value)
+    if kind in (tuple, list):
+        return (kind.__name__, tuple(_wb_key(item) for item in value))
+    if kind in (set, frozenset):
+        return (kind.__name__, frozenset(_wb_key(item) for item in value))
+    if kind is dict:
+        return ("dict", frozenset((_wb_key(k), _wb_key(v)) for k, v in value.items()))
+    if kind is float and value != value:
+        return ("float", "nan")
+    if not _wb_exact and kind in (int, float):
+        return ("number", value)
+    return (kind.__name__, value)
 
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if isinstance(node.ctx, ast.Load) and node.id in self.values:
-            return ast.Name(id=repr(self.values[node.id]), ctx=ast.Load())
-        return node
+
+def _wb_differ(expected, actual):
+    if expected[0] != actual[0]:
+        return True
+    if expected[0] == "value":
+        return _wb_key(expected[1]) != _wb_key(actual[1])
+    return expected[1] != actual[1]
 
 
-def case_label(prop: Property, case: dict[str, Any]) -> str:
-    """The property's call with the case's values written in: `merge([(1, 3), (3, 3)])`
-    when the property is one expression, else `capacity = 2, ops = [...]`."""
-    tree = ast.parse(prop.code)
-    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
-        label = ast.unparse(_Substitute(case).visit(tree.body[0].value))
-    else:
-        label = ", ".join(f"{name} = {case[name]!r}" for name in prop.inputs)
-    return label if len(label) <= LABEL_LIMIT else label[:LABEL_LIMIT - 1] + "…"
+class _WbSpent(BaseException):
+    """The shrinker's budget is spent, or it cannot go on: report the best so far."""
+
+
+def _wb_shrink(start):
+    from random import Random
+
+    import hypothesis
+    import hypothesis.core
+    from hypothesis import Phase, settings
+    from hypothesis.database import ExampleDatabase
+    from hypothesis.errors import NoSuchExample
+
+    strategies = {"__name__": "workbook_generators"}
+    exec(compile(@GENERATORS@, "<generators>", "exec", dont_inherit=True), strategies)
+    drawn = _wb_cases[start]
+    seed = _wb_seeds[start]
+
+    class Seeded(ExampleDatabase):
+        """Offers the drawn input's choices as a past failure not yet shrunk (the
+        secondary corpus: every key but the primary one), and keeps nothing."""
+
+        def fetch(self, key):
+            if key != b"workbook" and seed is not None:
+                yield seed
+
+        def save(self, key, value):
+            pass
+
+        def delete(self, key, value):
+            pass
+
+    state = {"steps": 0, "best": None}
+    ends = _wb_time.monotonic() + @SHRINK_SECONDS@
+
+    def differs(case):
+        state["steps"] += 1
+        if state["steps"] == 1 and repr(case) != repr(drawn):
+            raise _WbSpent()  # the choices draw another input here (another Hypothesis)
+        if state["steps"] > @SHRINK_STEPS@ or _wb_time.monotonic() > ends:
+            raise _WbSpent()
+        outcomes = []
+        for base in (_wb_reference_namespace, _wb_answer_namespace):
+            namespace = dict(base)
+            namespace.update(case)
+            outcomes.append(_wb_run_sync(namespace, @CASE_SECONDS@))
+        if "timeout" in (outcomes[0][0], outcomes[1][0]):
+            raise _WbSpent()  # hanging inputs are named, not shrunk
+        if _wb_differ(*outcomes):
+            state["best"] = (case, outcomes[0], outcomes[1])
+            return True
+        return False
+
+    strategy = hypothesis.strategies.fixed_dictionaries(
+        {name: strategies[name] for name in @INPUTS@})
+    chosen = settings(database=Seeded(), phases=[Phase.reuse, Phase.shrink], deadline=None,
+                      max_examples=@SHRINK_STEPS@)
+    # The shrinker draws from this Random: fixed, so every run shrinks the same way (a
+    # seeded `find` would switch the database off, and the database is how it is seeded).
+    saved = hypothesis.core.threadlocal._hypothesis_global_random
+    hypothesis.core.threadlocal._hypothesis_global_random = Random(0)
+    try:
+        hypothesis.find(strategy, differs, settings=chosen, database_key=b"workbook")
+        finished = True
+    except (_WbSpent, NoSuchExample):
+        finished = False
+    finally:
+        hypothesis.core.threadlocal._hypothesis_global_random = saved
+    if state["best"] is None:
+        return None
+    case, expected, actual = state["best"]
+    return (case, expected, actual, finished, state["steps"])
+
+
+_wb_shrink(_wb_start) if not _wb_asynchronous else None
+'''
+
+
+def _filled(template: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        template = template.replace(f"@{name}@", value)
+    return template
+
+
+def _payload(value: Any) -> str:
+    return repr(base64.b64encode(marshal.dumps(value)).decode("ascii"))
+
+
+def _share(question: Question) -> float:
+    """Seconds the property's inputs may run together in the kernel."""
+    timeout = question.timeout if question.timeout is not None else GradingConfig().timeout
+    return round(GENERATED_SHARE * timeout, 3)
+
+
+def property_label(prop: Property, case: dict[str, Any]) -> str:
+    """The property's call with the case's values written in (see grading.judge)."""
+    return case_label(prop.code, prop.inputs, case, LABEL_LIMIT)
 
 
 def property_check(question: Question, prop: Property) -> Check:
     """The engine Check that runs `prop` on its drawn inputs."""
-    cases = draw_cases(question, prop)
-    payload = base64.b64encode(marshal.dumps(list(cases))).decode("ascii")
-    code = (_RUNNER.replace("@CASES@", repr(payload)).replace("@CODE@", repr(prop.code))
-            .replace("@NAME@", repr(f"<property {prop.name}>")))
+    drawn = draw(question, prop)
+    cases = list(drawn.cases)
+    common = {"CODE": repr(prop.code), "NAME": repr(f"<property {prop.name}>"),
+              "CASES": _payload(cases), "CASE_SECONDS": repr(GENERATED_CASE_SECONDS)}
+    code = _filled(_RUNNER, {**common, "SHARE": repr(_share(question))})
+    shrink = None
+    if any(seed is not None for seed in drawn.seeds) and not _awaits(prop.code):
+        shrink = Shrink(
+            code=_filled(_SHRINKER, {
+                **common, "SEEDS": _payload(list(drawn.seeds)),
+                "REFERENCE": repr(question.reference), "SETUP": repr(question.check_setup),
+                "GENERATORS": repr(question.generators), "INPUTS": repr(prop.inputs),
+                "EXACT": repr(prop.exact_types), "SHRINK_SECONDS": repr(SHRINK_SECONDS),
+                "SHRINK_STEPS": repr(SHRINK_STEPS)}),
+            property_code=prop.code, inputs=prop.inputs, label_limit=LABEL_LIMIT)
     return Check(name=prop.name, code=code, points=prop.points, description=prop.description,
                  exact_types=prop.exact_types,
-                 cases=tuple(case_label(prop, case) for case in cases))
+                 cases=tuple(property_label(prop, case) for case in cases), shrink=shrink)
+
+
+def _awaits(code: str) -> bool:
+    """Whether the property's code awaits (the shrinker runs inputs synchronously)."""
+    return any(isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+               for node in ast.walk(ast.parse(code)))

@@ -61,7 +61,8 @@ def _killer(result: TaskResult) -> str | None:
 def prove_mutants(question: Question, *, config: GradingConfig | None = None,
                   jobs: int = 2) -> MutationReport:
     """Grade each mutant of `question`'s reference; see MutationReport."""
-    stopping = dataclasses.replace(config or GradingConfig(), stop_task_after_fault=True)
+    stopping = dataclasses.replace(config or GradingConfig(), stop_task_after_fault=True,
+                                   shrink_counterexamples=False)
     with Grader([task_for(question)], config=stopping) as grader:
         return _graded(question, grader, jobs)
 

@@ -49,6 +49,20 @@ PATH_LIMIT = 400
 #: references, so a value's size on the wire bounds the work of reading it back
 MARSHAL_VERSION = 2
 
+# -- generated-input checks (workbook/generated/checks.py builds the code that keeps these) --
+#: seconds one generated input may run before the kernel stops it and reports it as the
+#: input that did not return (less when the property's share of the step's timeout is
+#: nearly spent)
+GENERATED_CASE_SECONDS = 1.0
+#: the share of a check's timeout its generated inputs may use together; past it the input
+#: running is stopped and named, before the grader's own timeout would lose it
+GENERATED_SHARE = 0.8
+#: seconds the shrinker may spend on one failed property, in the candidate's kernel
+SHRINK_SECONDS = 2.0
+#: inputs the shrinker may try for one failed property (each runs the reference and the
+#: answer); the bound that keeps a shrink deterministic, as the time bound cannot
+SHRINK_STEPS = 400
+
 StepKind = Literal["answer", "check"]
 AnswerStatus = Literal["done", "raised"]
 CheckStatus = Literal["value", "raised", "setup-raised", "unplain"]
