@@ -11,6 +11,7 @@
     charts.py         bar charts and histograms as embedded PNG (matplotlib adapter)
     cohort.py         cohort statistics: ranking, pass rates, distributions, check failures
     cohort_page.py    the cohort's HTML page, CSV and JSON
+    cohort_ranking.py the page's ranking: rows as JSON, a page at a time, first page as HTML
     ats.py            one JSON record per candidate (documented schema) and a flat CSV
     stage.py          everything above for a whole gradebook, as `workbook grade` runs it
 """
