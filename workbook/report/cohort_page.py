@@ -27,7 +27,7 @@ from workbook.report.cohort import (
     QuestionStats,
     RankedCandidate,
 )
-from workbook.report.cohort_ranking import conflict_text, escaped, shown, write_ranking
+from workbook.report.cohort_ranking import conflict_text, escaped, write_ranking
 
 PAGE, RANKING_CSV, COHORT_JSON = "cohort.html", "cohort.csv", "cohort.json"
 #: a report's `key` -> its graded copy's HTML, relative to the report folder
@@ -48,8 +48,8 @@ def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
         by_question = {q.question_id: q.points for q in report.questions}
         by_competency = {c.competency: c.percent for c in report.competencies}
         notes = len(report.events) + sum(len(q.events) for q in report.questions)
-        rows.append([ranked.rank if ranked.rank is not None else "", shown(report.candidate),
-                     str(report.status), str(report.assignment), shown(conflict_text(report)),
+        rows.append([ranked.rank if ranked.rank is not None else "", report.candidate,
+                     str(report.status), str(report.assignment), conflict_text(report),
                      round(report.points, 2),
                      round(report.max_points, 2),
                      round(report.percent, 2),
@@ -70,8 +70,10 @@ def ranking_csv(cohort: CohortReport) -> str:
     return csv_text(header, rows)
 
 
-def cohort_json(cohort: CohortReport) -> dict[str, Any]:
-    header, rows = ranking_rows(cohort)
+def cohort_json(cohort: CohortReport,
+                ranking: tuple[list[str], list[list[Any]]] | None = None) -> dict[str, Any]:
+    """cohort.json; `ranking` is `ranking_rows(cohort)` when the caller has it already."""
+    header, rows = ranking or ranking_rows(cohort)
     return {
         "candidates": [dict(zip(header, row, strict=True)) for row in rows],
         "questions": [{"question": q.question_id, "title": q.title, "kind": q.kind,
@@ -97,11 +99,14 @@ def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date:
     `copies` maps a report's `key` to its graded copy's HTML path, relative to `outdir`.
     """
     outdir.mkdir(parents=True, exist_ok=True)
+    rows = ranking_rows(cohort)  # once for both files: at 10,000 candidates it counts
+    # an id that was not UTF-8 (a lone surrogate) is written as its backslash escape
     ranking = outdir / RANKING_CSV
-    ranking.write_text(ranking_csv(cohort), encoding="utf-8", newline="")
+    ranking.write_text(csv_text(*rows), encoding="utf-8", errors="backslashreplace",
+                       newline="")
     data = outdir / COHORT_JSON
-    data.write_text(json.dumps(cohort_json(cohort), indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    data.write_text(json.dumps(cohort_json(cohort, rows), indent=1, ensure_ascii=False)
+                    + "\n", encoding="utf-8", errors="backslashreplace")
     page = outdir / PAGE
     with page.open("w", encoding="utf-8") as handle:
         write_cohort_page(handle, cohort.overview, cohort.candidates, title=title,
