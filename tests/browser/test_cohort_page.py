@@ -113,7 +113,9 @@ def test_sorting_orders_every_row_not_only_the_page_shown(page: Any,
     expect(page.locator("#ranking th:has-text('candidate')")).to_have_attribute(
         "aria-sort", "descending")
 
-    page.click("#ranking th:has-text('weighted')")
+    page.locator("#ranking th:has-text('weighted')").press("Enter")  # by keyboard too
+    expect(page.locator("#ranking th:has-text('weighted')")).to_have_attribute(
+        "aria-sort", "ascending")
     shown_first = [float(v) for v in _column(page, 7)]
     assert shown_first == [float(f"{w:.1f}") for w in weighted[:50]]
     page.click("[data-go=last]")

@@ -246,8 +246,8 @@ def write_ranking(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCa
 
     stream = values()
     first = list(islice(stream, PAGE_ROWS))
-    heads = "".join(f"<th{_LEFT if c.kind in _TEXT_KINDS else ''}>{escaped(c.label)}</th>"
-                    for c in columns)
+    heads = "".join(f"<th{_LEFT if c.kind in _TEXT_KINDS else ''} tabindex=\"0\">"
+                    f"{escaped(c.label)}</th>" for c in columns)
     out.write(_controls(overview.candidates))
     out.write(f'<div class="scroll"><table id="ranking" data-rows="{overview.candidates}">'
               f"<thead><tr>{heads}</tr></thead>"
@@ -312,8 +312,10 @@ for(const b of document.querySelectorAll('[data-go]'))b.disabled=
 table.querySelectorAll('th').forEach((th,i)=>{if(i===state.col)
 th.setAttribute('aria-sort',state.up?'ascending':'descending');
 else th.removeAttribute('aria-sort')})}
-table.querySelectorAll('th').forEach((th,i)=>th.addEventListener('click',()=>{
-state.up=state.col===i?!state.up:true;state.col=i;state.page=0;order=null;render()}));
+table.querySelectorAll('th').forEach((th,i)=>{const sort=()=>{
+state.up=state.col===i?!state.up:true;state.col=i;state.page=0;order=null;render()};
+th.addEventListener('click',sort);th.addEventListener('keydown',e=>{
+if(e.key==='Enter'||e.key===' '){e.preventDefault();sort()}})});
 document.getElementById('ranking-search').addEventListener('input',e=>{
 state.query=e.target.value;state.page=0;order=null;render()});
 document.getElementById('ranking-status').addEventListener('change',e=>{
