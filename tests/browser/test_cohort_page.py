@@ -119,6 +119,7 @@ def test_sorting_orders_every_row_not_only_the_page_shown(page: Any,
     shown_first = [float(v) for v in _column(page, 7)]
     assert shown_first == [float(f"{w:.1f}") for w in weighted[:50]]
     page.click("[data-go=last]")
+    expect(page.locator("#ranking-where")).to_have_text(f"rows 251–300 of {CANDIDATES}")
     last = _column(page, 7)
     assert last[-1] == ""  # candidates without a weighted figure come last, either way
 
