@@ -80,7 +80,7 @@ def _report(args: argparse.Namespace) -> int:
             render = execute_copy if args.execute else write_copy
             for report in reports:  # several when files conflict: each gets its own copy
                 if similar is not None:  # the copy lists its close matches
-                    report = replace(report, similar=similar.report.lines_for(candidate))
+                    report = replace(report, similar=similar.lines_for(candidate))
                 path = render(report, args.output, settings)
                 print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
                                          if args.html else ""))

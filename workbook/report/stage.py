@@ -157,7 +157,7 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     reports = load_reports(gradebook, bank)
     title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
     similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
-    reports = [replace(r, similar=similar.report.lines_for(r.candidate)) for r in reports]
+    reports = [replace(r, similar=similar.lines_for(r.candidate)) for r in reports]
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
     written = (write_copies(reports, outdir, settings, progress=progress, jobs=jobs)

@@ -6,6 +6,8 @@ sources.py      what every answer of a question shares (subtracted) and the know
 compare.py      a question's answers -> similar pairs and clusters (MinHash LSH when large)
 cohort.py       the whole gradebook -> a `SimilarityReport`
 page.py         similarity.html / .json / .csv, and the cohort page's section
+cache.py        what a rerun keeps: fingerprints by answer, the last files' inputs
+stage.py        the report stage's step: settings, cache, files, section
 
 The result says which answers are *similar* and where; what that means is for a person to
 decide, so no wording here goes further than "similar".

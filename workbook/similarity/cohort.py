@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.model import Bank, Question
 from workbook.similarity.compare import QuestionSimilarity, SimilaritySettings, compare_question
+from workbook.similarity.fingerprint import Fingerprint
 from workbook.similarity.sources import known_sources, shared_kgrams
 
 if TYPE_CHECKING:
-    from grading.gradebook import Gradebook
     from grading.results import SubmissionResult
 
 
@@ -60,31 +61,38 @@ def answers_by_question(results: list[SubmissionResult]) -> dict[str, list[tuple
     return found
 
 
-def similarity_report(answers: dict[str, list[tuple[str, str]]], bank: Bank,
-                      bank_folder: Path | None, *, question_id: str | None = None,
-                      settings: SimilaritySettings | None = None) -> SimilarityReport:
-    """Compare the answers of every question (or of `question_id` alone)."""
-    settings = settings or SimilaritySettings()
-    questions = []
-    missing = []
+def compared_questions(answers: Mapping[str, object], bank: Bank,
+                       question_id: str | None = None) -> list[tuple[str, Question | None]]:
+    """The questions a report compares, in order, each with its bank question (None when
+    the bank lacks it): every answered one, or `question_id` alone; written answers are
+    prose, not what these fingerprints compare."""
+    compared: list[tuple[str, Question | None]] = []
     for qid in sorted(answers):
         if question_id is not None and qid != question_id:
             continue
-        question: Question | None = bank.get(qid) if qid in bank.ids else None
-        if question is None:
-            missing.append(qid)
-        elif not question.is_coding:
-            continue  # written answers are prose: not what these fingerprints compare
-        questions.append(compare_question(qid, answers[qid],
-                                          known_sources(question, qid, bank_folder),
-                                          shared_kgrams(question), settings))
+        question = bank.get(qid) if qid in bank.ids else None
+        if question is None or question.is_coding:
+            compared.append((qid, question))
+    return compared
+
+
+def similarity_report(answers: dict[str, list[tuple[str, str]]], bank: Bank,
+                      bank_folder: Path | None, *, question_id: str | None = None,
+                      settings: SimilaritySettings | None = None,
+                      fingerprints: Callable[[list[str]], Mapping[str, Fingerprint]] | None
+                      = None) -> SimilarityReport:
+    """Compare the answers of every question (or of `question_id` alone); `fingerprints`
+    gives the fingerprint of each code of a question at once (a cache), else they are
+    computed."""
+    settings = settings or SimilaritySettings()
+    questions = []
+    for qid, question in compared_questions(answers, bank, question_id):
+        known = known_sources(question, qid, bank_folder)
+        codes = [code for _owner, code in answers[qid]] + [k.code for k in known]
+        questions.append(compare_question(
+            qid, answers[qid], known, shared_kgrams(question), settings,
+            fingerprints=fingerprints(codes) if fingerprints else None))
+    missing = [qid for qid, question in compared_questions(answers, bank, question_id)
+               if question is None]
     return SimilarityReport(settings=settings, questions=tuple(questions),
                             not_in_bank=tuple(missing))
-
-
-def gradebook_similarity(gradebook: Gradebook, bank: Bank, bank_folder: Path | None, *,
-                         question_id: str | None = None,
-                         settings: SimilaritySettings | None = None) -> SimilarityReport:
-    """The similarity report of every candidate's latest recorded answers."""
-    return similarity_report(answers_by_question(gradebook.results()), bank, bank_folder,
-                             question_id=question_id, settings=settings)

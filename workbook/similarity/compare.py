@@ -12,7 +12,7 @@ found only below `exhaustive_up_to`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -128,16 +128,24 @@ def _order(pair: Pair) -> tuple[float, str, str]:
 
 def compare_question(question_id: str, answers: Sequence[tuple[str, str]],
                      known: Sequence[KnownSource], shared: frozenset[int],
-                     settings: SimilaritySettings | None = None) -> QuestionSimilarity:
+                     settings: SimilaritySettings | None = None, *,
+                     fingerprints: Mapping[str, Fingerprint] | None = None
+                     ) -> QuestionSimilarity:
     """Similar pairs among `answers` ((candidate, code), one per candidate) and between
-    each answer and each known source; `shared` k-grams are subtracted from all of them."""
+    each answer and each known source; `shared` k-grams are subtracted from all of them.
+    `fingerprints` holds codes fingerprinted already (`cache.py`); others are computed."""
     settings = settings or SimilaritySettings()
-    entries = [Compared(owner=owner, kind="candidate", code=code,
-                        fingerprint=fingerprint(code).without(shared))
+    given = fingerprints or {}
+
+    def print_of(code: str) -> Fingerprint:
+        found = given.get(code)
+        return (fingerprint(code) if found is None else found).without(shared)
+
+    entries = [Compared(owner=owner, kind="candidate", code=code, fingerprint=print_of(code))
                for owner, code in answers]
     judged = [e for e in entries if len(e.fingerprint) >= settings.min_fingerprints]
-    sources = [Compared(owner=k.label, kind=k.kind, code=k.code,
-                        fingerprint=fingerprint(k.code).without(shared)) for k in known]
+    sources = [Compared(owner=k.label, kind=k.kind, code=k.code, fingerprint=print_of(k.code))
+               for k in known]
     sources = [s for s in sources if len(s.fingerprint) >= settings.min_fingerprints]
     if len(judged) <= settings.exhaustive_up_to:
         method = "every pair"

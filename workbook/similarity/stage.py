@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import html
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.errors import BankError
 from workbook.model import Bank
-from workbook.similarity.cohort import SimilarityReport, gradebook_similarity
+from workbook.similarity.cache import KeptFiles, SimilarityCache, inputs_digest
+from workbook.similarity.cohort import (
+    SimilarityReport,
+    answers_by_question,
+    compared_questions,
+    similarity_report,
+)
 from workbook.similarity.compare import SimilaritySettings
-from workbook.similarity.page import cohort_section, write_similarity
+from workbook.similarity.page import CSV, JSON, PAGE, cohort_section, write_similarity
+from workbook.similarity.sources import given_code, known_sources
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
@@ -63,36 +71,111 @@ def checked_threshold(value: object, where: str) -> float:
     return float(value)
 
 
-def write_similarity_files(gradebook: Gradebook, bank: Bank, outdir: Path, *, title: str,
-                           question_id: str | None = None,
-                           threshold: float | None = None) -> SimilarityFiles:
+def _settings(bank: Bank, threshold: float | None) -> tuple[Path | None, SimilaritySettings]:
     from workbook.report.stage import bank_folder
 
     folder = Path(bank_folder(bank)) if bank_folder(bank) else None
     settings = bank_settings(folder)
     if threshold is not None:
         settings = replace(settings, threshold=threshold)
-    report = gradebook_similarity(gradebook, bank, folder, question_id=question_id,
-                                  settings=settings)
+    return folder, settings
+
+
+def write_similarity_files(gradebook: Gradebook, bank: Bank, outdir: Path, *, title: str,
+                           question_id: str | None = None,
+                           threshold: float | None = None) -> SimilarityFiles:
+    folder, settings = _settings(bank, threshold)
+    with SimilarityCache.of(outdir) as cache:
+        return _compute(answers_by_question(gradebook.results()), bank, folder, outdir,
+                        cache, title=title, question_id=question_id, settings=settings)
+
+
+def _compute(answers: dict[str, list[tuple[str, str]]], bank: Bank, folder: Path | None,
+             outdir: Path, cache: SimilarityCache, *, title: str, question_id: str | None,
+             settings: SimilaritySettings) -> SimilarityFiles:
+    """Compare and write the files, with the fingerprints the cache holds."""
+    report = similarity_report(answers, bank, folder, question_id=question_id,
+                               settings=settings, fingerprints=cache.fingerprints)
+    cache.forget_unused()
     files = write_similarity(report, outdir, title=title)
     return SimilarityFiles(report=report, files=files, section=cohort_section(report))
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReportSimilarity:
+    """What the reports need of the similarity step: its files, the cohort page's section
+    and what each candidate's graded copy lists."""
+
+    files: list[Path]
+    section: str
+    #: answer owner -> lines of their graded copy (an owner not here has none)
+    lines: Mapping[str, tuple[str, ...]]
+
+    def lines_for(self, candidate: str) -> tuple[str, ...]:
+        return self.lines.get(candidate, ())
+
+
+#: the cache's entry for the files the report stage writes
+_REPORT_STAGE = "report-stage"
+
+
 def similarity_for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
-                           title: str) -> SimilarityFiles:
-    """`write_similarity_files` for the report stage: if similarity cannot be computed (a
-    bad `[similarity]` table, say), the reports are written anyway, the cohort page's
-    section says why, and a one-line warning goes to stderr."""
+                           title: str) -> ReportSimilarity:
+    """The similarity files for the report stage, kept as they are when nothing they are
+    made from changed and nobody touched them (`cache.py`). If similarity cannot be
+    computed (a bad `[similarity]` table, say), the reports are written anyway, the cohort
+    page's section says why, and a one-line warning goes to stderr."""
     import sys
 
     from grading.text import one_line
 
     try:
-        return write_similarity_files(gradebook, bank, outdir, title=title)
+        return _for_reports(gradebook, bank, outdir, title=title)
     except Exception as error:
         reason = one_line(str(error) or type(error).__name__)
         print(f"warning: similar answers not computed: {reason}", file=sys.stderr)
-        return SimilarityFiles(
-            report=SimilarityReport(settings=SimilaritySettings(), questions=()), files=[],
+        return ReportSimilarity(
+            files=[], lines={},
             section=f'<h2 id="similarity">Similar answers</h2><p>Not computed: '
                     f"{html.escape(reason)}</p>")
+
+
+def _for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
+                 title: str) -> ReportSimilarity:
+    folder, settings = _settings(bank, None)
+    answers = answers_by_question(gradebook.results())
+    inputs = inputs_digest([title, settings, *_question_inputs(answers, bank, folder)])
+    paths = [outdir / name for name in (PAGE, CSV, JSON)]
+    with SimilarityCache.of(outdir) as cache:
+        kept = cache.kept_files(_REPORT_STAGE)
+        if kept is not None and kept.inputs == inputs and kept.stamps == _stamps(paths):
+            return ReportSimilarity(files=paths, section=kept.section, lines=kept.lines)
+        found = _compute(answers, bank, folder, outdir, cache, title=title,
+                         question_id=None, settings=settings)
+        owners = {side.owner for question in found.report.questions
+                  for pair in question.pairs for side in (pair.left, pair.right)
+                  if side.kind == "candidate"}
+        lines = {owner: found.report.lines_for(owner) for owner in sorted(owners)}
+        cache.keep_files(_REPORT_STAGE, KeptFiles(inputs=inputs, stamps=_stamps(found.files),
+                                                  section=found.section, lines=lines))
+        return ReportSimilarity(files=found.files, section=found.section, lines=lines)
+
+
+def _question_inputs(answers: dict[str, list[tuple[str, str]]], bank: Bank,
+                     folder: Path | None) -> list[object]:
+    """Per question compared: its answers, whether the bank has it, the code its
+    candidates were given and the sources they are compared with."""
+    parts: list[object] = [sorted(answers)]
+    for qid, question in compared_questions(answers, bank):
+        parts.append((qid, question is not None,
+                      given_code(question) if question is not None else None,
+                      known_sources(question, qid, folder), answers[qid]))
+    return parts
+
+
+def _stamps(paths: list[Path]) -> tuple[int, ...]:
+    """Each file's modification time; () when one is missing."""
+    try:
+        return tuple(path.stat().st_mtime_ns for path in paths)
+    except OSError:
+        return ()

@@ -1,0 +1,228 @@
+"""What a rerun keeps of the similarity step: answers' fingerprints and the last files.
+
+`workbook grade` on a folder graded already must not fingerprint every answer again, nor
+compare and write the similarity files when nothing they are made from changed. Both are
+kept in one SQLite file in the output folder (standard library only: the rerun path stays
+light):
+
+- `fingerprints`: an answer's winnowed fingerprint by a digest of its exact text and of
+  the code that fingerprints (normalise.py, fingerprint.py, K, W, the Python version, whose
+  tuple hash the k-grams use), so a changed answer, or changed code, is computed afresh;
+- `outputs`: the digest of everything the similarity files were made from (every answer,
+  the questions' given code and known sources, the settings, the title, the code of this
+  package) with the files' modification times, the cohort page's section and each
+  candidate's lines for their graded copy: a rerun with the same digest and untouched
+  files reuses these as they are.
+
+A cache that is missing, unreadable, or written by another version only costs the work
+again: nothing in it is trusted beyond its shape, and it is never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from workbook.similarity.fingerprint import Fingerprint, K, W, fingerprint
+
+#: the cache's name inside the output folder
+CACHE = ".similarity-cache.sqlite"
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS fingerprints (key TEXT PRIMARY KEY, spans TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, entry TEXT NOT NULL)")
+#: rows of answers no longer in the gradebook are dropped once they outnumber the live ones
+_STALE_SHARE = 1.0
+#: keys looked up per query (SQLite allows 999 parameters on old builds)
+_CHUNK = 500
+
+
+@cache
+def code_digest(*names: str) -> str:
+    """A digest of this package's modules named (all of them when none is named)."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]} K={K} W={W}".encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.glob("*.py")):
+        if not names or source.stem in names:
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _text_key(text: str) -> str:
+    digest = hashlib.sha256(code_digest("normalise", "fingerprint").encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeptFiles:
+    """What the last run's similarity files were made from, and what it gave the reports."""
+
+    inputs: str
+    #: the files' modification times when written
+    stamps: tuple[int, ...]
+    section: str
+    lines: dict[str, tuple[str, ...]]
+
+
+class SimilarityCache:
+    """The cache file of one output folder; every method degrades to "nothing kept"."""
+
+    def __init__(self, connection: sqlite3.Connection | None) -> None:
+        self._db = connection
+        #: how many fingerprints this run computed (not found in the cache)
+        self.computed = 0
+        self._used: set[str] = set()
+
+    @classmethod
+    @contextmanager
+    def of(cls, outdir: Path) -> Iterator[SimilarityCache]:
+        """The cache in `outdir`, created when missing and replaced when unreadable."""
+        connection = _connect(outdir / CACHE)
+        if connection is None:
+            yield cls(None)
+            return
+        with closing(connection):
+            yield cls(connection)
+
+    def fingerprints(self, texts: Iterable[str]) -> dict[str, Fingerprint]:
+        """Each text's fingerprint: read from the cache, or computed and kept."""
+        wanted = {_text_key(text): text for text in dict.fromkeys(texts)}
+        keys = list(wanted)
+        self._used.update(keys)
+        found: dict[str, Fingerprint] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for key, spans in self._rows(f"SELECT key, spans FROM fingerprints WHERE key IN "
+                                         f"({marks})", *chunk):
+                kept = _fingerprint(spans)
+                if kept is not None and key in wanted:
+                    found[wanted[key]] = kept
+        new = {key: text for key, text in wanted.items() if text not in found}
+        for text in new.values():
+            found[text] = fingerprint(text)
+        self.computed += len(new)
+        if new:
+            self._write("INSERT OR REPLACE INTO fingerprints VALUES (?, ?)",
+                        [(key, _spans_json(found[text])) for key, text in new.items()])
+        return found
+
+    def forget_unused(self) -> None:
+        """Drop the fingerprints this run did not ask for once they outnumber those it
+        did, so the file grows with the cohort, not with every answer ever seen."""
+        rows = self._rows("SELECT count(*) FROM fingerprints")
+        if not rows or rows[0][0] <= len(self._used) * (1 + _STALE_SHARE):
+            return
+        self._write("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)", [()])
+        self._write("INSERT OR IGNORE INTO used VALUES (?)", [(key,) for key in self._used])
+        self._write("DELETE FROM fingerprints WHERE key NOT IN (SELECT key FROM used)", [()])
+        self._write("DROP TABLE used", [()])
+
+    def kept_files(self, name: str) -> KeptFiles | None:
+        rows = self._rows("SELECT entry FROM outputs WHERE name = ?", name)
+        return _kept_files(rows[0][0]) if rows else None
+
+    def keep_files(self, name: str, kept: KeptFiles) -> None:
+        entry = json.dumps({"inputs": kept.inputs, "stamps": list(kept.stamps),
+                            "section": kept.section,
+                            "lines": {k: list(v) for k, v in kept.lines.items()}})
+        self._write("INSERT OR REPLACE INTO outputs VALUES (?, ?)", [(name, entry)])
+
+    def _rows(self, query: str, *parameters: object) -> list[Any]:
+        if self._db is None:
+            return []
+        try:
+            return self._db.execute(query, parameters).fetchall()
+        except sqlite3.Error:
+            return []
+
+    def _write(self, query: str, rows: list[tuple[object, ...]]) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany(query, rows)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written only means the work again next run
+
+
+def _connect(path: Path) -> sqlite3.Connection | None:
+    for _attempt in range(2):
+        try:
+            connection = sqlite3.connect(path, timeout=30)
+            try:
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+                connection.commit()
+                return connection
+            except sqlite3.Error:
+                connection.close()
+                raise
+        except sqlite3.Error:
+            try:  # not a database (a damaged or foreign file): start a new one
+                path.unlink(missing_ok=True)
+            except OSError:
+                return None
+    return None
+
+
+def _spans_json(print_: Fingerprint) -> str:
+    return json.dumps([[value, sorted(lines)] for value, lines in print_.spans.items()],
+                      separators=(",", ":"))
+
+
+def _fingerprint(text: object) -> Fingerprint | None:
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    if not isinstance(data, list):
+        return None
+    spans: dict[int, frozenset[int]] = {}
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 2 and _is_int(item[0])
+                and isinstance(item[1], list) and all(map(_is_int, item[1]))):
+            return None
+        spans[item[0]] = frozenset(item[1])
+    return Fingerprint(spans)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kept_files(text: object) -> KeptFiles | None:
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    inputs, stamps = data.get("inputs"), data.get("stamps")
+    section, lines = data.get("section"), data.get("lines")
+    if not (isinstance(inputs, str) and isinstance(section, str)
+            and isinstance(stamps, list) and all(map(_is_int, stamps))
+            and isinstance(lines, dict) and all(
+                isinstance(v, list) and all(isinstance(s, str) for s in v)
+                for v in lines.values())):
+        return None
+    return KeptFiles(inputs=inputs, stamps=tuple(stamps), section=section,
+                     lines={k: tuple(v) for k, v in lines.items()})
+
+
+def inputs_digest(parts: Iterable[object]) -> str:
+    """A digest of everything the similarity files are made from (`parts`: plain values
+    whose repr says all of them) and of the code of this package."""
+    digest = hashlib.sha256(code_digest().encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
