@@ -178,9 +178,11 @@ def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
                              f"by the answer)")
 
 
-def _shrunk(check: Check, report: Report) -> Shrunk | None:
+def _shrunk(check: Check, report: Report, start: int) -> Shrunk | None:
     """What a shrink step found, read as untrusted plain data: None unless it names an
-    input of the check's own names on which the two outcomes differ."""
+    input of the check's own names, written out no longer than the drawn input `start`
+    it shrank from, on which the two outcomes differ. (The answer's code could forge the
+    report; the bounds keep a forgery to a short, wrong message about its own failure.)"""
     assert check.shrink is not None
     try:
         value = decode(report).value
@@ -198,6 +200,8 @@ def _shrunk(check: Check, report: Report) -> Shrunk | None:
         return None
     label = case_label(check.shrink.property_code, check.shrink.inputs, case,
                        check.shrink.label_limit)
+    if len(label) > len(check.cases[start]):
+        return None
     return Shrunk(label=label, expected=expected, actual=actual, finished=finished)
 
 
@@ -347,6 +351,7 @@ class Grader:
     def _shrink(self, kernel: CandidateKernel, records: dict[str, _TaskRecord]) -> None:
         """Shrink the input each failed generated-input check names, in this kernel."""
         steps: list[Step] = []
+        starts: dict[tuple[str, int], int] = {}
         for task_id, record in records.items():
             task = self._by_id[task_id]
             for index, check in enumerate(task.hidden_checks, 1):
@@ -360,6 +365,7 @@ class Grader:
                     steps.append(Step(task_id, f"_wb_start = {start}\n{check.shrink.code}",
                                       SHRINK_STEP_TIMEOUT, check=index,
                                       setup=task.check_setup))
+                    starts[(task_id, index)] = start
         if not steps:
             return
         for outcome in kernel.run(steps):
@@ -368,7 +374,7 @@ class Grader:
             step = outcome.step
             assert step.check is not None
             check = self._by_id[step.task_id].hidden_checks[step.check - 1]
-            shrunk = _shrunk(check, outcome.reports[0])
+            shrunk = _shrunk(check, outcome.reports[0], starts[(step.task_id, step.check)])
             if shrunk is not None:
                 records[step.task_id].shrunk[step.check] = shrunk
 

@@ -140,7 +140,9 @@ def prove_questions(bank: Bank, question_ids: Sequence[str] | None = None, *,
                  for run in range(repeat) for index, (_, code) in enumerate(variants)]
         runs: dict[int, list[TaskResult]] = {}
         try:
-            with Grader([task_for(question)], config=config or GradingConfig()) as grader:
+            # verdicts are what a proof needs: the counterexamples are not shrunk
+            chosen = config or GradingConfig(shrink_counterexamples=False)
+            with Grader([task_for(question)], config=chosen) as grader:
                 raising = _raising_reference_checks(grader.expected(question.id))
                 for (index, _), results in grader.grade_many(items,
                                                              jobs=load_jobs(jobs, repeat)):

@@ -113,3 +113,27 @@ def test_every_shipped_question_with_properties_has_a_fresh_lock() -> None:
     problems = [problem for question in load_bank().questions
                 if (problem := lock_problem(question)) is not None]
     assert problems == []
+
+
+@pytest.mark.parametrize("forged", [
+    "[(0, 0)] * 40",                 # far longer than any drawn input it could start from
+    "'the reference: ' + 'x' * 300",  # not even bookings
+])
+def test_a_forged_shrink_report_cannot_replace_the_drawn_counterexample(
+        grader: Grader, merge: Question, forged: str) -> None:
+    touching_missed = merge.reference.replace(CORRECT, "start < merged[-1][1]")
+    # the answer replaces Hypothesis's search: the shrinker is offered only its input
+    forging = touching_missed + f'''
+import hypothesis
+
+def _forged_find(strategy, condition, **options):
+    condition({{"bookings": {forged}}})
+    raise hypothesis.errors.NoSuchExample("forged")
+
+hypothesis.find = _forged_find
+'''
+    message = failures(grader, forging)["merges-like-reference"]
+    assert "shrunk" not in message and "x" * 10 not in message
+    drawn = next(check.cases for check in task_for(merge).hidden_checks
+                 if check.name == "merges-like-reference")
+    assert counterexample(message) in drawn  # the drawn input stays named
