@@ -17,8 +17,10 @@ R times (default 5, medians) in a fresh Chromium context, and the page's own clo
   parsing every row's JSON (the page parses it on first use, not on opening);
 - a sort of every row by percent, after that.
 
-The first figure of each is the base (100 candidates); the rest are ratios to it, measured
-in the same run. The machine's load average is printed: only the ratios mean anything.
+A last row writes the largest cohort with every row as HTML, as the page was before it
+was paged: what paging saves. The first figure of each is the base (100 candidates); the
+rest are ratios to it, measured in the same run. The machine's load average is printed:
+only the ratios mean anything.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ sys.path.insert(0, str(REPO))
 from tests.report.generated_cohort import generated_reports  # noqa: E402
 from workbook.report.cohort import cohort_report  # noqa: E402
 from workbook.report.cohort_page import PAGE, write_cohort, write_cohort_page  # noqa: E402
+from workbook.report.cohort_ranking import PAGE_ROWS  # noqa: E402
 from workbook.report.naming import report_stem  # noqa: E402
 
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
@@ -61,9 +64,10 @@ _CLICK_TIME = """(selector) => {
 }"""
 
 
-def build(count: int, folder: Path) -> tuple[Path, float, float]:
+def build(count: int, folder: Path, *, html_rows: int = PAGE_ROWS
+          ) -> tuple[Path, float, float]:
     """The cohort page of `count` generated candidates; the seconds the cohort stage took
-    (statistics, CSV, JSON and page), and the page alone took."""
+    (statistics, CSV, JSON and page), and the page alone took (`html_rows` of it as HTML)."""
     reports = list(generated_reports(count))
     links = {r.key: f"graded/{report_stem(r.candidate)}.html" for r in reports}
     start = time.perf_counter()
@@ -74,7 +78,8 @@ def build(count: int, folder: Path) -> tuple[Path, float, float]:
     start = time.perf_counter()
     with (folder / PAGE).open("w", encoding="utf-8") as handle:
         write_cohort_page(handle, cohort.overview, iter(cohort.candidates),
-                          title=f"Cohort of {count}", report_date="2030-01-02", copies=links)
+                          title=f"Cohort of {count}", report_date="2030-01-02", copies=links,
+                          html_rows=html_rows)
     return folder / PAGE, stage, time.perf_counter() - start
 
 
@@ -100,6 +105,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000,10000",
                         help="candidate counts, the first one the base (default %(default)s)")
     parser.add_argument("--rounds", type=int, default=5, help="loads per page (median)")
+    parser.add_argument("--no-whole-table", action="store_true",
+                        help="skip the largest cohort with every row as HTML")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if not Path(CHROMIUM).exists():
@@ -117,24 +124,27 @@ def main() -> int:
         try:
             # imports and chart frames are loaded once per process: not the base's cost
             build(sizes[0], Path(tmp) / "warm-up")
-            for count in sizes:
-                page_path, stage, page_only = build(count, Path(tmp) / str(count))
+            whole = [] if args.no_whole_table else [(sizes[-1], sizes[-1])]
+            for count, html_rows in [(n, PAGE_ROWS) for n in sizes] + whole:
+                page_path, stage, page_only = build(count, Path(tmp) / f"{count}-{html_rows}",
+                                                    html_rows=html_rows)
                 runs = [measure(browser, page_path) for _ in range(args.rounds)]
                 times = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-                rows.append((count, page_path.stat().st_size,
+                rows.append((count, html_rows, page_path.stat().st_size,
                              {"stage": stage, "page": page_only, **times}))
         finally:
             browser.close()
-    base = rows[0]
+    base = rows[0][3]
     keys = ("stage", "page", "dcl", "paint", "turn", "sort")
-    print(f"\n{'candidates':>10} {'size KB':>8} {'stage s':>8} {'page s':>7} {'DCL ms':>7} "
-          f"{'paint ms':>8} {'turn ms':>8} {'sort ms':>8}   ratios to {base[0]}: size "
-          + " ".join(keys))
-    for count, size, times in rows:
-        ratios = [size / base[1], *(times[k] / base[2][k] for k in keys)]
-        print(f"{count:>10} {size / 1024:>8.0f} {times['stage']:>8.2f} {times['page']:>7.2f} "
-              f"{times['dcl']:>7.0f} {times['paint']:>8.0f} {times['turn']:>8.1f} "
-              f"{times['sort']:>8.1f}   " + " ".join(f"{r:.2f}x" for r in ratios))
+    print(f"\n{'candidates':>10} {'HTML rows':>9} {'size KB':>8} {'stage s':>8} {'page s':>7} "
+          f"{'DCL ms':>7} {'paint ms':>8} {'turn ms':>8} {'sort ms':>8}   "
+          f"ratios to {rows[0][0]}: size " + " ".join(keys))
+    for count, html_rows, size, times in rows:
+        ratios = [size / rows[0][2], *(times[k] / base[k] for k in keys)]
+        print(f"{count:>10} {min(count, html_rows):>9} {size / 1024:>8.0f} "
+              f"{times['stage']:>8.2f} {times['page']:>7.2f} {times['dcl']:>7.0f} "
+              f"{times['paint']:>8.0f} {times['turn']:>8.1f} {times['sort']:>8.1f}   "
+              + " ".join(f"{r:.2f}x" for r in ratios))
     return 0
 
 

@@ -27,7 +27,7 @@ from workbook.report.cohort import (
     QuestionStats,
     RankedCandidate,
 )
-from workbook.report.cohort_ranking import conflict_text, escaped, write_ranking
+from workbook.report.cohort_ranking import PAGE_ROWS, conflict_text, escaped, write_ranking
 
 PAGE, RANKING_CSV, COHORT_JSON = "cohort.html", "cohort.csv", "cohort.json"
 #: a report's `key` -> its graded copy's HTML, relative to the report folder
@@ -205,9 +205,10 @@ def _charts(overview: CohortOverview) -> str:
 
 def write_cohort_page(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCandidate],
                       *, title: str, report_date: str, copies: Copies,
-                      sections: tuple[str, ...] = ()) -> None:
+                      sections: tuple[str, ...] = (), html_rows: int = PAGE_ROWS) -> None:
     """Write the page to `out`, reading `rows` (the ranking, in order) once as they come;
-    `sections` are further parts, already HTML (the similarity section)."""
+    `sections` are further parts, already HTML (the similarity section); `html_rows` as
+    `write_ranking` says."""
     out.write(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escaped(title)}'
               f"</title><style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
               f"<h1>{escaped(title)}</h1><p>Report of {escaped(report_date)}. "
@@ -215,7 +216,7 @@ def write_cohort_page(out: TextIO, overview: CohortOverview, rows: Iterable[Rank
               f'<div class="charts">{_charts(overview)}</div>'
               f"<h2>Candidates, ranked</h2><p>Click a column to sort; search by candidate, "
               f"filter by status, turn pages. Each candidate links to their graded copy.</p>")
-    not_graded = write_ranking(out, overview, rows, copies)
+    not_graded = write_ranking(out, overview, rows, copies, html_rows=html_rows)
     questions = _table("questions", ["question", "kind", "max", "scored", "pass rate",
                                      "mean points", "distribution (points: candidates)"],
                        [_question_row(q) for q in overview.questions])

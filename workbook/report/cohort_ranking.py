@@ -209,11 +209,11 @@ class NotGraded:
         return f"<h2>Not graded</h2><ul>{items}</ul>{rest}"
 
 
-def _controls(total: int) -> str:
+def _controls(total: int, html_rows: int) -> str:
     sizes = "".join(f"<option{' selected' if n == PAGE_ROWS else ''}>{n}</option>"
                     for n in PAGE_SIZES)
     statuses = "".join(f"<option>{s}</option>" for s in SubmissionStatus)
-    shown_rows = min(total, PAGE_ROWS)
+    shown_rows = min(total, html_rows)
     where = f"rows 1–{shown_rows} of {total}" if total else "no candidates"
     return (f'<div class="controls"><span id="ranking-tools" hidden>'
             f'<input id="ranking-search" type="search" placeholder="search candidates" '
@@ -231,9 +231,11 @@ def _controls(total: int) -> str:
 
 
 def write_ranking(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCandidate],
-                  copies: dict[tuple[str, str], str]) -> NotGraded:
-    """Write the ranking (controls, first page as HTML, every row as JSON) to `out`, reading
-    `rows` (in ranking order) once; returns who was not graded, for the page's list."""
+                  copies: dict[tuple[str, str], str], *, html_rows: int = PAGE_ROWS
+                  ) -> NotGraded:
+    """Write the ranking (controls, the first `html_rows` rows as HTML, every row as JSON)
+    to `out`, reading `rows` (in ranking order) once; returns who was not graded, for the
+    page's list. More `html_rows` than a page is only for measuring what paging saves."""
     columns = ranking_columns(overview)
     not_graded = NotGraded()
 
@@ -245,10 +247,10 @@ def write_ranking(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCa
             yield row
 
     stream = values()
-    first = list(islice(stream, PAGE_ROWS))
+    first = list(islice(stream, html_rows))
     heads = "".join(f"<th{_LEFT if c.kind in _TEXT_KINDS else ''} tabindex=\"0\">"
                     f"{escaped(c.label)}</th>" for c in columns)
-    out.write(_controls(overview.candidates))
+    out.write(_controls(overview.candidates, html_rows))
     out.write(f'<div class="scroll"><table id="ranking" data-rows="{overview.candidates}">'
               f"<thead><tr>{heads}</tr></thead>"
               f"<tbody>{''.join(row_html(r, columns) for r in first)}</tbody></table></div>")
