@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
-import subprocess
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -20,8 +17,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import CODING_QUESTION, LiveInterview
 from tests.browser.lab_page import open_notebook, question_panel, run_all, wait_until
 from tests.live.candidate_http import call, healthy, websocket_status
+from tests.live.interview_process import launch_interview, two_free_ports
 from tests.live.jupyter_env import isolated_jupyter_env
-from workbook.live.lab import free_port, port_is_free
 from workbook.model import Bank
 
 pytestmark = pytest.mark.browser
@@ -89,33 +86,14 @@ def test_pair_typing_still_syncs_after_every_refused_request(
             window.context.close()
 
 
-def start_interview(folder: Path, port: int, env: dict[str, str],
-                    *session: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [sys.executable, "-m", "workbook", "interview", "--port", str(port), *session]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    printed = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        printed.append(line)
-        if line.startswith("Ctrl-C stops"):
-            break
-    urls = dict(re.findall(r"^\s+(interviewer|candidate) \(.*?\)\s+(\S+)$",
-                           "".join(printed), re.M))
-    assert set(urls) == {"interviewer", "candidate"}, "".join(printed)
-    return process, urls
-
-
 def test_a_killed_interview_resumes_with_every_panel_and_the_candidates_code(
         tmp_path: Path, page: Any, shipped_bank: Bank) -> None:
     question = shipped_bank.get(CODING_QUESTION)
-    port = free_port()
-    while not port_is_free("127.0.0.1", port + 1):
-        port = free_port()
+    port = two_free_ports()
     env = {**isolated_jupyter_env(tmp_path / "jupyter"), "PYTHONUNBUFFERED": "1"}
     folder = tmp_path / "session"
-    process, urls = start_interview(
-        folder, port, env, "--candidate", "Barbara Liskov", "--level", "junior",
+    process, urls = launch_interview(
+        port, env, "--candidate", "Barbara Liskov", "--level", "junior",
         "--questions", CODING_QUESTION, "--out", str(folder),
         "--gradebook", str(tmp_path / "gradebook.sqlite"))
     candidate_file = folder / "candidate" / "candidate.ipynb"
@@ -140,7 +118,7 @@ def test_a_killed_interview_resumes_with_every_panel_and_the_candidates_code(
         process.wait()
     page.goto("about:blank")
 
-    process, urls = start_interview(folder, port, env, "--resume", str(folder))
+    process, urls = launch_interview(port, env, "--resume", str(folder))
     try:
         open_notebook(page, urls["interviewer"])
         run_all(page)

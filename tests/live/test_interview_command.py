@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -17,18 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.live.conftest import CODING_QUESTION
+from tests.live.interview_process import launch_interview, two_free_ports
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.cli import main
 from workbook.live.binding import read_binding
-from workbook.live.lab import free_port, port_is_free
+from workbook.live.lab import port_is_free
 from workbook.live.servers import RunFolder
-
-
-def two_free_ports() -> int:
-    while True:
-        port = free_port()
-        if port_is_free("127.0.0.1", port + 1):
-            return port
 
 
 def test_no_lab_prepares_a_bound_session_folder(tmp_path: Path, capsys: object) -> None:
@@ -58,19 +50,7 @@ def start_interview(tmp_path: Path, port: int, *extra: str) -> tuple[subprocess.
     session = ["--resume", str(tmp_path / "s")] if "--resume" in extra else [
         "--candidate", "Alan Turing", "--level", "junior", "--questions", CODING_QUESTION,
         "--out", str(tmp_path / "s"), "--gradebook", str(tmp_path / "gb.sqlite")]
-    command = [sys.executable, "-m", "workbook", "interview", "--port", str(port), *session]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    printed = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        printed.append(line)
-        if line.startswith("Ctrl-C stops"):
-            break
-    urls = dict(re.findall(r"^\s+(interviewer|candidate) \(.*?\)\s+(\S+)$",
-                           "".join(printed), re.M))
-    assert set(urls) == {"interviewer", "candidate"}, "".join(printed)
-    return process, urls
+    return launch_interview(port, env, *session)
 
 
 def listing(url: str) -> list[str]:
