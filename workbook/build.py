@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbook.errors import NotebookError, SelectionError
+from workbook.errors import NotebookError, SelectionError, WorkbookError
 from workbook.model import Bank, Level, Question
 from workbook.notebook import CANDIDATE, BuildOptions, build_notebook
 from workbook.selection import DEFAULT_MINUTES, select_questions
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from grading.assignment import Assignment
     from grading.gradebook import Gradebook
 
@@ -67,11 +69,7 @@ def build(bank: Bank, *, output: Path, level: Level | None,
     if issue_to is not None and assignment is not None:
         # recorded before the file exists: no issued notebook without its record
         issue_to.issue(assignment)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise NotebookError(f"{output}: cannot write: {exc.strerror}") from None
+    write_notebook(nb, output)
     return Built(questions=questions, assignment=assignment)
 
 
@@ -85,3 +83,16 @@ def build_workbook(bank: Bank, *, output: Path, level: Level | None,
     return build(bank, output=output, level=level, sections=sections,
                  question_ids=question_ids, count=count, minutes=minutes, seed=seed,
                  copy=copy, solutions=solutions).questions
+
+
+def write_notebook(nb: NotebookNode, path: Path,
+                   error: type[WorkbookError] = NotebookError) -> None:
+    """Write `nb` to `path`, making its folder; a failed write raises `error` naming the
+    path (a user's one-line message, never an OSError's traceback)."""
+    import nbformat
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot write: {exc.strerror}") from None

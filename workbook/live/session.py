@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbook.build import write_notebook
 from workbook.errors import SessionError
 from workbook.live.binding import session_metadata
 from workbook.model import Bank, Level
@@ -126,11 +127,7 @@ def prepare_session(bank: Bank, *, candidate: str, level: Level, folder: Path | 
         notebooks.append((candidate_path, candidate_nb))
     for path, nb in notebooks:
         nbformat.validate(nb)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise SessionError(f"{path}: cannot write: {exc.strerror}") from None
+        write_notebook(nb, path, SessionError)
     return PreparedSession(session=session, candidate=candidate.strip(), folder=folder,
                            interviewer_notebook=interviewer_path,
                            candidate_notebook=candidate_path, gradebook=gradebook,
