@@ -119,7 +119,9 @@ body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}
 table{border-collapse:collapse;font-size:90%}
 th,td{border:1px solid #ccd;padding:2px 6px;text-align:right;white-space:nowrap}
 td.name,th.name{text-align:left}
-td small{white-space:normal;display:inline-block;max-width:30em;color:#555}
+td small{color:#555}
+td br+small,td br+strong{display:inline-block;white-space:normal;min-width:16em;
+max-width:30em}
 thead th{position:sticky;top:0;background:#eef;cursor:pointer}
 th[aria-sort=ascending]::after{content:" ▲"}
 th[aria-sort=descending]::after{content:" ▼"}
