@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine
+from kernel_app import initialized_kernel_app
 
 if TYPE_CHECKING:
     from grading.kernel.inside import protocol
@@ -141,30 +142,13 @@ def install_output_cap(session: Any, limit: int) -> None:
     session.send = capped_send
 
 
-def initialized_kernel_app(connection_file: str) -> Any:
-    """An IPKernelApp on `connection_file`, configured in code.
-
-    A grading kernel has no command line and must not read configuration files (its
-    HOME is a fresh scratch folder anyway), so both steps are skipped: building the
-    command-line parser alone took about a fifth of a kernel's start-up."""
-    from ipykernel.kernelapp import IPKernelApp
-    from traitlets.config import Config
-
-    class GradingKernelApp(IPKernelApp):
-        def parse_command_line(self, argv: Any = None) -> None:
-            pass
-
-        def load_config_file(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    config = Config()
-    config.IPKernelApp.connection_file = connection_file
-    config.IPKernelApp.parent_handle = 0
-    config.Application.log_level = "CRITICAL"
-    config.HistoryManager.hist_file = ":memory:"
-    app = GradingKernelApp.instance(config=config)
-    app.initialize([])  # type: ignore[no-untyped-call]
-    return app
+def kernel_environment(workdir: str) -> dict[str, str]:
+    """A kernel's whole environment: nothing of the grader's, its folders in `workdir`."""
+    return {"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "IPYTHONDIR": os.path.join(workdir, ".ipython"),
+            "MPLCONFIGDIR": os.path.join(workdir, ".matplotlib"),
+            "JUPYTER_RUNTIME_DIR": os.path.join(workdir, ".jupyter"),
+            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
 
 
 def start_kernel(connection_file: str, output_limit: int,
@@ -199,11 +183,7 @@ def confine_and_run(request: protocol.KernelRequest,
             os.chown(path, uid, uid)
         os.chmod(kernel_dir, 0o700)
     os.environ.clear()
-    os.environ.update(HOME=workdir, TMPDIR=workdir, PATH="/usr/local/bin:/usr/bin:/bin",
-                      IPYTHONDIR=os.path.join(workdir, ".ipython"),
-                      MPLCONFIGDIR=os.path.join(workdir, ".matplotlib"),
-                      JUPYTER_RUNTIME_DIR=os.path.join(workdir, ".jupyter"),
-                      PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    os.environ.update(kernel_environment(workdir))
     os.chdir(workdir)
     confine.apply_limits(request["limits"])
     if uid is not None:

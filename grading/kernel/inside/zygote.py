@@ -15,8 +15,11 @@ sockets exist: connect now) and finally `exit STATUS` once the kernel is gone an
 process of its uid has been killed. A request {"precompile": [[setup, code], ...]}
 compiles the grader's checks into the harness's cache before any fork (answer:
 `compiled N`), so no kernel compiles them again. Writing `kill` or closing the connection
-kills the kernel. Nothing per-candidate exists before the fork: one thread, no zmq
-context, no IPython shell (asserted), and the child never returns into this loop.
+kills the kernel. The kernel application and its IPython shell are built here once,
+before any fork, in an environment of the zygote's own (kernel_app.py): every child
+starts from that pristine shell, which has never run code. Nothing per-candidate exists
+before the fork: one thread, no zmq context, no session or key, no sockets (asserted),
+and the child never returns into this loop.
 
 The zygote outlives anything a kernel does or leaves behind: a fault while handling one
 kernel ends that kernel, never the loop; a kernel's folder is handed back to root before
@@ -43,6 +46,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine
+import kernel_app
 import kernel_main
 
 os.environ.pop("JPY_PARENT_PID", None)  # read at import time by ipykernel; we have no parent
@@ -70,6 +74,17 @@ def warm_up(scratch_dir: str) -> None:
             importlib.import_module(name)
         except Exception:
             continue
+
+
+def prepare_kernels(scratch_dir: str) -> None:
+    """Build the kernel application and shell every child starts from, with the
+    environment a kernel gets but folders of the zygote's own (no kernel can enter
+    `scratch_dir`); each child then makes its own profile folder and environment."""
+    home = os.path.join(scratch_dir, "zygote-home")
+    os.makedirs(home, mode=0o700, exist_ok=True)
+    os.environ.clear()
+    os.environ.update(kernel_main.kernel_environment(home))
+    kernel_app.prepare()
 
 
 @dataclass
@@ -352,6 +367,7 @@ def main() -> None:
     if policy.get("forbid_user_namespaces"):
         confine.forbid_user_namespaces()
     warm_up(os.path.dirname(socket_path))
+    prepare_kernels(os.path.dirname(socket_path))
     try:
         Zygote(socket_path, policy).serve()
     except OSError as error:
