@@ -43,7 +43,9 @@ leaves the drawn input named.
 Speed: why a zygote. Measured on this machine (2 cores, shared): a fresh confined
 interpreter is ~0.5 s to ready; a child forked from a warm zygote that already imported
 everything a starting kernel imports (found by a probe child), and compiled every check,
-is ~0.04-0.05 s, including its private tmpfs mounts, rlimits and uid drop. The zygote
+is ~0.04-0.05 s, including its private tmpfs mounts, rlimits and uid drop; the zygote
+also builds the kernel application and its shell before forking, which takes ~11 ms of
+CPU off each child's start (kernel/inside/kernel_app.py). The zygote
 itself runs inside bubblewrap (no network, no grader files); each child confines itself
 further before any candidate code runs (kernel/inside/zygote.py), so candidates share no
 process, no uid at the same time, no scratch files. bench/grade_bench.py measures the
