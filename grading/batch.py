@@ -1,15 +1,20 @@
 """Grade a batch of notebook files: resumable, parallel, each verdict recorded as it lands.
 
-The loop, top to bottom:
+The batch is streamed: a file is read, matched and graded when the engine is ready for
+it, and its result leaves through the caller's sink (`on_result`) the moment it is
+recorded; the batch holds the submissions in flight, not the batch (bench/scale_bench.py
+measures the grader's peak memory at 100 to 10,000 submissions). The loop:
 
-1. read every file (`grading.submission`) and let the caller's `prepare` pick its tasks
+1. read each file (`grading.submission`) and let the caller's `prepare` pick its tasks
    and match its answers, or refuse it;
 2. skip each submission the gradebook has already settled (graded or refused), unless
    `force`; this is what makes a killed batch resume where it stopped;
 3. record refusals at once (they need no kernel);
 4. grade the rest with one `Grader` per distinct task set, `jobs` submissions at a time
    (or on a Dask cluster, `grading.distributed`), writing each submission to the
-   gradebook in its own transaction the moment it finishes.
+   gradebook in its own transaction the moment it finishes. The first task set met is
+   graded as the files stream past; a file of another set is let go, remembered by path,
+   and read again when its set's turn comes (each file is read at most twice).
 
 A result's `seconds` run from the moment the engine takes the submission (it takes a
 few ahead of its free kernels) until its verdict; the total wall time is in the report.
@@ -20,18 +25,21 @@ one-line reason; the batch goes on, and the next run retries it. Every text that
 the gradebook is made storable first (`grading.text`): a file name that is not UTF-8 or
 a candidate id of a megabyte cannot stop the recording. An infrastructure failure while
 grading (no kernel can start for anyone) marks the submissions it left ungraded as FAILED,
-which the next run retries too. The report lists one result per file, in input order, with
-the skipped ones read back from the gradebook, so a resumed run reports the whole batch.
+which the next run retries too. Every file gets one result through the sink, with its
+position in the batch (input order, a file given twice counted once); the skipped ones
+are read back from the gradebook, so a resumed run reports the whole batch.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -69,105 +77,180 @@ class Prepared:
 
 #: the caller's part: which tasks a notebook is graded against, and its matched answers
 Prepare = Callable[[NotebookFile], Prepared | Refusal]
+#: where each file's result goes once recorded: its position in the batch, and the result
+ResultSink = Callable[[int, SubmissionResult], None]
+#: how many not-graded reasons a report keeps (the rest are in the results files)
+REASONS_KEPT = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
 class BatchReport:
-    """What a batch did: one result per input file, and how each came about."""
+    """What a batch did: how many files, with which status, and how each came about."""
 
-    results: tuple[SubmissionResult, ...]
+    submissions: int
     graded: int
     skipped: int
     seconds: float
+    statuses: dict[SubmissionStatus, int] = field(default_factory=dict)
+    #: (status, one-line reason) of the first REASONS_KEPT submissions not graded
+    not_graded: tuple[tuple[SubmissionStatus, str], ...] = ()
 
     def count(self, status: SubmissionStatus) -> int:
-        return sum(1 for result in self.results if result.status is status)
+        return self.statuses.get(status, 0)
 
     @property
     def all_graded(self) -> bool:
-        return all(result.status is SubmissionStatus.GRADED for result in self.results)
+        return self.count(SubmissionStatus.GRADED) == self.submissions
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A submission read and let go: what it takes to read it again, and where it goes."""
+
+    position: int
+    path: Path
+    key: str
+    task_ids: tuple[str, ...]
+
+
+@dataclass
+class _Tally:
+    """Each result counted and handed to the sink; nothing of it is kept but its status
+    (and, for the first few not graded, its reason)."""
+
+    sink: ResultSink
+    bar: Any
+    statuses: Counter[SubmissionStatus] = field(default_factory=Counter)
+    reasons: list[tuple[SubmissionStatus, str]] = field(default_factory=list)
+
+    def __call__(self, position: int, result: SubmissionResult) -> None:
+        self.statuses[result.status] += 1
+        if result.status is not SubmissionStatus.GRADED and len(self.reasons) < REASONS_KEPT:
+            self.reasons.append((result.status, result.reason))
+        self.sink(position, result)
+        self.bar.update(1)
+
+
+def _nowhere(_position: int, _result: SubmissionResult) -> None:
+    """A sink for callers that read the results from the gradebook."""
 
 
 def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook,
                 config: GradingConfig, jobs: int, force: bool = False,
                 progress: bool | None = None, scheduler: str | None = None,
-                lease: timedelta = DEFAULT_LEASE) -> BatchReport:
-    """Grade every notebook in `paths` (see the module docstring); `progress=None` shows a
-    bar only on a terminal; `scheduler` (a Dask scheduler address) grades on that cluster
-    instead of `jobs` local kernels; `lease`: how long a claim outlives a dead grader."""
+                lease: timedelta = DEFAULT_LEASE, on_result: ResultSink = _nowhere
+                ) -> BatchReport:
+    """Grade every notebook in `paths` (see the module docstring), handing each file's
+    result to `on_result` as it is recorded; `progress=None` shows a bar only on a
+    terminal; `scheduler` (a Dask scheduler address) grades on that cluster instead of
+    `jobs` local kernels; `lease`: how long a claim outlives a dead grader."""
     started = time.monotonic()
     since = datetime.now(UTC)
-    results: dict[str, SubmissionResult] = {}
-    order: dict[str, None] = {}  # an ordered set of hashes
-    waiting: list[Prepared] = []
-    elsewhere: dict[str, SubmissionResult] = {}  # refusals another grader holds
-    skipped = 0
-    with Claims(gradebook, lease=lease, force=force) as claims:
-        for path in paths:
-            item = _read(path, prepare, known=(lambda _key: False) if force
-                         else gradebook.is_graded)
-            key = (item.notebook.content_hash if isinstance(item, Prepared)
-                   else item.content_hash)
-            if key in order:
-                continue  # the same file given twice
-            order[key] = None
-            if not force and gradebook.is_graded(key):
-                previous = gradebook.submission(key)
-                if previous is not None:
-                    results[key] = previous
-                    skipped += 1
+    positions: dict[str, int] = {}  # content hash -> position: each file once
+    elsewhere: list[tuple[int, str, SubmissionResult]] = []  # refusals another grader holds
+    skipped = graded = 0
+    with Claims(gradebook, lease=lease, force=force) as claims, \
+            _progress_bar(len(paths), progress) as bar:
+        tally = _Tally(on_result, bar)
+
+        def fresh() -> Iterator[tuple[_Pending, Prepared | SubmissionResult]]:
+            """Each file read once; what needs a kernel is yielded, the rest settled."""
+            nonlocal skipped
+            for path in paths:
+                item = _read(path, prepare, known=(lambda _key: False) if force
+                             else gradebook.is_graded)
+                key = (item.notebook.content_hash if isinstance(item, Prepared)
+                       else item.content_hash)
+                if key in positions:
+                    bar.update(1)  # the same file given twice
                     continue
-            if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
-                item = _read_in_full(path, prepare)
-            if isinstance(item, Prepared):
-                waiting.append(item)
-            elif claims.take(key):
-                result = item if isinstance(item, SubmissionResult) else item.as_result()
-                results[key] = _record(gradebook, result, {})
-                claims.release(key)
-            else:
-                elsewhere[key] = (item if isinstance(item, SubmissionResult)
-                                  else item.as_result())
+                position = positions[key] = len(positions)
+                if not force and gradebook.is_graded(key):
+                    previous = gradebook.submission(key)
+                    if previous is not None:
+                        skipped += 1
+                        tally(position, previous)
+                        continue
+                if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
+                    item = _read_in_full(path, prepare)
+                if isinstance(item, Prepared):
+                    yield _pending(position, path, item), item
+                elif claims.take(key):
+                    result = item if isinstance(item, SubmissionResult) else item.as_result()
+                    tally(position, _record(gradebook, result, {}))
+                    claims.release(key)
+                else:
+                    elsewhere.append((position, key, item if isinstance(item, SubmissionResult)
+                                      else item.as_result()))
 
-        graded = 0
-        with _progress_bar(len(waiting), progress) as bar:
-            while waiting:
-                held: set[str] = set()
-                for group in _by_task_set(waiting):
-                    for result, meta in _grade_group(group, config=config, jobs=jobs,
-                                                     scheduler=scheduler, claim=claims.take,
-                                                     held=held.add):
-                        result = _record(gradebook, result, meta)
-                        claims.release(result.content_hash)
-                        results[result.content_hash] = result
-                        graded += result.status is SubmissionStatus.GRADED
-                        bar.update(1)
-                waiting = [p for p in waiting if p.notebook.content_hash in held]
-                waiting = _await_others(waiting, gradebook, claims, since, results, bar)
-        for key, fallback in elsewhere.items():  # refusals another grader recorded
-            results[key] = gradebook.recorded_since(key, since) or fallback
-    return BatchReport(results=tuple(results[key] for key in order if key in results),
-                       graded=graded, skipped=skipped, seconds=time.monotonic() - started)
+        source: Iterator[tuple[_Pending, Prepared | SubmissionResult]] = fresh()
+        # the submissions of task sets not graded yet, by task set; emptied set by set
+        deferred: dict[tuple[str, ...], list[_Pending]] = {}
+
+        def defer(pending: _Pending) -> None:
+            deferred.setdefault(pending.task_ids, []).append(pending)
+
+        while True:
+            held: list[_Pending] = []
+            while True:
+                for position, result, meta in _grade_stream(
+                        source, config=config, jobs=jobs, scheduler=scheduler,
+                        claim=claims.take, held=held.append, defer=defer):
+                    result = _record(gradebook, result, meta)
+                    claims.release(result.content_hash)
+                    graded += result.status is SubmissionStatus.GRADED
+                    tally(position, result)
+                if not deferred:
+                    break
+                _ids, again = deferred.popitem()
+                source = _read_again(again, prepare)
+            lapsed = _await_others(held, gradebook, claims, since, tally)
+            if not lapsed:
+                break
+            source = _read_again(lapsed, prepare)
+        for position, key, fallback in elsewhere:  # refusals another grader recorded
+            tally(position, gradebook.recorded_since(key, since) or fallback)
+    return BatchReport(submissions=len(positions), graded=graded, skipped=skipped,
+                       seconds=time.monotonic() - started, statuses=dict(tally.statuses),
+                       not_graded=tuple(tally.reasons))
 
 
-def _await_others(waiting: list[Prepared], gradebook: Gradebook, claims: Claims,
-                  since: datetime, results: dict[str, SubmissionResult], bar: Any
-                  ) -> list[Prepared]:
+def _pending(position: int, path: Path, prepared: Prepared) -> _Pending:
+    return _Pending(position, path, prepared.notebook.content_hash,
+                    tuple(task.id for task in prepared.tasks))
+
+
+def _read_again(pending: Sequence[_Pending], prepare: Prepare
+                ) -> Iterator[tuple[_Pending, Prepared | SubmissionResult]]:
+    """The submissions in `pending` read and matched again, lazily. One whose file
+    changed since the first reading (another content or task set) ends as an ERROR
+    result of its own; the next run grades what it holds then."""
+    for item in pending:
+        again = _read(item.path, prepare)
+        if isinstance(again, Prepared) and _pending(item.position, item.path, again) == item:
+            yield item, again
+        else:
+            changed = _unreadable(item.path, GradingError(
+                "the file changed while the batch was being graded; it is retried on the "
+                "next run"))
+            yield item, replace(changed, content_hash=item.key)
+
+
+def _await_others(waiting: list[_Pending], gradebook: Gradebook, claims: Claims,
+                  since: datetime, tally: _Tally) -> list[_Pending]:
     """Wait while other graders hold the submissions in `waiting`: each one they record is
     taken as theirs; what is left when some claim lapses (its grader died) is returned,
     for this grader to claim and grade."""
     while waiting:
         still = []
-        for prepared in waiting:
-            key = prepared.notebook.content_hash
-            theirs = gradebook.recorded_since(key, since)
-            if theirs is not None and not claims.held_elsewhere(key):
-                results[key] = theirs
-                bar.update(1)
+        for pending in waiting:
+            theirs = gradebook.recorded_since(pending.key, since)
+            if theirs is not None and not claims.held_elsewhere(pending.key):
+                tally(pending.position, theirs)
             else:
-                still.append(prepared)
+                still.append(pending)
         waiting = still
-        if any(not claims.held_elsewhere(p.notebook.content_hash) for p in waiting):
+        if any(not claims.held_elsewhere(p.key) for p in waiting):
             return waiting
         if waiting:
             time.sleep(claims.poll_seconds)
@@ -262,63 +345,103 @@ def storable_result(result: SubmissionResult) -> SubmissionResult:
                    events=tuple(map(event, result.events)))
 
 
-def _by_task_set(waiting: Sequence[Prepared]) -> list[list[Prepared]]:
-    groups: dict[tuple[str, ...], list[Prepared]] = {}
-    for prepared in waiting:
-        groups.setdefault(tuple(task.id for task in prepared.tasks), []).append(prepared)
-    return list(groups.values())
+def _grade_stream(source: Iterator[tuple[_Pending, Prepared | SubmissionResult]], *,
+                  config: GradingConfig, jobs: int, scheduler: str | None,
+                  claim: Callable[[str], bool], held: Callable[[_Pending], None],
+                  defer: Callable[[_Pending], None]
+                  ) -> Iterator[tuple[int, SubmissionResult, dict[str, Any]]]:
+    """Grade the submissions of `source` that share the first one's task set, pulling
+    them as kernels free up; yield (position, result, its notebook's metadata) as each
+    finishes. Each is claimed (`claim`) as the engine takes it; one another grader holds
+    goes to `held`, one of another task set to `defer` (unclaimed). A result already
+    made (a file that changed) is passed through once claimed. Only the submissions in
+    flight are kept here."""
+    ready: deque[tuple[int, SubmissionResult, dict[str, Any]]] = deque()
 
+    def settled(pending: _Pending, result: SubmissionResult) -> None:
+        if claim(pending.key):
+            ready.append((pending.position, result, {}))
+        else:
+            held(pending)
 
-def _grade_group(group: Sequence[Prepared], *, config: GradingConfig, jobs: int,
-                 scheduler: str | None = None, claim: Callable[[str], bool] = lambda _: True,
-                 held: Callable[[str], None] = lambda _: None
-                 ) -> Iterator[tuple[SubmissionResult, dict[str, Any]]]:
-    """Grade submissions that share one task set; yield each result as it finishes. Each
-    is claimed (`claim`) as the engine takes it; one another grader holds goes to `held`."""
-    by_key = {prepared.notebook.content_hash: prepared for prepared in group}
-    tasks = list(group[0].tasks)
-    if not tasks:  # nothing to run: a notebook of discussion questions only
-        for key, prepared in by_key.items():
-            if claim(key):
-                yield _result(prepared, (), 0.0), dict(prepared.notebook.metadata)
-            else:
-                held(key)
+    first: tuple[_Pending, Prepared] | None = None
+    for pending, item in source:  # the first submission to grade sets the task set
+        if isinstance(item, Prepared):
+            first = (pending, item)
+            break
+        settled(pending, item)
+    yield from _drain(ready)
+    if first is None:
         return
-    from grading.engine import Grader
+    task_ids, tasks = first[0].task_ids, first[1].tasks
 
-    handed_out: dict[str, float] = {}
+    def ours() -> Iterator[tuple[_Pending, Prepared]]:
+        """This task set's submissions, each claimed as it is pulled."""
+        for pending, item in chain([first], source):
+            if isinstance(item, SubmissionResult):
+                settled(pending, item)
+            elif pending.task_ids != task_ids:
+                defer(pending)
+            elif not claim(pending.key):
+                held(pending)
+            else:
+                yield pending, item
+
+    mine = ours()  # one generator: what the engine took is never offered again
+    in_flight: dict[str, tuple[_Pending, Prepared, float]] = {}
 
     def items() -> Iterator[tuple[str, Sequence[Answer]]]:
-        for key, prepared in by_key.items():
-            # the engine pulls items as workers free up: claimed only when about to run
-            if not claim(key):
-                held(key)
-                continue
-            handed_out[key] = time.monotonic()
-            yield key, prepared.answers
+        for pending, prepared in mine:
+            # the engine pulls items as kernels free up: read and claimed only then
+            in_flight[pending.key] = (pending, replace(prepared, answers=()),
+                                      time.monotonic())
+            yield pending.key, prepared.answers
 
-    done: set[str] = set()
     try:
+        if not tasks:  # nothing to run: a notebook of discussion questions only
+            for pending, prepared in mine:
+                yield pending.position, _result(prepared, (), 0.0), _meta(prepared)
+                yield from _drain(ready)
+            yield from _drain(ready)
+            return
         with ExitStack() as stack:
             if scheduler:
                 from grading.distributed import grade_many_on_cluster
 
                 graded = grade_many_on_cluster(scheduler, tasks, config, items())
             else:
-                grader = stack.enter_context(Grader(tasks, config=config))
+                from grading.engine import Grader
+
+                grader = stack.enter_context(Grader(list(tasks), config=config))
                 graded = grader.grade_many(items(), jobs=jobs)
             for key, outcome in graded:
-                done.add(key)
-                prepared = by_key[key]
-                seconds = time.monotonic() - handed_out.get(key, time.monotonic())
-                if isinstance(outcome, SubmissionError):
-                    yield _errored(prepared, outcome, seconds), dict(prepared.notebook.metadata)
-                else:
-                    yield _result(prepared, outcome, seconds), dict(prepared.notebook.metadata)
+                pending, prepared, handed_out = in_flight.pop(key)
+                seconds = time.monotonic() - handed_out
+                result = (_errored(prepared, outcome, seconds)
+                          if isinstance(outcome, SubmissionError)
+                          else _result(prepared, outcome, seconds))
+                yield pending.position, result, _meta(prepared)
+                yield from _drain(ready)
+        yield from _drain(ready)
     except GradingError as exc:
-        for key, prepared in by_key.items():
-            if (key in handed_out and key not in done) or (key not in done and claim(key)):
-                yield _failed(prepared, exc), dict(prepared.notebook.metadata)
+        yield from _drain(ready)
+        for pending, prepared, _at in list(in_flight.values()):
+            yield pending.position, _failed(prepared, exc), _meta(prepared)
+        in_flight.clear()
+        for pending, prepared in mine:
+            yield pending.position, _failed(prepared, exc), _meta(prepared)
+            yield from _drain(ready)
+        yield from _drain(ready)
+
+
+def _drain(ready: deque[tuple[int, SubmissionResult, dict[str, Any]]]
+           ) -> Iterator[tuple[int, SubmissionResult, dict[str, Any]]]:
+    while ready:
+        yield ready.popleft()
+
+
+def _meta(prepared: Prepared) -> dict[str, Any]:
+    return dict(prepared.notebook.metadata)
 
 
 def _result(prepared: Prepared, task_results: Sequence[Any], seconds: float

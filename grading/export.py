@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from grading.results import CheckResult, Event, SubmissionResult, TaskResult
-from grading.spreadsheet import csv_text
+from grading.spreadsheet import csv_rows, csv_text
 
 RESULTS_JSON = "results.json"
 RESULTS_CSV = "results.csv"
@@ -83,44 +84,128 @@ def _others(result: SubmissionResult, claimed: dict[str, list[str]]) -> list[str
 
 def results_csv(results: Sequence[SubmissionResult]) -> str:
     """One row per submission; a column per question (in first-seen order) with its points."""
-    question_ids = list(dict.fromkeys(task.task_id for r in results for task in r.tasks))
-    rows = []
     claimed = conflicts(results)
-    for result in results:
-        points = {task.task_id: task.points for task in result.tasks}
-        others = _others(result, claimed)
-        # the reason a submission was not graded comes first: it is what a reader needs
-        notes = [result.reason] if result.reason else []
-        notes += [event.detail for event in result.events if event.detail != result.reason]
-        notes += [event.detail for task in result.tasks for event in task.events]
-        conflict = f"CONFLICT: also {', '.join(others)}" if others else ""
-        rows.append([result.candidate, conflict, result.source, str(result.status),
-                     str(result.assignment), result.points, result.max_points,
-                     f"{result.seconds:.3f}",
-                     *(points.get(qid, "") for qid in question_ids), " | ".join(notes)])
-    return csv_text(["candidate", "conflict", "source", "status", "assignment", "total", "max",
-                     "seconds", *question_ids, "notes"], rows)
+    records = [candidate_record(result, also=_others(result, claimed)) for result in results]
+    question_ids = list(dict.fromkeys(q["id"] for record in records
+                                      for q in record["questions"]))
+    return csv_text(CSV_HEADER[:-1] + question_ids + CSV_HEADER[-1:],
+                    [_csv_row(record, question_ids) for record in records])
 
 
-def _json_chunks(results: Sequence[SubmissionResult]) -> Iterator[str]:
-    """results.json as `results_json` writes it, one candidate's record at a time: the
-    batch's records never exist all at once, as dicts or as one string."""
-    claimed = conflicts(results)
-    yield "["
-    for i, result in enumerate(results):
-        record = json.dumps(candidate_record(result, also=_others(result, claimed)), indent=2)
-        # json.dumps escapes every newline inside strings: each "\n" here is layout
-        yield ("," if i else "") + "\n  " + record.replace("\n", "\n  ")
-    yield "\n]\n" if results else "]\n"
+#: results.csv's columns; the questions' point columns go before the last
+CSV_HEADER = ["candidate", "conflict", "source", "status", "assignment", "total", "max",
+              "seconds", "notes"]
+
+
+def _csv_row(record: dict[str, Any], question_ids: Sequence[str]) -> list[Any]:
+    """A results.csv row from a candidate's results.json record (`candidate_record`)."""
+    points = {question["id"]: question["points"] for question in record["questions"]}
+    # the reason a submission was not graded comes first: it is what a reader needs
+    reason = record["reason"]
+    notes = [reason] if reason else []
+    notes += [event["detail"] for event in record["events"] if event["detail"] != reason]
+    notes += [event["detail"] for question in record["questions"]
+              for event in question["events"]]
+    others = record["conflict"]
+    conflict = f"CONFLICT: also {', '.join(others)}" if others else ""
+    return [record["candidate"], conflict, record["source"], record["status"],
+            record["assignment"], record["total"], record["max"], f"{record['seconds']:.3f}",
+            *(points.get(qid, "") for qid in question_ids), " | ".join(notes)]
+
+
+def _json_text(record: dict[str, Any], first: bool) -> str:
+    """One record as results.json lays it out inside the list."""
+    text = json.dumps(record, indent=2)
+    # json.dumps escapes every newline inside strings: each "\n" here is layout
+    return ("" if first else ",") + "\n  " + text.replace("\n", "\n  ")
 
 
 def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Path]:
     """Write results.json and results.csv into `folder`; return their paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, chunks in ((RESULTS_JSON, _json_chunks(results)),
-                         (RESULTS_CSV, iter([results_csv(results)]))):
-        path = folder / name
+    with ResultsWriter(folder) as writer:
+        for position, result in enumerate(results):
+            writer.add(position, result)
+        return writer.write()
+
+
+class ResultsWriter:
+    """results.json and results.csv for a batch whose results arrive one at a time, in
+    any order, each with its position in the batch (`grading.batch.ResultSink`).
+
+    Each result is turned into its record and appended to a spool file beside the
+    results the moment it arrives, and let go; what stays in memory per submission is
+    where its record lies, its candidate and source (two files claiming one candidate
+    are a conflict every record names) and nothing else. `write` then reads the records
+    back in batch order, one at a time, into results.json and results.csv, each written
+    to a temporary file and renamed, so a reader never sees half a file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        # an unnamed file, gone with the process however it ends; closed by close()
+        self._spool = tempfile.TemporaryFile(prefix=".results-", dir=folder)  # noqa: SIM115
+        self._where: dict[int, tuple[int, int]] = {}  # position -> (offset, length)
+        self._claims: dict[str, list[tuple[int, str]]] = {}  # candidate -> files
+        self._questions: dict[str, tuple[int, int]] = {}  # first seen at (position, index)
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def add(self, position: int, result: SubmissionResult) -> None:
+        """Spool `result`, the submission at `position` in the batch."""
+        record = candidate_record(result)
+        data = json.dumps(record).encode("utf-8", errors="backslashreplace") + b"\n"
+        self._spool.seek(0, os.SEEK_END)
+        self._where[position] = (self._spool.tell(), len(data))
+        self._spool.write(data)
+        self._claims.setdefault(result.candidate, []).append((position, result.source))
+        for index, task in enumerate(result.tasks):
+            seen = self._questions.get(task.task_id)
+            if seen is None or (position, index) < seen:
+                self._questions[task.task_id] = (position, index)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every spooled record in batch order, each with the other files that claim its
+        candidate."""
+        for position in sorted(self._where):
+            offset, length = self._where[position]
+            self._spool.seek(offset)
+            record: dict[str, Any] = json.loads(self._spool.read(length))
+            files = self._claims.get(record["candidate"], [])
+            if len(files) > 1:
+                record["conflict"] = [source for _at, source in sorted(files)
+                                      if source != record["source"]]
+            yield record
+
+    def write(self) -> list[Path]:
+        """results.json and results.csv from what was added; their paths."""
+        self._spool.flush()
+        question_ids = sorted(self._questions, key=self._questions.__getitem__)
+        json_path = self._replace(RESULTS_JSON, self._json_chunks())
+        header = CSV_HEADER[:-1] + question_ids + CSV_HEADER[-1:]
+        csv_path = self._replace(RESULTS_CSV, self._csv_chunks(header, question_ids))
+        return [json_path, csv_path]
+
+    def _json_chunks(self) -> Iterator[str]:
+        yield "["
+        for i, record in enumerate(self.records()):
+            yield _json_text(record, first=i == 0)
+        yield "\n]\n" if self._where else "]\n"
+
+    def _csv_chunks(self, header: list[str], question_ids: Sequence[str]) -> Iterator[str]:
+        yield csv_rows([header])
+        for record in self.records():
+            yield csv_rows([_csv_row(record, question_ids)])
+
+    def _replace(self, name: str, chunks: Iterator[str]) -> Path:
+        path = self.folder / name
         partial = path.with_name(f".{name}.partial")
         # results are made storable before they are recorded; this is the last line of
         # defence, so one odd character cannot cost the whole batch its results files
@@ -128,5 +213,4 @@ def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Pat
             for chunk in chunks:
                 out.write(chunk)
         os.replace(partial, path)
-        written.append(path)
-    return written
+        return path

@@ -43,10 +43,14 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A whole CSV file (header first) with every cell, header included, made safe."""
+    return csv_rows([header, *rows])
+
+
+def csv_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV lines for `rows`, every cell made safe: a file written a row at a time."""
     buffer = io.StringIO()
     # RFC 4180 line ends: the writer quotes any cell holding a character of the line
     # terminator, so a lone CR inside a cell cannot end the row either
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(safe_row(header))
     writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue()

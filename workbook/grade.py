@@ -45,13 +45,6 @@ class GradingRun:
 Stage = Callable[[GradingRun], None]
 
 
-def write_results_files(run: GradingRun) -> None:
-    """results.json and results.csv for every submission of this batch."""
-    from grading.export import write_results
-
-    write_results(run.report.results, run.outdir)
-
-
 def write_reports(run: GradingRun) -> None:
     """Graded copies, the cohort report and the ATS exports (`workbook.report`)."""
     from workbook.report.stage import write_reports as write_all
@@ -59,10 +52,10 @@ def write_reports(run: GradingRun) -> None:
     write_all(run.gradebook, run.bank, run.outdir, progress=run.progress)
 
 
-#: results files only: `workbook grade --no-report`
-RESULTS_ONLY: tuple[Stage, ...] = (write_results_files,)
+#: results files only: `workbook grade --no-report` (they are written as grading goes)
+RESULTS_ONLY: tuple[Stage, ...] = ()
 #: what runs after grading, in order
-AFTER_GRADING: tuple[Stage, ...] = (write_results_files, write_reports)
+AFTER_GRADING: tuple[Stage, ...] = (write_reports,)
 
 
 def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> list[Path]:
@@ -141,13 +134,15 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
                       progress: bool | None = None, scheduler: str | None = None,
                       issued: Sequence[Path] = (), lease: float | None = None,
                       after: Sequence[Stage] = AFTER_GRADING) -> GradingRun:
-    """Grade every notebook under `inputs` into `outdir`, then run the `after` stages;
+    """Grade every notebook under `inputs` into `outdir` (results.json and results.csv
+    among it), then run the `after` stages;
     `scheduler` grades on a Dask cluster instead of local kernels; `issued` names ledgers
     of assignments issued elsewhere, recorded in the gradebook first (`workbook.issue`);
     `lease`: seconds a claim outlives a grader that died (`grading.claims`)."""
     from grading.batch import grade_batch
     from grading.claims import DEFAULT_LEASE
     from grading.config import GradingConfig
+    from grading.export import ResultsWriter
     from grading.gradebook import Gradebook
     from workbook.issue import read_ledger, record_ledger
 
@@ -158,10 +153,17 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
     try:
         for ledger in issued:
             record_ledger(gradebook, read_ledger(ledger))
-        report = grade_batch(paths, prepare=preparer(bank, gradebook), gradebook=gradebook,
-                             config=config, jobs=jobs or os.cpu_count() or 1, force=force,
-                             progress=progress, scheduler=scheduler,
-                             lease=DEFAULT_LEASE if lease is None else timedelta(seconds=lease))
+        # results.json and results.csv: each result spooled as it is recorded, the
+        # files written once the batch ends (grading.export.ResultsWriter)
+        with ResultsWriter(outdir) as results:
+            report = grade_batch(paths, prepare=preparer(bank, gradebook),
+                                 gradebook=gradebook, config=config,
+                                 jobs=jobs or os.cpu_count() or 1, force=force,
+                                 progress=progress, scheduler=scheduler,
+                                 lease=(DEFAULT_LEASE if lease is None
+                                        else timedelta(seconds=lease)),
+                                 on_result=results.add)
+            results.write()
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
                          progress=progress)
         for stage in after:

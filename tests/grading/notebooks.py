@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grading.results import SubmissionResult
 from workbook.model import Bank, Level, Question
 from workbook.notebook import ROLE_ANSWER, BuildOptions, build_notebook, cell_id
 
@@ -40,3 +41,20 @@ def cell_index(data: dict[str, Any], question_id: str, role: str) -> int:
 def write(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path
+
+
+class Kept:
+    """A batch's result sink that keeps every result it is handed (`workbook grade`'s own
+    sink spools them to disk instead), in batch order; a position handed twice fails."""
+
+    def __init__(self) -> None:
+        self.by_position: dict[int, SubmissionResult] = {}
+
+    def __call__(self, position: int, result: SubmissionResult) -> None:
+        assert position not in self.by_position, f"position {position} handed out twice"
+        self.by_position[position] = result
+
+    @property
+    def results(self) -> list[SubmissionResult]:
+        assert sorted(self.by_position) == list(range(len(self.by_position)))
+        return [self.by_position[i] for i in range(len(self.by_position))]

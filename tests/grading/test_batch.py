@@ -13,7 +13,7 @@ from grading.gradebook import Gradebook
 from grading.results import SubmissionStatus
 from grading.submission import NotebookFile, Refusal
 from grading.tasks import Check
-from tests.grading.notebooks import workbook_json, write
+from tests.grading.notebooks import Kept, workbook_json, write
 from workbook.grade import preparer
 from workbook.model import Bank
 
@@ -45,16 +45,18 @@ def test_an_engine_failure_marks_submissions_failed_and_the_next_run_grades_them
                          hidden_checks=(Check(name="opaque", code="object()", points=1),))
         return replace(prepared, tasks=(broken, *prepared.tasks[1:]))
 
+    kept_first, kept_second = Kept(), Kept()
     first = grade_batch([path], prepare=with_broken_reference, gradebook=gradebook,
-                        config=CONFIG, jobs=1, progress=False)
+                        config=CONFIG, jobs=1, progress=False, on_result=kept_first)
     second = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG,
-                         jobs=1, progress=False)
+                         jobs=1, progress=False, on_result=kept_second)
 
-    [failed] = first.results
+    [failed] = kept_first.results
+    assert first.count(SubmissionStatus.FAILED) == 1
     assert failed.status is SubmissionStatus.FAILED
     assert "retried on the next run" in failed.events[-1].detail
     assert (second.graded, second.skipped) == (1, 0)
-    assert second.results[0].points == 8
+    assert kept_second.results[0].points == 8
 
 
 def test_notebooks_built_for_different_questions_are_graded_in_one_batch(
@@ -67,9 +69,10 @@ def test_notebooks_built_for_different_questions_are_graded_in_one_batch(
                  grading_bank, both, answers={"clamp-value": CLAMP, "dedupe-keep-order": DEDUPE}))]
 
     report = grade_batch(paths, prepare=preparer(grading_bank), gradebook=gradebook,
-                         config=CONFIG, jobs=2, progress=False)
+                         config=CONFIG, jobs=2, progress=False, on_result=(kept := Kept()))
 
-    assert [(r.candidate, r.points, r.max_points) for r in report.results] == [
+    assert report.graded == 2
+    assert [(r.candidate, r.points, r.max_points) for r in kept.results] == [
         ("one", 4, 4), ("two", 8, 8)]
 
 
@@ -79,9 +82,9 @@ def test_the_same_file_named_twice_is_graded_once(grading_bank: Bank, gradebook:
         grading_bank, list(grading_bank.questions), answers={"clamp-value": CLAMP}))
 
     report = grade_batch([path, path], prepare=preparer(grading_bank), gradebook=gradebook,
-                         config=CONFIG, jobs=1, progress=False)
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
 
-    assert (report.graded, len(report.results)) == (1, 1)
+    assert (report.graded, report.submissions, len(kept.results)) == (1, 1, 1)
 
 
 def test_a_notebook_of_discussion_questions_only_is_graded_without_a_kernel(
@@ -90,9 +93,10 @@ def test_a_notebook_of_discussion_questions_only_is_graded_without_a_kernel(
                  workbook_json(grading_bank, [grading_bank.get("logging-levels")]))
 
     report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
-                         config=CONFIG, jobs=1, progress=False)
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
 
-    [result] = report.results
+    [result] = kept.results
+    assert report.submissions == 1
     assert (result.status, result.tasks) == (SubmissionStatus.GRADED, ())
 
 
@@ -103,9 +107,10 @@ def test_a_notebook_naming_questions_the_bank_lacks_is_refused(
     path = write(tmp_path / "odd.ipynb", data)
 
     report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
-                         config=CONFIG, jobs=1, progress=False)
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
 
-    [result] = report.results
+    [result] = kept.results
+    assert report.submissions == 1
     assert result.status is SubmissionStatus.REFUSED
     assert "not in the bank 'grading test bank' (no-such-question)" in result.events[0].detail
 
@@ -117,9 +122,10 @@ def test_a_notebook_from_another_bank_version_is_graded_with_a_note(
     path = write(tmp_path / "old.ipynb", data)
 
     report = grade_batch([path], prepare=preparer(grading_bank), gradebook=gradebook,
-                         config=CONFIG, jobs=1, progress=False)
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
 
-    [result] = report.results
+    [result] = kept.results
+    assert report.submissions == 1
     assert result.status is SubmissionStatus.GRADED
     assert any("built from bank version 0+older" in e.detail for e in result.events)
 
@@ -159,12 +165,12 @@ def test_a_rerun_matches_only_the_notebooks_the_gradebook_does_not_hold(
     matched.clear()
 
     report = grade_batch([first, second], prepare=counting, gradebook=gradebook,
-                         config=CONFIG, jobs=1, progress=False)
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
 
     assert matched == [str(second)]
     assert (report.graded, report.skipped) == (1, 1)
-    assert [r.candidate for r in report.results] == ["ada", "ben"]
-    assert report.results[0].points == 4
+    assert [r.candidate for r in kept.results] == ["ada", "ben"]
+    assert kept.results[0].points == 4
 
 
 def test_a_rerun_skips_an_old_format_notebook_it_graded_and_reports_its_result(
@@ -178,11 +184,12 @@ def test_a_rerun_skips_an_old_format_notebook_it_graded_and_reports_its_result(
                     encoding="utf-8")
     prepare = preparer(grading_bank)
     first = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG, jobs=1,
-                        progress=False)
+                        progress=False, on_result=(kept_first := Kept()))
 
     again = grade_batch([path], prepare=prepare, gradebook=gradebook, config=CONFIG, jobs=1,
-                        progress=False)
+                        progress=False, on_result=(kept_again := Kept()))
 
     assert (first.graded, again.graded, again.skipped) == (1, 0, 1)
-    assert again.results[0].points == first.results[0].points == 8
-    assert again.results[0].content_hash == first.results[0].content_hash
+    [before], [after] = kept_first.results, kept_again.results
+    assert after.points == before.points == 8
+    assert after.content_hash == before.content_hash

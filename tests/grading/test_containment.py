@@ -26,7 +26,7 @@ from grading.gradebook import Gradebook
 from grading.results import SubmissionStatus
 from grading.submission import NotebookFile, Refusal
 from tests.grading.conftest import GRADING_BANK
-from tests.grading.notebooks import workbook_json, write
+from tests.grading.notebooks import Kept, workbook_json, write
 from workbook.bank import load_bank
 from workbook.cli import main
 from workbook.grade import preparer
@@ -228,15 +228,16 @@ def test_a_submission_that_errors_is_the_only_one_a_rerun_grades_again(
     config = GradingConfig(timeout=10)
     with Gradebook.open(tmp_path / "gb.sqlite") as gradebook:
         first = grade_batch(paths, prepare=breaks_on_ben, gradebook=gradebook, config=config,
-                            jobs=2, progress=False)
+                            jobs=2, progress=False, on_result=(kept_first := Kept()))
         second = grade_batch(paths, prepare=prepare, gradebook=gradebook, config=config,
-                             jobs=2, progress=False)
+                             jobs=2, progress=False, on_result=(kept_second := Kept()))
 
-    assert [(r.candidate, r.status) for r in first.results] == [
+    assert [(r.candidate, r.status) for r in kept_first.results] == [
         ("ada", SubmissionStatus.GRADED), ("ben", SubmissionStatus.ERROR)]
-    assert "KeyError: 'a matcher bug nobody foresaw'" in first.results[1].reason
+    assert "KeyError: 'a matcher bug nobody foresaw'" in kept_first.results[1].reason
+    assert first.not_graded == ((SubmissionStatus.ERROR, kept_first.results[1].reason),)
     assert (second.skipped, second.graded) == (1, 1)
-    assert [r.points for r in second.results] == [8, 6]
+    assert [r.points for r in kept_second.results] == [8, 6]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from grading.export import results_csv, results_json, write_results
+from grading.export import ResultsWriter, results_csv, results_json, write_results
 from grading.results import (
     CheckResult,
     Event,
@@ -75,3 +77,38 @@ def test_results_json_written_a_record_at_a_time_is_the_document_at_once(
     write_results(results, tmp_path)
 
     assert (tmp_path / "results.json").read_text(encoding="utf-8") == results_json(results)
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[SubmissionResult]:
+    """Results of one batch: distinct files, some claiming one candidate, each graded on
+    its own task set (so results.csv's question columns depend on the order)."""
+    count = draw(st.integers(min_value=0, max_value=40))
+    names = st.sampled_from(["ada", "ben", "cleo", "dan", "\u00e9ve, \"q\"\n=1+1"])
+    questions = st.lists(st.sampled_from(["q1", "q2", "q3", "q4"]), unique=True, max_size=4)
+    status = st.sampled_from(list(SubmissionStatus))
+    return [SubmissionResult(candidate=draw(names), source=f"in/{i}.ipynb", content_hash=f"h{i}",
+                             status=draw(status), seconds=i / 7,
+                             tasks=tuple(task(q, draw(st.sampled_from([0, 1, 2])))
+                                         for q in draw(questions)))
+            for i in range(count)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=batches(), data=st.data())
+def test_results_streamed_in_any_order_are_the_files_of_the_whole_batch(
+        tmp_path_factory: pytest.TempPathFactory, batch: list[SubmissionResult],
+        data: st.DataObject) -> None:
+    folder = tmp_path_factory.mktemp("streamed")
+    arrival = data.draw(st.permutations(range(len(batch))))
+
+    with ResultsWriter(folder) as writer:
+        for position in arrival:
+            writer.add(position, batch[position])
+        writer.write()
+
+    text = (folder / "results.json").read_text(encoding="utf-8")
+    assert len(json.loads(text)) == len(batch)
+    assert text == results_json(batch)
+    assert (folder / "results.csv").read_bytes().decode("utf-8") == results_csv(batch)
+    assert sorted(p.name for p in folder.iterdir()) == ["results.csv", "results.json"]

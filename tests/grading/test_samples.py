@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,11 +152,13 @@ def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
                             after=(), issued=[SUBMISSIONS_DIR.parent / LEDGER],
                             progress=False)
 
-    by_file = {Path(r.source).name: r for r in run.report.results}
-    points = {name: [t.points for t in r.tasks] for name, r in by_file.items()}
-    full = [t.max_points for t in by_file["ada-correct.ipynb"].tasks]
+    records = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert len(records) == run.report.submissions
+    by_file = {Path(r["source"]).name: r for r in records}
+    points = {name: [q["points"] for q in r["questions"]] for name, r in by_file.items()}
+    full = [q["max"] for q in by_file["ada-correct.ipynb"]["questions"]]
     assert points["ada-correct.ipynb"] == full
-    assert 0 < by_file["ben-partial.ipynb"].points < sum(full)
+    assert 0 < by_file["ben-partial.ipynb"]["total"] < sum(full)
     assert all(p < m for p, m in zip(points["cleo-wrong.ipynb"], full, strict=True))
     assert points["dan-deleted-cell.ipynb"] == [0, *full[1:]]
     assert points["eve-tampered.ipynb"] == full
@@ -163,9 +166,9 @@ def test_the_shipped_samples_grade_as_their_names_say(shipped_bank: Bank,
     assert points["gus-forged.ipynb"] == [0, 0, 0]
     assert points["jo-removed-question.ipynb"] == [*full[:-1], 0]
     assert points[STRIPPED] == full
-    states = {name: str(r.assignment) for name, r in by_file.items()
-              if r.status is SubmissionStatus.GRADED}
+    states = {name: r["assignment"] for name, r in by_file.items()
+              if r["status"] == SubmissionStatus.GRADED}
     assert states == {**dict.fromkeys(states, "verified"),
                       "jo-removed-question.ipynb": "edited", STRIPPED: "not verified"}
-    assert by_file["hana-truncated.ipynb"].status is SubmissionStatus.REFUSED
-    assert by_file["ivan-foreign.ipynb"].status is SubmissionStatus.REFUSED
+    assert by_file["hana-truncated.ipynb"]["status"] == SubmissionStatus.REFUSED
+    assert by_file["ivan-foreign.ipynb"]["status"] == SubmissionStatus.REFUSED

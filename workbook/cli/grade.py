@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     report = outcome.report
     skipped = (f"; {report.skipped} already in the gradebook, skipped (--force grades them again)"
                if report.skipped else "")
-    print(f"graded {report.graded} of {len(report.results)} submissions in "
+    print(f"graded {report.graded} of {report.submissions} submissions in "
           f"{report.seconds:.1f} s{skipped}")
     print(f"results: {args.output / 'results.json'}, {args.output / 'results.csv'}; "
           f"gradebook: {args.gradebook or args.output / 'gradebook.sqlite'}")
@@ -76,14 +76,17 @@ def run(args: argparse.Namespace) -> int:
               f"{args.output / 'graded'}")
     if report.all_graded:
         return 0
-    for result in report.results:
-        if result.status is not SubmissionStatus.GRADED:
-            print(f"{result.status}: {result.reason or 'no reason recorded'}", file=sys.stderr)
+    for status, reason in report.not_graded:
+        print(f"{status}: {reason or 'no reason recorded'}", file=sys.stderr)
+    not_shown = report.submissions - report.count(SubmissionStatus.GRADED) \
+        - len(report.not_graded)
+    if not_shown:
+        print(f"... and {not_shown} more not graded: see results.csv", file=sys.stderr)
     refused = report.count(SubmissionStatus.REFUSED)
     failed = report.count(SubmissionStatus.FAILED)
     errors = report.count(SubmissionStatus.ERROR)
     not_graded = refused + failed + errors
-    print(f"error: {not_graded} of {len(report.results)} submissions not graded "
+    print(f"error: {not_graded} of {report.submissions} submissions not graded "
           f"({refused} refused, {failed} failed, {errors} errors; failed ones and errors "
           f"are retried on the next run)", file=sys.stderr)
     return min(not_graded, MAX_EXIT_COUNT)
