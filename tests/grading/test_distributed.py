@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.grading.test_grade_command import cohort, grade, points, records
+from workbook.model import Bank
 
 __all__ = ["cohort"]  # the fixture, shared with the local-grading tests
 
@@ -40,3 +41,31 @@ def test_an_unreachable_scheduler_fails_the_batch_with_a_reason_and_keeps_it_ret
                  "--no-report") == 3
     assert "failed" in capsys.readouterr().err
     assert {r["status"] for r in records(tmp_path / "out").values()} == {"failed"}
+
+
+def test_a_worker_keeps_a_bounded_set_of_graders_and_closes_one_only_once_unused(
+        grading_bank: Bank) -> None:
+    from grading.config import GradingConfig
+    from grading.distributed import WorkerGraders
+    from grading.errors import GradingError
+    from grading.tasks import Answer
+    from workbook.tasks import tasks_for
+
+    clamp, dedupe = (tuple(tasks_for([grading_bank.get(q)]))
+                     for q in ("clamp-value", "dedupe-keep-order"))
+    answers = [Answer(task_id="clamp-value", code=grading_bank.get("clamp-value").reference)]
+    config = GradingConfig(timeout=10)
+    graders = WorkerGraders(limit=1)
+    try:
+        with graders.use(clamp, config) as first:
+            with graders.use(dedupe, config):
+                assert len(graders) == 1  # the clamp grader is retired...
+            # ...yet still grades the submission that holds it
+            assert sum(result.points for result in first.grade(answers)) == 4
+        with pytest.raises(GradingError, match="not open"):  # closed with its last user
+            first.grade(answers)
+        with graders.use(clamp, config) as again:
+            assert again is not first
+            assert sum(result.points for result in again.grade(answers)) == 4
+    finally:
+        graders.close()
