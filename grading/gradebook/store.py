@@ -303,15 +303,27 @@ class Gradebook:
         """The latest recorded result of each submitted file of each candidate (or of one),
         by candidate name. Two files that claim one candidate are both returned: which one
         counts is for a person to decide, never for the order they were graded in."""
+        return list(self.iter_results(candidate))
+
+    def iter_results(self, candidate: str | None = None, *, page: int = 100
+                     ) -> Iterator[SubmissionResult]:
+        """`results`, read `page` submissions at a time: a cohort of any size is walked
+        holding one page (and the ids of the rest) in memory."""
         latest = (select(func.max(SubmissionRow.id))
                   .group_by(SubmissionRow.candidate_id, SubmissionRow.source_path)
                   .scalar_subquery())
-        query = self._submissions_query().where(SubmissionRow.id.in_(latest))
+        query = (select(SubmissionRow.id).join(SubmissionRow.candidate)
+                 .where(SubmissionRow.id.in_(latest)))
         if candidate is not None:
             query = query.where(CandidateRow.name == candidate)
         with self._transaction("read results") as session:
-            rows = session.scalars(query.order_by(CandidateRow.name, SubmissionRow.id)).all()
-            return [_submission_result(row) for row in rows]
+            ids = session.scalars(query.order_by(CandidateRow.name, SubmissionRow.id)).all()
+        for start in range(0, len(ids), page):
+            chunk = ids[start:start + page]
+            with self._transaction("read results") as session:
+                rows = {row.id: _submission_result(row) for row in session.scalars(
+                    self._submissions_query().where(SubmissionRow.id.in_(chunk)))}
+            yield from (rows[i] for i in chunk if i in rows)
 
     @staticmethod
     def _submissions_query() -> Any:

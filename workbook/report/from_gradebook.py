@@ -9,8 +9,9 @@ of status error with the reason, and the others are built as usual.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from grading.assignment import AssignmentState
@@ -37,30 +38,39 @@ def load_reports(gradebook: Gradebook, bank: Bank, *,
     """The report of each candidate's latest submission (or of one candidate), by name;
     a candidate scored live but never graded gets a report of their rubric scores. When
     several files claim one candidate, each gets a report naming the others (`conflicts`)."""
+    return list(iter_reports(gradebook, bank, candidate=candidate))
+
+
+def iter_reports(gradebook: Gradebook, bank: Bank, *,
+                 candidate: str | None = None) -> Iterator[CandidateReport]:
+    """`load_reports` one report at a time, built as it is asked for: a cohort of any
+    size is walked holding one candidate's submissions (and the live scores, which come
+    from interviews, not from the batch)."""
     from workbook.live.store import read_candidate_evidence, read_fields
     from workbook.live.tables import LIVE_MIGRATIONS
 
     gradebook.migrate_also(LIVE_MIGRATIONS)  # a gradebook opened by the engine alone
-    results = gradebook.results(candidate=candidate)
     scores: dict[str, list[Any]] = defaultdict(list)
     for record in read_fields(gradebook, candidate=candidate):
         scores[record.candidate].append(record)
     evidence: dict[str, list[Evidence]] = defaultdict(list)
     for name, item in latest_sessions(read_candidate_evidence(gradebook, candidate=candidate)):
         evidence[name].append(item)
-    reports = [_contained_report(result, bank, scores.get(result.candidate, ()),
-                                 evidence.get(result.candidate, ()), gradebook)
-               for result in results]
-    sources: dict[str, list[str]] = defaultdict(list)
-    for result in results:
-        sources[result.candidate].append(result.source)
-    reports = [replace(report, conflicts=tuple(s for s in sources[report.candidate]
-                                               if s != report.source))
-               if len(sources[report.candidate]) > 1 else report for report in reports]
-    graded = {result.candidate for result in results}
-    reports += [interview_report(name, bank, records, evidence.get(name, ()))
-                for name, records in sorted(scores.items()) if name not in graded]
-    return reports
+    graded: set[str] = set()
+    # by candidate name: every file claiming one candidate comes in one run
+    for name, claiming in groupby(gradebook.iter_results(candidate=candidate),
+                                  key=lambda result: result.candidate):
+        results = list(claiming)
+        graded.add(name)
+        for result in results:
+            report = _contained_report(result, bank, scores.get(name, ()),
+                                       evidence.get(name, ()), gradebook)
+            if len(results) > 1:
+                report = replace(report, conflicts=tuple(
+                    other.source for other in results if other.source != report.source))
+            yield report
+    yield from (interview_report(name, bank, records, evidence.get(name, ()))
+                for name, records in sorted(scores.items()) if name not in graded)
 
 
 def _as_issued(submitted: SubmittedNotebook | None, result: SubmissionResult,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,18 +47,18 @@ class SimilarityReport:
                      for question, kind, owner, score in self.matches_of(candidate))
 
 
-def answers_by_question(results: list[SubmissionResult]) -> dict[str, list[tuple[str, str]]]:
-    """question id -> (owner, answer) of every recorded submission. When several files claim
-    one candidate, each answer is named by candidate and file, so neither hides the other."""
-    by_candidate: dict[str, int] = defaultdict(int)
-    for result in results:
-        by_candidate[result.candidate] += 1
+def answers_by_question(results: Iterable[SubmissionResult]) -> dict[str, list[tuple[str, str]]]:
+    """question id -> (owner, answer) of every recorded submission, from results grouped
+    by candidate (as the gradebook gives them, read a page at a time). When several files
+    claim one candidate, each answer is named by candidate and file, so neither hides the
+    other."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for result in results:
-        owner = result.candidate if by_candidate[result.candidate] == 1 \
-            else f"{result.candidate} ({Path(result.source).name})"
-        for task in result.tasks:
-            found[task.task_id].append((owner, task.answer))
+    for name, claiming in groupby(results, key=lambda result: result.candidate):
+        group = list(claiming)
+        for result in group:
+            owner = name if len(group) == 1 else f"{name} ({Path(result.source).name})"
+            for task in result.tasks:
+                found[task.task_id].append((owner, task.answer))
     return found
 
 
