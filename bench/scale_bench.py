@@ -1,16 +1,23 @@
 """How grading grows with the batch: seconds per submission and the grader's peak memory.
 
     .venv/bin/python bench/scale_bench.py [--sizes 100,1000,10000] [--jobs 0,1] [--reports]
+                                          [--dask WORKERS] [--workdir DIR]
 
 For each size N, writes N returned copies of the shipped junior workbook (each coding
 answer the reference, a decoy or the starter, in rotation; written one at a time, never
 held together) and runs `workbook grade --no-report` on them (`--reports`: with the
 graded copies and cohort page) as a user would, once per `--jobs` value (0: all cores).
-While it runs, the grader process's peak resident memory (VmHWM in /proc, the kernels
-are processes of their own) is sampled. Printed per size: seconds per submission and
-peak RSS, each also as a ratio to the smallest size measured in the same run: time
-should grow linearly (ratio near 1.0) and memory stay flat. The load average is printed
-too: on a shared machine only the ratios mean anything.
+`--dask W` grades instead through `--scheduler` on a local Dask cluster this bench starts
+with the `dask scheduler` and `dask worker` commands (W worker processes, one thread
+each), a fresh cluster per size. `--workdir` keeps the generated submissions there for
+the next run (the graded output folders are always fresh).
+
+While a run goes, the grader process's peak resident memory (VmHWM in /proc; the
+kernels are processes of their own) is sampled, and with `--dask` each worker's too.
+Printed per size: seconds per submission and peak RSS, each also as a ratio to the
+smallest size measured in the same run: time should grow linearly (ratio near 1.0) and
+memory stay flat. The load average is printed too: on a shared machine only the ratios
+mean anything.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,6 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_bench import write_submissions  # noqa: E402
 
 from workbook.bank import load_bank  # noqa: E402
+
+#: seconds a Dask scheduler or worker gets to come up
+CLUSTER_START = 120
 
 
 def _peak_rss_kib(pid: int) -> int | None:
@@ -44,30 +56,108 @@ def _peak_rss_kib(pid: int) -> int | None:
     return None
 
 
-def grade(folder: Path, outdir: Path, *, jobs: int, reports: bool) -> tuple[float, int]:
+class PeakSampler:
+    """The highest VmHWM seen for each of some processes, sampled on a thread."""
+
+    def __init__(self) -> None:
+        self.pids: list[int] = []
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            for pid in list(self.pids):
+                self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_rss_kib(pid) or 0)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, pids: list[int]) -> int:
+        return max((self.peaks.get(pid, 0) for pid in pids), default=0)
+
+
+@contextmanager
+def dask_cluster(root: Path, workers: int, sampler: PeakSampler
+                 ) -> Iterator[tuple[str, list[int]]]:
+    """A local cluster from the `dask scheduler` and `dask worker` commands: its address
+    and its workers' pids (the nanny processes' children are the workers)."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    info = root / f"scheduler-{time.monotonic_ns()}.json"
+    log = (root / "dask.log").open("ab")
+    with ExitStack() as stack:
+        stack.callback(log.close)
+        scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                      "--no-dashboard", "--scheduler-file", str(info)],
+                                     stdout=log, stderr=log, cwd=REPO)
+        stack.callback(_stop, scheduler)
+        _wait_for(lambda: info.exists() and info.stat().st_size > 0, "the Dask scheduler")
+        worker = subprocess.Popen([dask, "worker", "--scheduler-file", str(info),
+                                   "--nworkers", str(workers), "--nthreads", "1",
+                                   "--no-dashboard", "--memory-limit", "0"],
+                                  stdout=log, stderr=log, cwd=REPO)
+        stack.callback(_stop, worker)
+        from distributed import Client
+
+        with Client(scheduler_file=str(info), timeout=CLUSTER_START) as client:
+            client.wait_for_workers(workers, timeout=CLUSTER_START)
+            address = client.scheduler.address
+            pids = list(client.run(os.getpid).values())
+        sampler.pids += pids
+        yield address, pids
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + CLUSTER_START
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start in {CLUSTER_START} s")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def grade(folder: Path, outdir: Path, sampler: PeakSampler, *, jobs: int, reports: bool,
+          scheduler: str | None = None) -> tuple[float, int]:
     """Seconds `workbook grade` took, and the grader's peak RSS in KiB."""
     command = [sys.executable, "-m", "workbook", "grade", str(folder), "-o", str(outdir)]
     command += [] if reports else ["--no-report"]
     command += ["--jobs", str(jobs)] if jobs else []
+    command += ["--scheduler", scheduler] if scheduler else []
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                cwd=REPO)
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, _peak_rss_kib(process.pid) or 0)
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
+    sampler.pids.append(process.pid)
+    _out, err = process.communicate()
     seconds = time.perf_counter() - started
-    sampler.join()
-    if code not in (0,):
-        raise SystemExit(f"workbook grade exited {code} on {folder}")
-    return seconds, peak
+    if process.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-3:]
+        raise SystemExit(f"workbook grade exited {process.returncode} on {folder}: "
+                         + " | ".join(tail))
+    return seconds, sampler.peak([process.pid])
+
+
+def submissions(root: Path, size: int) -> Path:
+    """A folder of `size` generated submissions, written unless a complete one is there."""
+    folder = root / f"returned-{size}"
+    if folder.exists() and len(list(folder.glob("*.ipynb"))) == size:
+        return folder
+    if folder.exists():
+        raise SystemExit(f"{folder} is incomplete: delete it and run again")
+    write_submissions(load_bank(), folder, size)
+    return folder
 
 
 def main() -> None:
@@ -76,30 +166,46 @@ def main() -> None:
     parser.add_argument("--jobs", default="0,1",
                         help="comma-separated --jobs values; 0 means all cores")
     parser.add_argument("--reports", action="store_true")
+    parser.add_argument("--dask", type=int, default=0, metavar="WORKERS",
+                        help="grade on a local Dask cluster of this many worker processes")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the generated submissions here between runs")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    jobs_values = [int(j) for j in args.jobs.split(",")]
+    jobs_values = [0] if args.dask else [int(j) for j in args.jobs.split(",")]
 
-    bank = load_bank()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"{'with' if args.reports else 'without'} reports")
+          f"{'with' if args.reports else 'without'} reports"
+          + (f"; on a local Dask cluster of {args.dask} workers" if args.dask else ""))
     print(f"{'jobs':>5} {'submissions':>11} {'seconds':>9} {'s/submission':>12} "
-          f"{'vs smallest':>11} {'peak RSS MiB':>12} {'vs smallest':>11}")
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
+          f"{'vs smallest':>11} {'peak RSS MiB':>12} {'vs smallest':>11}"
+          + (f" {'worker MiB':>10} {'vs smallest':>11}" if args.dask else ""))
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        inputs = args.workdir or scratch
+        inputs.mkdir(parents=True, exist_ok=True)
+        sampler = stack.enter_context(PeakSampler())
         for jobs in jobs_values:
-            first: tuple[float, int] | None = None
+            first: tuple[float, int, int] | None = None
             for size in sizes:
-                folder = root / f"returned-{size}"
-                if not folder.exists():
-                    write_submissions(bank, folder, size)
-                seconds, peak = grade(folder, root / f"out-{jobs}-{size}", jobs=jobs,
-                                      reports=args.reports)
+                folder = submissions(inputs, size)
+                outdir = scratch / f"out-{jobs}-{size}"
+                with ExitStack() as cluster:
+                    scheduler: str | None = None
+                    workers: list[int] = []
+                    if args.dask:
+                        scheduler, workers = cluster.enter_context(
+                            dask_cluster(scratch, args.dask, sampler))
+                    seconds, peak = grade(folder, outdir, sampler, jobs=jobs,
+                                          reports=args.reports, scheduler=scheduler)
+                    worker_peak = sampler.peak(workers)
                 per = seconds / size
-                first = first or (per, peak)
-                print(f"{jobs or 'all':>5} {size:>11} {seconds:9.1f} {per:12.3f} "
-                      f"{per / first[0]:10.2f}x {peak / 1024:12.1f} {peak / first[1]:10.2f}x",
-                      flush=True)
+                first = first or (per, peak, worker_peak)
+                line = (f"{jobs or 'all':>5} {size:>11} {seconds:9.1f} {per:12.3f} "
+                        f"{per / first[0]:10.2f}x {peak / 1024:12.1f} {peak / first[1]:10.2f}x")
+                if args.dask:
+                    line += f" {worker_peak / 1024:10.1f} {worker_peak / first[2]:10.2f}x"
+                print(line, flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
