@@ -81,7 +81,7 @@ from grading.judge import (
 from grading.kernel.client import CellRun
 from grading.kernel.inside.protocol import (
     GENERATED_CASE_SECONDS,
-    SHRINK_SECONDS,
+    SHRINK_WALL_SECONDS,
     Report,
 )
 from grading.kernel.kernelspec import ensure_kernelspec
@@ -97,9 +97,9 @@ _FAULT_KIND = {"timeout": EventKind.TIMEOUT, "died": EventKind.KERNEL_DIED,
                "flood": EventKind.OUTPUT_FLOOD, "violation": EventKind.PROTOCOL}
 _log = logging.getLogger(__name__)
 AnswerKey = dict[str, dict[int, Observation]]
-#: seconds a shrink step may run: its budget, two inputs in their bounds, and importing
-#: Hypothesis in the kernel (about 1 s under load)
-SHRINK_STEP_TIMEOUT = SHRINK_SECONDS + 2 * GENERATED_CASE_SECONDS + 3.0
+#: seconds a shrink step may run: its wall-clock bound, two inputs in their bounds, and
+#: importing Hypothesis in the kernel (about 1 s under load)
+SHRINK_STEP_TIMEOUT = SHRINK_WALL_SECONDS + 2 * GENERATED_CASE_SECONDS + 3.0
 #: what grading one submission of a batch gave: its results, or why it has none
 Graded = tuple[TaskResult, ...] | SubmissionError
 
@@ -182,8 +182,8 @@ def _ending(run: CellRun, what: str, timeout: float) -> tuple[EventKind, str]:
 
 def _shrunk(check: Check, report: Report, start: int) -> Shrunk | None:
     """What a shrink step found, read as untrusted plain data: None unless it names an
-    input of the check's own names, written out no longer than the drawn input `start`
-    it shrank from, on which the two outcomes differ. (The answer's code could forge the
+    input of the check's own names, written out not much longer than the drawn input
+    `start` it shrank from, on which the two outcomes differ. (The answer's code could forge the
     report; the bounds keep a forgery to a short, wrong message about its own failure.)"""
     assert check.shrink is not None
     try:
@@ -202,8 +202,8 @@ def _shrunk(check: Check, report: Report, start: int) -> Shrunk | None:
         return None
     label = case_label(check.shrink.property_code, check.shrink.inputs, case,
                        check.shrink.label_limit)
-    if len(label) > len(check.cases[start]):
-        return None
+    if len(label) > 2 * len(check.cases[start]) + 20:
+        return None  # Hypothesis's order (on its choices) may lengthen the text a little
     return Shrunk(label=label, expected=expected, actual=actual, finished=finished)
 
 

@@ -22,8 +22,8 @@ shrinker look for a smaller one: `hypothesis.find` over the same strategies, see
 through a one-entry example database with the choices that drew that input, where the
 condition runs the reference (in a namespace of its own) and the answer on each
 candidate input and says whether their outcomes differ. It is bounded by SHRINK_STEPS
-inputs and SHRINK_SECONDS, and reports the smallest differing input found, the two
-outcomes, and whether the shrinker finished.
+inputs, SHRINK_SECONDS of CPU time and SHRINK_WALL_SECONDS, and reports the smallest
+differing input found, the two outcomes, and whether the shrinker finished.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from grading.kernel.inside.protocol import (
     GENERATED_SHARE,
     SHRINK_SECONDS,
     SHRINK_STEPS,
+    SHRINK_WALL_SECONDS,
 )
 from grading.tasks import Check, Shrink
 from workbook.generated.draw import draw
@@ -238,13 +239,15 @@ def _wb_shrink(start):
             pass
 
     state = {"steps": 0, "best": None}
-    ends = _wb_time.monotonic() + @SHRINK_SECONDS@
+    cpu_ends = _wb_time.process_time() + @SHRINK_SECONDS@
+    wall_ends = _wb_time.monotonic() + @SHRINK_WALL_SECONDS@
 
     def differs(case):
         state["steps"] += 1
         if state["steps"] == 1 and repr(case) != repr(drawn):
             raise _WbSpent()  # the choices draw another input here (another Hypothesis)
-        if state["steps"] > @SHRINK_STEPS@ or _wb_time.monotonic() > ends:
+        if (state["steps"] > @SHRINK_STEPS@ or _wb_time.process_time() > cpu_ends
+                or _wb_time.monotonic() > wall_ends):
             raise _WbSpent()
         outcomes = []
         for base in (_wb_reference_namespace, _wb_answer_namespace):
@@ -319,6 +322,7 @@ def property_check(question: Question, prop: Property) -> Check:
                 "REFERENCE": repr(question.reference), "SETUP": repr(question.check_setup),
                 "GENERATORS": repr(question.generators), "INPUTS": repr(prop.inputs),
                 "EXACT": repr(prop.exact_types), "SHRINK_SECONDS": repr(SHRINK_SECONDS),
+                "SHRINK_WALL_SECONDS": repr(SHRINK_WALL_SECONDS),
                 "SHRINK_STEPS": repr(SHRINK_STEPS)}),
             property_code=prop.code, inputs=prop.inputs, label_limit=LABEL_LIMIT)
     return Check(name=prop.name, code=code, points=prop.points, description=prop.description,

@@ -57,8 +57,12 @@ GENERATED_CASE_SECONDS = 1.0
 #: the share of a check's timeout its generated inputs may use together; past it the input
 #: running is stopped and named, before the grader's own timeout would lose it
 GENERATED_SHARE = 0.8
-#: seconds the shrinker may spend on one failed property, in the candidate's kernel
+#: CPU seconds the shrinker may spend on one failed property, in the candidate's kernel
+#: (CPU, not wall-clock, time: a loaded machine must not cut a shrink short)
 SHRINK_SECONDS = 2.0
+#: wall-clock seconds after which the shrinker stops however little CPU it had, so the
+#: shrink step ends before the grader's timeout for it
+SHRINK_WALL_SECONDS = 5.0
 #: inputs the shrinker may try for one failed property (each runs the reference and the
 #: answer); the bound that keeps a shrink deterministic, as the time bound cannot
 SHRINK_STEPS = 400
