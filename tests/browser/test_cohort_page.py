@@ -181,3 +181,22 @@ def test_hostile_ids_are_shown_as_text_and_run_nothing(page: Any,
     assert page.locator("#ranking img, #ranking svg").count() == 0
     assert page.locator("script").count() == 3  # the page's own: small tables, data, ranking
     assert dialogs == []
+
+
+def test_without_scripts_the_first_page_shows_and_says_where_the_rest_is(
+        browser: Any, cohort_page: CohortPage) -> None:
+    expect.set_options(timeout=60_000)  # as the `page` fixture: a loaded machine is slow
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        page.goto(cohort_page.url)
+
+        expect(page.locator("#ranking tbody tr")).to_have_count(50)
+        expect(page.locator("#ranking-where")).to_have_text(f"rows 1–50 of {CANDIDATES}")
+        expect(page.locator("#ranking-tools")).to_be_hidden()  # no control that cannot work
+        # Chromium parses <noscript> as if scripts ran even here; a reader without them
+        # sees this line
+        assert "cohort.csv holds the whole ranking" in page.locator("noscript").inner_html()
+    finally:
+        context.close()

@@ -226,8 +226,9 @@ def _controls(total: int, html_rows: int) -> str:
             f'<span id="ranking-where">{where}</span> '
             f'<span id="ranking-turn" hidden><button type="button" data-go="next">next ›'
             f'</button><button type="button" data-go="last">last »</button></span></div>'
-            f"<noscript><p>Without JavaScript this page shows the first {shown_rows} "
-            f"candidates of {total}; cohort.csv holds the whole ranking.</p></noscript>")
+            + (f"<noscript><p>Without JavaScript this page shows the first {shown_rows} "
+               f"candidates of {total}; cohort.csv holds the whole ranking.</p></noscript>"
+               if total > shown_rows else ""))
 
 
 def write_ranking(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCandidate],
