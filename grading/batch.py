@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,8 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
     positions: dict[str, int] = {}  # content hash -> position: each file once
     elsewhere: list[tuple[int, str, SubmissionResult]] = []  # refusals another grader holds
     skipped = graded = 0
+    # asked while a file is read and again to skip it: one query per file is enough
+    settled = (lambda _key: False) if force else lru_cache(maxsize=1)(gradebook.is_graded)
     with Claims(gradebook, lease=lease, force=force) as claims, \
             _progress_bar(len(paths), progress) as bar:
         tally = _Tally(on_result, bar)
@@ -157,15 +160,14 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
             """Each file read once; what needs a kernel is yielded, the rest settled."""
             nonlocal skipped
             for path in paths:
-                item = _read(path, prepare, known=(lambda _key: False) if force
-                             else gradebook.is_graded)
+                item = _read(path, prepare, known=settled)
                 key = (item.notebook.content_hash if isinstance(item, Prepared)
                        else item.content_hash)
                 if key in positions:
                     bar.update(1)  # the same file given twice
                     continue
                 position = positions[key] = len(positions)
-                if not force and gradebook.is_graded(key):
+                if settled(key):
                     previous = gradebook.submission(key)
                     if previous is not None:
                         skipped += 1
@@ -472,9 +474,18 @@ def _failed(prepared: Prepared, error: GradingError) -> SubmissionResult:
 @contextmanager
 def _progress_bar(total: int, show: bool | None) -> Iterator[Any]:
     """A tqdm bar with an ETA on stderr: on a terminal by default, always or never if asked."""
+    if not total or show is False or (show is None and not sys.stderr.isatty()):
+        yield _NoBar()  # a rerun shows nothing: it does without importing tqdm
+        return
     from tqdm import tqdm
 
     with tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr,
-              disable=(None if show is None else not show) if total else True,
-              dynamic_ncols=True) as bar:
+              disable=False, dynamic_ncols=True) as bar:
         yield bar
+
+
+class _NoBar:
+    """The bar nobody sees."""
+
+    def update(self, _count: int) -> None:
+        return None

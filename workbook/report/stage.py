@@ -119,6 +119,8 @@ def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: Cop
 
 def _render(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
             *, progress: bool | None, jobs: int | None) -> list[Path]:
+    if not reports:  # every copy kept: no bar, and no import of tqdm
+        return []
     import sys
 
     from tqdm import tqdm
@@ -128,7 +130,7 @@ def _render(reports: Sequence[CandidateReport], outdir: Path, settings: CopySett
     batches = [reports[i:i + size] for i in range(0, len(reports), size)]
     written: list[Path] = []
     with tqdm(total=len(reports), unit="copy", desc="graded copies", file=sys.stderr,
-              disable=(None if progress is None else not progress) if reports else True,
+              disable=None if progress is None else not progress,
               dynamic_ncols=True) as bar:
         if jobs == 1 or len(reports) < PARALLEL_FROM:
             for batch in batches:

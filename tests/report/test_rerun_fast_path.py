@@ -1,0 +1,50 @@
+"""`workbook grade` on a folder graded already: nothing rewritten, no heavy import."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.report.conftest import REPORT_BANK, GradedCohort
+from workbook.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+#: what only rendering or grading needs; a rerun with nothing to do imports none of them
+HEAVY = ("nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas", "jsonschema",
+         "nbclient", "jupyter_client", "tqdm", "datasketch")
+
+
+def _files(outdir: Path) -> dict[str, int]:
+    """Every report file's modification time (results files and the gradebook aside)."""
+    skip = {"results.json", "results.csv"}
+    return {path.relative_to(outdir).as_posix(): path.stat().st_mtime_ns
+            for path in outdir.rglob("*") if path.is_file()
+            and not path.name.startswith("gradebook") and path.name not in skip
+            and not path.name.startswith(".")}
+
+
+def test_a_rerun_on_a_graded_folder_rewrites_no_report_and_imports_no_renderer(
+        graded_cohort: GradedCohort, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    for item in graded_cohort.outdir.iterdir():
+        if item.is_file() and item.name.startswith("gradebook"):
+            shutil.copy2(item, outdir / item.name)
+    command = ["grade", str(graded_cohort.submissions), "-o", str(outdir),
+               "--bank", str(REPORT_BANK)]
+    assert main(command) == 1  # the one refused notebook keeps the exit status non-zero
+    before = _files(outdir)
+    script = ("import json, sys\nfrom workbook.cli import main\n"
+              f"code = main({command!r})\n"
+              "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))\n")
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=REPO)
+
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 1 and "already in the gradebook" in done.stdout
+    assert sorted(set(HEAVY) & set(modules)) == []
+    assert len(before) > 10 and _files(outdir) == before
