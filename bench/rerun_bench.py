@@ -1,0 +1,158 @@
+"""`workbook grade` on a folder graded already: its time as ratios, and where it goes.
+
+    .venv/bin/python bench/rerun_bench.py [--rounds R] [--no-breakdown]
+
+The README's main job (`workbook grade notebooks/submissions -o OUT --issued
+notebooks/issued-assignments.jsonl`) into a fresh folder, then the same command again R
+times on that folder (nothing to grade, no report changed: issue 13 asks for under 0.5 s),
+against two baselines measured in the same run: the interpreter's start-up
+(`python -c pass`) and the first, full grade. Medians; the load average is printed, since
+on a shared machine only the ratios compare between runs.
+
+The breakdown runs one more rerun in a fresh interpreter with a timer around each part
+(the imports it needs, loading the bank, the gradebook, the ledger, the batch loop, the
+results files, each report step) and says which heavy libraries it imported: the rerun
+should import none of nbformat, nbconvert, papermill, matplotlib, jinja2 or pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+SUBMISSIONS = REPO / "notebooks" / "submissions"
+LEDGER = REPO / "notebooks" / "issued-assignments.jsonl"
+#: libraries a rerun with nothing to write has no use for
+HEAVY = ("nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas", "jsonschema",
+         "nbclient", "jupyter_client", "zmq", "hypothesis", "datasketch", "numpy")
+#: (module, attribute, label): the parts of a rerun, timed where they are looked up
+PARTS = (
+    ("workbook.cli.grade", "load_bank_from", "load the bank"),
+    ("grading.gradebook", "Gradebook.open", "open the gradebook"),
+    ("workbook.issue", "record_ledger", "record the --issued ledger"),
+    ("grading.batch", "grade_batch", "batch: read files, look up the gradebook"),
+    ("grading.export", "write_results", "results.json / results.csv"),
+    ("workbook.report.stage", "load_reports", "reports: read the gradebook"),
+    ("workbook.report.stage", "similarity_for_reports", "reports: similarity"),
+    ("workbook.report.stage", "write_copies", "reports: graded copies"),
+)
+
+
+def _grade(outdir: Path) -> list[str]:
+    return [sys.executable, "-m", "workbook", "grade", str(SUBMISSIONS), "-o", str(outdir),
+            "--issued", str(LEDGER)]
+
+
+def _seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=REPO)
+    return time.perf_counter() - started
+
+
+def measure(outdir: Path, rounds: int) -> None:
+    first = _seconds(_grade(outdir))
+    rerun, bare = [], []
+    for _ in range(rounds):  # alternated, so a change in load hits both alike
+        rerun.append(_seconds(_grade(outdir)))
+        bare.append(_seconds([sys.executable, "-c", "pass"]))
+    again, start = statistics.median(rerun), statistics.median(bare)
+    print(f"first grade (9 samples, reports):   {first:6.2f} s")
+    print(f"python -c pass:                     {start:6.3f} s")
+    print(f"rerun on the graded folder:         {again:6.3f} s  ({again / start:.1f}x python "
+          f"start-up, {again / first:.3f}x the first grade; aim: under 0.5 s)")
+
+
+class _Clock:
+    """Wall and CPU seconds since it was made."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def _timed(parts: dict[str, tuple[float, float]], label: str, function: Callable[..., Any]
+           ) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        clock = _Clock()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            wall, cpu = clock.read()
+            before = parts.get(label, (0.0, 0.0))
+            parts[label] = (before[0] + wall, before[1] + cpu)
+    return timed
+
+
+def phases(outdir: Path) -> None:
+    """In a fresh interpreter: one rerun with each part timed (see PARTS)."""
+    clock = _Clock()
+    parts: dict[str, tuple[float, float]] = {}
+    for module_name, attribute, label in PARTS:
+        module = importlib.import_module(module_name)
+        owner_name, _, name = attribute.rpartition(".")
+        owner = getattr(module, owner_name) if owner_name else module
+        function = getattr(owner, name)
+        if owner_name:  # a classmethod: keep it bound to its class
+            setattr(owner, name, classmethod(_timed(parts, label, function.__func__)))
+        else:
+            setattr(owner, name, _timed(parts, label, function))
+    imports = clock.read()
+    from workbook.cli import main
+
+    clock = _Clock()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["grade", str(SUBMISSIONS), "-o", str(outdir), "--issued", str(LEDGER)])
+    total = clock.read()
+    assert code == 0, code
+    print(f"  {'':44} {'wall':>7} {'CPU':>7}")
+    rows = [("imports of those parts", imports),
+            *((label, parts.get(label, (0.0, 0.0))) for _m, _a, label in PARTS)]
+    rows.append(("the rest (cohort check, other imports)",
+                 (total[0] - sum(wall for wall, _cpu in parts.values()),
+                  total[1] - sum(cpu for _wall, cpu in parts.values()))))
+    rows.append(("in all, after start-up", (imports[0] + total[0], imports[1] + total[1])))
+    for label, (wall, cpu) in rows:
+        print(f"  {label:44} {wall:6.3f}s {cpu:6.3f}s")
+    loaded = sorted({m.split('.')[0] for m in sys.modules} & set(HEAVY))
+    print(f"  heavy libraries imported: {', '.join(loaded) or 'none'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false")
+    parser.add_argument("--phases", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phases:
+        sys.path.insert(0, str(REPO))
+        phases(args.phases)
+        return
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as scratch:
+        outdir = Path(scratch) / "out"
+        measure(outdir, args.rounds)
+        if args.breakdown:
+            print("one more rerun, by part:")
+            sys.stdout.flush()
+            subprocess.run([sys.executable, __file__, "--phases", str(outdir)], check=True,
+                           cwd=REPO)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
