@@ -181,3 +181,11 @@ def test_generators_that_cannot_give_plain_inputs_are_refused_by_name(strategy: 
         task_for(broken)
     assert caught.value.field == "generators.digests-like-reference"
     assert words in caught.value.problem
+
+
+def test_a_property_that_awaits_is_shrunk_on_the_kernels_event_loop(grader: Grader) -> None:
+    message = failed(grader, DIGEST.replace("return sum(numbers)",
+                                            "return sum(n for n in numbers if n > 0)"))
+    # the smallest list whose total the positive-only sum gets wrong: one negative number
+    assert "For `numbers = [-1]` expected `-1`, got `0` (" in message["awaited-sum"]
+    assert "shrunk from a drawn input" in message["awaited-sum"]

@@ -28,7 +28,6 @@ differing input found, the two outcomes, and whether the shrinker finished.
 
 from __future__ import annotations
 
-import ast
 import base64
 import marshal
 from typing import Any
@@ -210,7 +209,8 @@ class _WbSpent(BaseException):
     """The shrinker's budget is spent, or it cannot go on: report the best so far."""
 
 
-def _wb_shrink(start):
+def _wb_shrink(start, run):
+    """Shrink from drawn input `start`; `run(namespace)` gives one input's outcome."""
     from random import Random
 
     import hypothesis
@@ -253,7 +253,7 @@ def _wb_shrink(start):
         for base in (_wb_reference_namespace, _wb_answer_namespace):
             namespace = dict(base)
             namespace.update(case)
-            outcomes.append(_wb_run_sync(namespace, @CASE_SECONDS@))
+            outcomes.append(run(namespace))
         if "timeout" in (outcomes[0][0], outcomes[1][0]):
             raise _WbSpent()  # hanging inputs are named, not shrunk
         if _wb_differ(*outcomes):
@@ -282,7 +282,31 @@ def _wb_shrink(start):
     return (case, expected, actual, finished, state["steps"])
 
 
-_wb_shrink(_wb_start) if not _wb_asynchronous else None
+
+
+async def _wb_shrink_awaiting(start):
+    """Shrink a property that awaits: Hypothesis searches in a worker thread, and each
+    input runs here, on the kernel's event loop and main thread (where its time bound
+    works), as the property's inputs ran."""
+    loop = _wb_asyncio.get_running_loop()
+
+    def run(namespace):
+        future = _wb_asyncio.run_coroutine_threadsafe(_wb_run(namespace, @CASE_SECONDS@),
+                                                      loop)
+        try:
+            return future.result(timeout=2 * @CASE_SECONDS@ + 1)
+        except Exception:  # the loop did not run it in time (a time bound defeated)
+            future.cancel()
+            raise _WbSpent() from None
+
+    return await loop.run_in_executor(None, _wb_shrink, start, run)
+
+
+if _wb_asynchronous:
+    _wb_found = await _wb_shrink_awaiting(_wb_start)
+else:
+    _wb_found = _wb_shrink(_wb_start, lambda namespace: _wb_run_sync(namespace, @CASE_SECONDS@))
+_wb_found
 '''
 
 
@@ -315,7 +339,7 @@ def property_check(question: Question, prop: Property) -> Check:
               "CASES": _payload(cases), "CASE_SECONDS": repr(GENERATED_CASE_SECONDS)}
     code = _filled(_RUNNER, {**common, "SHARE": repr(_share(question))})
     shrink = None
-    if any(seed is not None for seed in drawn.seeds) and not _awaits(prop.code):
+    if any(seed is not None for seed in drawn.seeds):
         shrink = Shrink(
             code=_filled(_SHRINKER, {
                 **common, "SEEDS": _payload(list(drawn.seeds)),
@@ -329,8 +353,3 @@ def property_check(question: Question, prop: Property) -> Check:
                  exact_types=prop.exact_types,
                  cases=tuple(property_label(prop, case) for case in cases), shrink=shrink)
 
-
-def _awaits(code: str) -> bool:
-    """Whether the property's code awaits (the shrinker runs inputs synchronously)."""
-    return any(isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith))
-               for node in ast.walk(ast.parse(code)))
