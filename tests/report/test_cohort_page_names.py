@@ -132,3 +132,38 @@ def test_the_page_is_written_while_the_rows_are_still_coming() -> None:
     assert written_when and written_when[0] > 0
     assert '"rows":[' in out.getvalue()[:written_when[0]]  # the first page's data is out
     assert out.getvalue().count("candidate-") >= 3 * PAGE_ROWS
+
+
+def _hrefs(copies_for: list[str]) -> list[str]:
+    reports = list(generated_reports(len(copies_for), seed=2))
+    cohort = cohort_report(reports)
+    out = io.StringIO()
+    write_ranking(out, cohort.overview, cohort.candidates,
+                  {r.key: link for r, link in zip(reports, copies_for, strict=True)})
+    hrefs: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            hrefs.extend(value or "" for name, value in attrs if name == "href")
+
+    Links().feed(out.getvalue())
+    data = json.loads(out.getvalue().split('id="ranking-data">')[1].split("</script>")[0])
+    return hrefs + [row[FIELDS["link"]] for row in data["rows"] if row[FIELDS["link"]]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(links=st.lists(st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(("javascript:alert(1)", " javascript:alert(1)", "\tjava\nscript:x",
+                     "JaVaScRiPt:x", "data:text/html,<script>x</script>", "//evil.example/x",
+                     "/etc/passwd", "\\\\evil\\share", "https://evil.example/",
+                     "vbscript:x", "graded/ok-0123.html"))), min_size=1, max_size=4))
+def test_a_link_to_anything_but_a_copy_in_the_folder_is_left_out(links: list[str]) -> None:
+    for href in _hrefs(links):
+        assert ":" not in href and not href.startswith(("/", "\\")), href
+        assert href == href.strip() and "\t" not in href and "\n" not in href, href
+
+
+def test_a_copys_link_is_kept() -> None:
+    assert set(_hrefs(["graded/ada-0123abcd.html", "graded/ben-4567.html"])) == {
+        "graded/ada-0123abcd.html", "graded/ben-4567.html"}

@@ -51,7 +51,8 @@ _FIRST_EXTRA = len(FIELDS)
 _TEXT_KINDS = {"name", "status", "assignment", "recommendation"}
 _LEFT = ' class="name"'
 
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+#: a relative path of plain names: no scheme (no colon), no root, nothing a URL parser drops
+_RELATIVE_PATH = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
 
 
 def shown(text: object) -> str:
@@ -114,8 +115,10 @@ def not_graded_reason(report: CandidateReport) -> str:
 
 
 def _link(path: str | None) -> str:
-    """A graded copy's relative path, or nothing: a link never carries a scheme."""
-    return "" if not path or _SCHEME.match(path) else shown(path)
+    """A graded copy's path relative to the page, or nothing. Copies are named by
+    `naming.report_stem` (ASCII letters, digits, `.`, `_`, `-`), so anything else, such as
+    a scheme, a root, `//host` or a space or tab a browser would strip, is no copy's link."""
+    return path if path and _RELATIVE_PATH.fullmatch(path) else ""
 
 
 def row_values(ranked: RankedCandidate, overview: CohortOverview,
