@@ -43,7 +43,7 @@ PARTS = (
     ("grading.gradebook", "Gradebook.open", "open the gradebook"),
     ("workbook.issue", "record_ledger", "record the --issued ledger"),
     ("grading.batch", "grade_batch", "batch: read files, look up the gradebook"),
-    ("grading.export", "write_results", "results.json / results.csv"),
+    ("grading.export", "ResultsWriter.write", "results.json / results.csv"),
     ("workbook.report.stage", "load_reports", "reports: read the gradebook"),
     ("workbook.report.stage", "similarity_for_reports", "reports: similarity"),
     ("workbook.report.stage", "write_copies", "reports: graded copies"),
@@ -107,9 +107,9 @@ def phases(outdir: Path) -> None:
         owner_name, _, name = attribute.rpartition(".")
         owner = getattr(module, owner_name) if owner_name else module
         function = getattr(owner, name)
-        if owner_name:  # a classmethod: keep it bound to its class
+        if hasattr(function, "__self__"):  # a classmethod: keep it bound to its class
             setattr(owner, name, classmethod(_timed(parts, label, function.__func__)))
-        else:
+        else:  # a function, or a method looked up on its class
             setattr(owner, name, _timed(parts, label, function))
     imports = clock.read()
     from workbook.cli import main
