@@ -39,6 +39,8 @@ _SCHEMA = ("CREATE TABLE IF NOT EXISTS fingerprints (key TEXT PRIMARY KEY, spans
            "CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, entry TEXT NOT NULL)")
 #: rows of answers no longer in the gradebook are dropped once they outnumber the live ones
 _STALE_SHARE = 1.0
+#: how long to wait for another process writing the cache, before doing without it
+_BUSY_SECONDS = 5
 #: keys looked up per query (SQLite allows 999 parameters on old builds)
 _CHUNK = 500
 
@@ -157,7 +159,7 @@ class SimilarityCache:
 def _connect(path: Path) -> sqlite3.Connection | None:
     for _attempt in range(2):
         try:
-            connection = sqlite3.connect(path, timeout=30)
+            connection = sqlite3.connect(path, timeout=_BUSY_SECONDS)
             try:
                 for statement in _SCHEMA:
                     connection.execute(statement)
@@ -166,6 +168,8 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             except sqlite3.Error:
                 connection.close()
                 raise
+        except sqlite3.OperationalError:
+            return None  # busy, or the folder is read-only: do without the cache this run
         except sqlite3.Error:
             try:  # not a database (a damaged or foreign file): start a new one
                 path.unlink(missing_ok=True)
