@@ -44,6 +44,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from grading.answer_keys import StoredAnswerKeys
 from grading.assignment import AssignmentState
 from grading.claims import DEFAULT_LEASE, Claims
 from grading.config import GradingConfig
@@ -197,7 +198,8 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
             while True:
                 for position, result, meta in _grade_stream(
                         source, config=config, jobs=jobs, scheduler=scheduler,
-                        claim=claims.take, held=held.append, defer=defer):
+                        claim=claims.take, held=held.append, defer=defer,
+                        stored_keys=gradebook):
                     result = _record(gradebook, result, meta)
                     claims.release(result.content_hash)
                     graded += result.status is SubmissionStatus.GRADED
@@ -350,14 +352,16 @@ def storable_result(result: SubmissionResult) -> SubmissionResult:
 def _grade_stream(source: Iterator[tuple[_Pending, Prepared | SubmissionResult]], *,
                   config: GradingConfig, jobs: int, scheduler: str | None,
                   claim: Callable[[str], bool], held: Callable[[_Pending], None],
-                  defer: Callable[[_Pending], None]
+                  defer: Callable[[_Pending], None],
+                  stored_keys: StoredAnswerKeys | None = None
                   ) -> Iterator[tuple[int, SubmissionResult, dict[str, Any]]]:
     """Grade the submissions of `source` that share the first one's task set, pulling
     them as kernels free up; yield (position, result, its notebook's metadata) as each
     finishes. Each is claimed (`claim`) as the engine takes it; one another grader holds
     goes to `held`, one of another task set to `defer` (unclaimed). A result already
     made (a file that changed) is passed through once claimed. Only the submissions in
-    flight are kept here."""
+    flight are kept here. The answer key is read from `stored_keys` (the gradebook) when
+    it was made before."""
     ready: deque[tuple[int, SubmissionResult, dict[str, Any]]] = deque()
 
     def settled(pending: _Pending, result: SubmissionResult) -> None:
@@ -414,7 +418,8 @@ def _grade_stream(source: Iterator[tuple[_Pending, Prepared | SubmissionResult]]
             else:
                 from grading.engine import Grader
 
-                grader = stack.enter_context(Grader(list(tasks), config=config))
+                grader = stack.enter_context(Grader(list(tasks), config=config,
+                                                    stored_keys=stored_keys))
                 graded = grader.grade_many(items(), jobs=jobs)
             for key, outcome in graded:
                 pending, prepared, handed_out = in_flight.pop(key)

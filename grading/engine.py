@@ -15,8 +15,9 @@ each report through the protocol (kernel/inside/protocol.py) and yields one outc
 step (reported, faulted, gave up), which `_fold` takes into the task's record. The answer
 key is made the same way with every task's reference in place of the answers, once per
 Grader (and kept, by content, in a bounded AnswerKeyCache that Graders share unless given
-their own). Verdicts are made here (grading/judge.py); the kernel never sees an expected
-value, so nothing it prints or patches can earn points.
+their own, and in `stored_keys` when given: the gradebook keeps it for later runs, see
+grading/answer_keys.py). Verdicts are made here (grading/judge.py); the kernel never sees
+an expected value, so nothing it prints or patches can earn points.
 
 Containment. Whatever goes wrong while grading one submission, in its kernel or in this
 process, is that submission's own: `grade` raises it as a SubmissionError with a one-line
@@ -54,16 +55,22 @@ result against bare nbclient.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TypeVar
 
+from grading.answer_keys import (
+    AnswerKey,
+    AnswerKeyCache,
+    StoredAnswerKeys,
+    key_digest,
+)
+from grading.answer_keys import decode as decode_answer_key
+from grading.answer_keys import encode as encode_answer_key
 from grading.config import GradingConfig
 from grading.errors import AnswerKeyError, GradingError, SubmissionError, UnknownTaskError
 from grading.execution import CandidateKernel, Faulted, GaveUp, Outcome, Reported, Step
@@ -96,37 +103,11 @@ PUBLIC_CHECKS_NAME = "public checks"
 _FAULT_KIND = {"timeout": EventKind.TIMEOUT, "died": EventKind.KERNEL_DIED,
                "flood": EventKind.OUTPUT_FLOOD, "violation": EventKind.PROTOCOL}
 _log = logging.getLogger(__name__)
-AnswerKey = dict[str, dict[int, Observation]]
 #: seconds a shrink step may run: its wall-clock bound, two inputs in their bounds, and
 #: importing Hypothesis in the kernel (about 1 s under load)
 SHRINK_STEP_TIMEOUT = SHRINK_WALL_SECONDS + 2 * GENERATED_CASE_SECONDS + 3.0
 #: what grading one submission of a batch gave: its results, or why it has none
 Graded = tuple[TaskResult, ...] | SubmissionError
-
-
-class AnswerKeyCache:
-    """Answer keys by the digest of what makes them (tasks, references, checks), so a
-    process that opens several Graders for one bank (tests, the Dask worker, bank checks)
-    runs each reference once. Bounded: the least recently used key goes first."""
-
-    def __init__(self, capacity: int = 8) -> None:
-        self.capacity = capacity
-        self._keys: OrderedDict[str, AnswerKey] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> AnswerKey | None:
-        with self._lock:
-            key = self._keys.get(digest)
-            if key is not None:
-                self._keys.move_to_end(digest)
-            return key
-
-    def put(self, digest: str, key: AnswerKey) -> None:
-        with self._lock:
-            self._keys[digest] = key
-            self._keys.move_to_end(digest)
-            while len(self._keys) > self.capacity:
-                self._keys.popitem(last=False)
 
 
 #: the cache Graders share unless given their own
@@ -211,10 +192,12 @@ class Grader:
     """Grades submissions of `tasks`; use as a context manager (see module docstring)."""
 
     def __init__(self, tasks: Sequence[Task], *, config: GradingConfig | None = None,
-                 answer_keys: AnswerKeyCache = SHARED_ANSWER_KEYS) -> None:
+                 answer_keys: AnswerKeyCache = SHARED_ANSWER_KEYS,
+                 stored_keys: StoredAnswerKeys | None = None) -> None:
         self.tasks = tuple(tasks)
         self.config = config or GradingConfig()
         self._answer_keys = answer_keys
+        self._stored_keys = stored_keys
         self._by_id = {task.id: task for task in self.tasks}
         if len(self._by_id) != len(self.tasks):
             raise GradingError("two tasks share an id; task ids must be unique")
@@ -482,20 +465,14 @@ class Grader:
         return observation
 
     # -- answer key and judging ----------------------------------------------------------
-    def _key_digest(self) -> str:
-        digest = hashlib.sha256()
-        for task in self.tasks:
-            parts = [task.id, task.reference, task.check_setup, str(task.timeout),
-                     *(c.code for c in task.hidden_checks)]
-            for part in parts:
-                digest.update(part.encode())
-                digest.update(b"\0")
-        return digest.hexdigest()
-
     def _build_answer_key(self) -> AnswerKey:
-        digest = self._key_digest()
+        digest = key_digest(self.tasks)
         cached = self._answer_keys.get(digest)
+        if cached is None and self._stored_keys is not None:
+            data = self._stored_keys.answer_key(digest)
+            cached = None if data is None else decode_answer_key(data)
         if cached is not None:
+            self._answer_keys.put(digest, cached)
             return cached
         records, _ = self._run([(task, task.reference) for task in self.tasks],
                                with_public=False)
@@ -514,6 +491,8 @@ class Grader:
                 expected[index] = seen
             key[task.id] = expected
         self._answer_keys.put(digest, key)
+        if self._stored_keys is not None:
+            self._stored_keys.keep_answer_key(digest, encode_answer_key(key))
         return key
 
     def _judge(self, task: Task, record: _TaskRecord) -> TaskResult:

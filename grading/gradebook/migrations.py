@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -143,12 +144,23 @@ def _create_claims_table(connection: Connection) -> None:
     meta.create_all(connection)
 
 
+def _create_answer_keys_table(connection: Connection) -> None:
+    meta = MetaData()
+    Table("answer_keys", meta,
+          Column("digest", String(64), primary_key=True),
+          Column("data", LargeBinary, nullable=False),
+          Column("signature", String(64), nullable=False),
+          Column("created_at", DateTime(timezone=True), nullable=False))
+    meta.create_all(connection)
+
+
 #: every migration in the order it must run; append, never reorder or rename
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001-core-tables", _create_core_tables),
     ("0002-live-scores", _create_scores_table),
     ("0003-assignments", _create_assignment_tables),
     ("0004-claims", _create_claims_table),
+    ("0005-answer-keys", _create_answer_keys_table),
 )
 
 

@@ -13,6 +13,8 @@ bring their own migrations (`migrate_also`) and write through `transaction`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +31,7 @@ from grading.errors import GradebookError
 from grading.gradebook.keys import signing_key
 from grading.gradebook.migrations import Migration, migrate
 from grading.gradebook.models import (
+    AnswerKeyRow,
     AssignmentRow,
     CandidateRow,
     CheckResultRow,
@@ -198,6 +201,38 @@ class Gradebook:
                                details=row.details if isinstance(row.details, dict) else {})
             recorded = row.signature
         return found, is_authentic(found, recorded, self._key())
+
+    # -- answer keys: what the references observed, for later runs ----------------------
+
+    def _answer_key_signature(self, digest: str, data: bytes) -> str:
+        message = b"answer-key\0" + digest.encode() + b"\0" + data  # not an assignment's
+        return hmac.new(self._key(), message, hashlib.sha256).hexdigest()
+
+    def answer_key(self, digest: str) -> bytes | None:
+        """The answer key kept under `digest` (grading/answer_keys.py), or None: none
+        kept, or its signature fails (then it is made again, and kept in its place)."""
+        with self._transaction("read an answer key") as session:
+            row = session.get(AnswerKeyRow, digest)
+            if row is None:
+                return None
+            data, recorded = bytes(row.data), row.signature
+        if not hmac.compare_digest(self._answer_key_signature(digest, data), recorded):
+            return None
+        return data
+
+    def keep_answer_key(self, digest: str, data: bytes) -> None:
+        """Keep an answer key under `digest`, signed, in place of any row there (one that
+        failed its signature). Of two graders keeping one at once, the first stays: they
+        made the same key."""
+        signed = self._answer_key_signature(digest, data)
+        with self._transaction("keep an answer key") as session:
+            session.execute(delete(AnswerKeyRow).where(AnswerKeyRow.digest == digest))
+            try:
+                with session.begin_nested():
+                    session.add(AnswerKeyRow(digest=digest, data=data, signature=signed,
+                                             created_at=datetime.now(UTC)))
+            except IntegrityError:
+                return
 
     # -- claims: graders sharing one gradebook -------------------------------------------
 
