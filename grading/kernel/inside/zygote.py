@@ -172,6 +172,19 @@ class MemoryCgroups:
                 handle.write(str(value))
         return folder
 
+    def remove_if_empty(self, folder: str | None) -> bool:
+        """Remove this kernel's cgroup if no process is left in it, and say whether it
+        was. Every process a kernel starts stays in its cgroup (the cgroup folders are
+        hidden from it and it has no privilege to move), and the kernel cannot remove a
+        cgroup that still holds a process, so True means nothing of the kernel is left."""
+        if folder is None:
+            return False
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return False
+        return True
+
     def remove(self, folder: str | None) -> None:
         """Remove this folder and any earlier one that was still busy (a cgroup goes only
         once its last process has been reaped)."""
@@ -343,10 +356,13 @@ class Zygote:
     def _finish(self, kernel: Kernel, status: int) -> None:
         kernel.exited = True
         uid = kernel.request.get("uid")
-        if uid is not None:
-            _kill_uid(uid)
+        cgroup = kernel.extra.get("cgroup")
+        # an empty cgroup needs no killing (a fork of this process, saved per kernel)
+        if not self.cgroups.remove_if_empty(cgroup):
+            if uid is not None:
+                _kill_uid(uid)
+            self.cgroups.remove(cgroup)
         _remove_folder(kernel.request["kernel_dir"])
-        self.cgroups.remove(kernel.extra.get("cgroup"))
         if kernel.bound_fd >= 0:
             self.selector.unregister(kernel.bound_fd)
             os.close(kernel.bound_fd)
