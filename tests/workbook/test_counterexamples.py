@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grading.config import GradingConfig
 from grading.engine import Grader
-from grading.judge import counterexample
+from grading.judge import counterexample, judge_cases
 from grading.tasks import Answer
 from workbook.bank import load_bank
 from workbook.generated.lock import lock_path, lock_problem, write_lock
@@ -137,3 +137,21 @@ hypothesis.find = _forged_find
     drawn = next(check.cases for check in task_for(merge).hidden_checks
                  if check.name == "merges-like-reference")
     assert counterexample(message) in drawn  # the drawn input stays named
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=6), st.data())
+def test_a_hang_is_named_before_any_wrong_value_and_the_inputs_after_it_are_not_counted(
+        values: list[int], data: st.DataObject) -> None:
+    hung = data.draw(st.integers(0, len(values) - 1))
+    labels = tuple(f"f({value})" for value in values)
+    expected = [("value", value) for value in values]
+    actual = [("value", value + 1) for value in values[:hung]] + [("timeout", 1.0)] + [
+        ("skipped", None)] * (len(values) - hung - 1)
+    message = judge_cases(expected, actual, labels)
+    assert message is not None
+    assert message.startswith(f"for `f({values[hung]})` the call did not return within 1 s")
+    assert counterexample(message) == f"f({values[hung]})"
+    # a reference that does not return is the bank's error, never the answer's
+    assert "a bank error" in (judge_cases(actual[hung:hung + 1] + expected[hung + 1:],
+                                          expected[hung:], labels[hung:]) or "")
