@@ -282,8 +282,6 @@ def _wb_shrink(start, run):
     return (case, expected, actual, finished, state["steps"])
 
 
-
-
 async def _wb_shrink_awaiting(start):
     """Shrink a property that awaits: Hypothesis searches in a worker thread, and each
     input runs here, on the kernel's event loop and main thread (where its time bound
