@@ -162,3 +162,24 @@ def test_grade_with_no_report_writes_results_but_no_copies(
     assert (tmp_path / "results.json").exists()
     assert not (tmp_path / "graded").exists()
     assert not (tmp_path / "cohort.html").exists()
+
+
+def test_the_cohort_made_from_summaries_is_the_cohort_made_from_full_reports(
+        rendered: GradedCohort, tmp_path: Path) -> None:
+    from workbook.report.ats import write_ats
+    from workbook.report.cohort_page import write_cohort
+    from workbook.report.stage import for_cohort
+
+    with rendered.gradebook() as gradebook:
+        full = load_reports(gradebook, rendered.bank)
+    assert any(q.answer for r in full for q in r.questions)  # something to drop
+    summaries = [for_cohort(report) for report in full]
+    assert not any(q.answer or q.answer_outputs for r in summaries for q in r.questions)
+
+    made = {}
+    for name, reports in (("full", full), ("summaries", summaries)):
+        cohort = cohort_report(reports)
+        files = [*write_cohort(cohort, tmp_path / name, title="t", report_date="2030-01-02"),
+                 *write_ats(cohort, tmp_path / name, report_date="2030-01-02")]
+        made[name] = {path.name: path.read_bytes() for path in files}
+    assert made["summaries"] == made["full"]

@@ -4,14 +4,20 @@
 `workbook report --cohort` runs on its own. Graded copies are rendered in this process
 (see `graded_copy`), one after another under a progress bar, or by worker processes for a
 large cohort. A rerun renders again only the files whose inputs changed (`unchanged`).
+
+The cohort is walked one candidate at a time (`from_gradebook.iter_reports`): each full
+report is rendered into its copy and let go; the cohort page, CSV/JSON and ATS exports
+are made from summaries that keep what they show (points, checks, events, competencies)
+and drop what only a copy shows (answers, their outputs, timelines).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as _date
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +25,7 @@ from workbook.model import Bank
 from workbook.report.ats import write_ats
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import write_cohort
-from workbook.report.from_gradebook import load_reports
+from workbook.report.from_gradebook import iter_reports
 from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
 from workbook.report.records import CandidateReport
 from workbook.report.unchanged import (
@@ -84,70 +90,106 @@ def _copy_files(outdir: Path, report: CandidateReport, settings: CopySettings
     return (notebook, page) if settings.html else (notebook,)
 
 
-def write_copies(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
+def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: CopySettings,
                  *, progress: bool | None = None, jobs: int | None = None) -> list[Path]:
     """One graded copy (notebook and HTML) per report, under a progress bar; returns the
     notebook paths. A copy whose report, settings and rendering code are those it was
     last written from, and whose files nobody touched since, is kept as it is.
 
-    A large cohort is split into batches rendered by `jobs` worker processes (default:
-    the number of cores), each loading the template, exporter and chart once.
+    `reports` may be a stream: each is rendered as it comes and let go. A large cohort
+    is rendered in batches by `jobs` worker processes (default: the number of cores),
+    each loading the template, exporter and chart once, a bounded number of batches
+    ahead of the stream.
     """
     folder = outdir / GRADED_DIR
     manifest = read_manifest(folder)
     entries: dict[str, str] = {}
     prints: dict[str, tuple[str, tuple[Path, ...]]] = {}
     kept: list[Path] = []
-    todo: list[CandidateReport] = []
-    for report in reports:
-        files = _copy_files(outdir, report, settings)
-        print_ = fingerprint(report, settings)
-        if unchanged(manifest, files[0].name, print_, files):
-            entries[files[0].name] = manifest[files[0].name]
-            kept.append(files[0])
-        else:
-            prints[files[0].name] = (print_, files)
-            todo.append(report)
-    written = _render(todo, outdir, settings, progress=progress, jobs=jobs)
+    seen = 0
+
+    def changed() -> Iterator[CandidateReport]:
+        nonlocal seen
+        for report in reports:
+            seen += 1
+            files = _copy_files(outdir, report, settings)
+            print_ = fingerprint(report, settings)
+            if unchanged(manifest, files[0].name, print_, files):
+                entries[files[0].name] = manifest[files[0].name]
+                kept.append(files[0])
+            else:
+                prints[files[0].name] = (print_, files)
+                yield report
+
+    # the bar counts the copies rendered as they stream past; how many will be is not
+    # known before the last report is read
+    written = _render(changed(), outdir, settings, progress=progress, jobs=jobs)
     for path in written:  # a copy that failed keeps no entry: the next run tries again
         print_, files = prints[path.name]
         entries[path.name] = stamp(print_, files)
-    if reports:
+    if seen:
         write_manifest(folder, entries)
     return kept + written
 
 
-def _render(reports: Sequence[CandidateReport], outdir: Path, settings: CopySettings,
+#: copies rendered per task by a worker process
+BATCH = 16
+
+
+def _render(reports: Iterable[CandidateReport], outdir: Path, settings: CopySettings,
             *, progress: bool | None, jobs: int | None) -> list[Path]:
-    if not reports:  # every copy kept: no bar, and no import of tqdm
+    stream = iter(reports)
+    # the first PARALLEL_FROM say whether worker processes pay for themselves
+    first = list(islice(stream, PARALLEL_FROM))
+    if not first:  # every copy kept: no bar, and no import of tqdm
         return []
     import sys
 
     from tqdm import tqdm
 
     jobs = jobs or os.cpu_count() or 1
-    size = max(1, min(16, len(reports) // (jobs * 2) or 1))
-    batches = [reports[i:i + size] for i in range(0, len(reports), size)]
     written: list[Path] = []
-    with tqdm(total=len(reports), unit="copy", desc="graded copies", file=sys.stderr,
+    with tqdm(unit="copy", desc="graded copies", file=sys.stderr,
               disable=None if progress is None else not progress,
               dynamic_ncols=True) as bar:
-        if jobs == 1 or len(reports) < PARALLEL_FROM:
-            for batch in batches:
-                written += _write_batch(batch, outdir, settings)
-                bar.update(len(batch))
+        if jobs == 1 or len(first) < PARALLEL_FROM:
+            for report in chain(first, stream):
+                written += _write_batch([report], outdir, settings)
+                bar.update(1)
             return written
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
         # spawn: the parent holds a database engine and maybe threads, unsafe to fork
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for paths in pool.map(_write_batch, batches, [outdir] * len(batches),
-                                  [settings] * len(batches)):
-                written += paths
-                bar.update(len(paths))
+            pending: set[Future[list[Path]]] = set()
+
+            def collect(done: set[Future[list[Path]]]) -> None:
+                nonlocal written
+                for future in done:
+                    paths = future.result()
+                    written += paths
+                    bar.update(len(paths))
+
+            source = chain(first, stream)
+            del first
+            while batch := list(islice(source, BATCH)):
+                pending.add(pool.submit(_write_batch, batch, outdir, settings))
+                if len(pending) >= 2 * jobs:  # the stream waits for a worker
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    collect(done)
+            collect(wait(pending).done)
     return written
+
+
+def for_cohort(report: CandidateReport) -> CandidateReport:
+    """`report` with what only its graded copy shows dropped (answers, outputs, timelines):
+    what the cohort page, its CSV/JSON and the ATS exports are made from."""
+    return replace(report, questions=tuple(
+        replace(question, answer="", answer_outputs=(), public_check_outputs=(),
+                timeline=None, notebook_history=None)
+        for question in report.questions))
 
 
 def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: bool = True,
@@ -156,14 +198,26 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     """Graded copies of every candidate's latest submission, the cohort report and the ATS
     exports, all in `outdir` (copies under `outdir/graded/`)."""
     date = date or today()
-    reports = load_reports(gradebook, bank)
-    title = f"Cohort report: {reports[0].workbook}" if reports else "Cohort report"
+    stream = iter_reports(gradebook, bank)
+    first = next(stream, None)
+    title = f"Cohort report: {first.workbook}" if first else "Cohort report"
     similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
-    reports = [replace(r, similar=similar.lines_for(r.candidate)) for r in reports]
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
-    written = (write_copies(reports, outdir, settings, progress=progress, jobs=jobs)
-               if copies else [])
+    reports: list[CandidateReport] = []  # what the cohort needs of each, no more
+
+    def each() -> Iterator[CandidateReport]:
+        for report in chain([first] if first else [], stream):
+            report = replace(report, similar=similar.lines_for(report.candidate))
+            reports.append(for_cohort(report))
+            yield report
+
+    if copies:
+        written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs)
+    else:
+        written = []
+        for _report in each():
+            pass
     links = {}
     for report in reports:
         _notebook, page = report_paths(outdir, report)
