@@ -63,13 +63,18 @@ COMMON_MODULES = ("asyncio", "bisect", "collections", "concurrent.futures", "con
                   "dataclasses", "datetime", "decimal", "enum", "fractions", "functools",
                   "heapq", "itertools", "json", "math", "operator", "queue", "random", "re",
                   "statistics", "string", "threading", "time", "typing", "weakref")
+#: what the shrink step of a failed generated-input check imports (workbook/generated/
+#: checks.py): about 140 ms of CPU in every kernel that shrinks, paid here once instead
+SHRINKER_MODULES = ("hypothesis", "hypothesis.core", "hypothesis.database",
+                    "hypothesis.errors")
 
 
 def warm_up(scratch_dir: str) -> None:
     """Import what a starting kernel imports, so forked children skip it."""
     import importlib
 
-    for name in [*kernel_main.modules_loaded_by_a_kernel(scratch_dir), *COMMON_MODULES]:
+    for name in [*kernel_main.modules_loaded_by_a_kernel(scratch_dir), *COMMON_MODULES,
+                 *SHRINKER_MODULES]:
         try:
             importlib.import_module(name)
         except Exception:
