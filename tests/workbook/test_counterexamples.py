@@ -82,7 +82,9 @@ def test_an_input_the_answer_never_returns_from_is_named(grader: Grader, merge: 
     hangs = merge.reference.replace("    pairs.sort()",
                                     f"    while {condition}:\n        pass\n    pairs.sort()")
     message = failures(grader, hangs)["merges-like-reference"]
-    assert "the call did not return within 1 s" in message
+    # stopped by its own bound (1 s of CPU, or the property's share of the timeout when
+    # the machine is loaded), not by the grader's timeout, which would lose the input
+    assert re.search(r"the call did not return within [\d.]+ s; the \d+ inputs after", message)
     call = counterexample(message)
     assert call is not None
     pairs = [tuple(pair) for pair in eval(call.removeprefix("merge_intervals"))]

@@ -10,10 +10,11 @@ the remaining inputs are ("skipped", None). Each input also gets a label, the pr
 call written out with the drawn values, which the grader uses to name the input that
 differs.
 
-Each input's time bound is kept in the kernel: an interval timer (SIGALRM, the check runs
-in the kernel's main thread) stops code that is running, and `asyncio.timeout` stops code
-that waits on the event loop; the bound is GENERATED_CASE_SECONDS, less when the
-property's share of the check's timeout is nearly spent. So a hang is named by the input
+Each input's time bound is kept in the kernel: interval timers (the check runs in the
+kernel's main thread) stop code that is running, after GENERATED_CASE_SECONDS of the
+kernel's CPU time (SIGPROF: a busy loop, however loaded the machine) or once the
+property's share of the check's timeout is spent (SIGALRM: code that blocks), and
+`asyncio.timeout` stops code that waits on the event loop. So a hang is named by the input
 that caused it, and the grader's own timeout (which would lose it) stays a last resort.
 
 The shrink code (run by the engine after every check of the submission, see
@@ -66,10 +67,11 @@ _wb_asynchronous = bool((_wb_body.co_flags | _wb_expression.co_flags)
 
 
 class _WbTooLong(BaseException):
-    """A generated input ran past its time bound."""
+    """A generated input ran past its time bound: `args[0]` is the bound, in seconds."""
 
 
 _wb_armed = [False]
+_wb_bounds = {}
 
 
 def _wb_alarm(signum, frame):
@@ -82,7 +84,7 @@ def _wb_alarm(signum, frame):
     except RuntimeError:
         idle = False
     if not idle:
-        raise _WbTooLong()
+        raise _WbTooLong(_wb_bounds[signum])
 
 
 def _wb_settle(value):
@@ -94,20 +96,26 @@ def _wb_settle(value):
     return ("value", value)
 
 
-def _wb_start_clock(seconds):
+def _wb_start_clock(cpu, wall):
+    """Stop the input after `cpu` seconds of the kernel's CPU time (a busy loop, however
+    loaded the machine) or `wall` seconds (an input that blocks, waiting forever)."""
+    _wb_bounds.update({_wb_signal.SIGPROF: cpu, _wb_signal.SIGALRM: wall})
+    _wb_signal.signal(_wb_signal.SIGPROF, _wb_alarm)
     _wb_signal.signal(_wb_signal.SIGALRM, _wb_alarm)
-    _wb_signal.setitimer(_wb_signal.ITIMER_REAL, seconds, 0.05)
+    _wb_signal.setitimer(_wb_signal.ITIMER_PROF, cpu, 0.05)
+    _wb_signal.setitimer(_wb_signal.ITIMER_REAL, wall, 0.05)
     _wb_armed[0] = True
 
 
 def _wb_stop_clock():
     _wb_armed[0] = False
     _wb_signal.setitimer(_wb_signal.ITIMER_REAL, 0)
+    _wb_signal.setitimer(_wb_signal.ITIMER_PROF, 0)
 
 
-def _wb_run_sync(namespace, seconds):
+def _wb_run_sync(namespace, cpu, wall):
     """One input's outcome, for a property without `await`."""
-    _wb_start_clock(seconds)
+    _wb_start_clock(cpu, wall)
     try:
         eval(_wb_body, namespace)
         value = eval(_wb_expression, namespace)
@@ -115,21 +123,21 @@ def _wb_run_sync(namespace, seconds):
     except KeyboardInterrupt:
         _wb_stop_clock()
         raise
-    except _WbTooLong:
+    except _WbTooLong as stopped:
         _wb_stop_clock()
-        return ("timeout", seconds)
+        return ("timeout", stopped.args[0])
     except BaseException as error:
         _wb_stop_clock()
         return ("raised", type(error).__name__)
     return _wb_settle(value)
 
 
-async def _wb_run(namespace, seconds):
+async def _wb_run(namespace, cpu, wall):
     """One input's outcome."""
     if not _wb_asynchronous:
-        return _wb_run_sync(namespace, seconds)
-    deadline = _wb_asyncio.timeout(seconds)
-    _wb_start_clock(seconds)
+        return _wb_run_sync(namespace, cpu, wall)
+    deadline = _wb_asyncio.timeout(wall)
+    _wb_start_clock(cpu, wall)
     try:
         async with deadline:
             value = eval(_wb_body, namespace)
@@ -144,8 +152,10 @@ async def _wb_run(namespace, seconds):
         raise
     except BaseException as error:
         _wb_stop_clock()
-        if isinstance(error, _WbTooLong) or deadline.expired():
-            return ("timeout", seconds)
+        if isinstance(error, _WbTooLong):
+            return ("timeout", error.args[0])
+        if deadline.expired():
+            return ("timeout", wall)
         return ("raised", type(error).__name__)
     return _wb_settle(value)
 '''
@@ -160,10 +170,10 @@ for _wb_case in _wb_cases:
     if _wb_hung:  # one input that does not return is enough; the rest would wait too
         _wb_outcomes.append(("skipped", None))
         continue
-    _wb_left = min(@CASE_SECONDS@, _wb_ends - _wb_time.monotonic())
+    _wb_left = round(max(_wb_ends - _wb_time.monotonic(), 0.001), 3)
     _wb_namespace = dict(_wb_base)
     _wb_namespace.update(_wb_case)
-    _wb_outcomes.append(await _wb_run(_wb_namespace, round(max(_wb_left, 0.001), 3)))
+    _wb_outcomes.append(await _wb_run(_wb_namespace, min(@CASE_SECONDS@, _wb_left), _wb_left))
     _wb_hung = _wb_outcomes[-1][0] == "timeout"
 _wb_outcomes
 '''
@@ -289,10 +299,10 @@ async def _wb_shrink_awaiting(start):
     loop = _wb_asyncio.get_running_loop()
 
     def run(namespace):
-        future = _wb_asyncio.run_coroutine_threadsafe(_wb_run(namespace, @CASE_SECONDS@),
-                                                      loop)
+        future = _wb_asyncio.run_coroutine_threadsafe(
+            _wb_run(namespace, @CASE_SECONDS@, 2 * @CASE_SECONDS@), loop)
         try:
-            return future.result(timeout=2 * @CASE_SECONDS@ + 1)
+            return future.result(timeout=2 * @CASE_SECONDS@ + 2)
         except Exception:  # the loop did not run it in time (a time bound defeated)
             future.cancel()
             raise _WbSpent() from None
@@ -303,7 +313,8 @@ async def _wb_shrink_awaiting(start):
 if _wb_asynchronous:
     _wb_found = await _wb_shrink_awaiting(_wb_start)
 else:
-    _wb_found = _wb_shrink(_wb_start, lambda namespace: _wb_run_sync(namespace, @CASE_SECONDS@))
+    _wb_found = _wb_shrink(_wb_start, lambda namespace: _wb_run_sync(
+        namespace, @CASE_SECONDS@, 2 * @CASE_SECONDS@))
 _wb_found
 '''
 

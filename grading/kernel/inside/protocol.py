@@ -50,13 +50,13 @@ PATH_LIMIT = 400
 MARSHAL_VERSION = 2
 
 # -- generated-input checks (workbook/generated/checks.py builds the code that keeps these) --
-#: seconds one generated input may run before the kernel stops it and reports it as the
-#: input that did not return (less when the property's share of the step's timeout is
-#: nearly spent)
+#: CPU seconds one generated input may use before the kernel stops it and reports it as
+#: the input that did not return (CPU time, so a loaded machine cannot stop a fair input;
+#: an input that blocks instead is stopped by the share below)
 GENERATED_CASE_SECONDS = 1.0
 #: the share of a check's timeout its generated inputs may use together; past it the input
 #: running is stopped and named, before the grader's own timeout would lose it
-GENERATED_SHARE = 0.8
+GENERATED_SHARE = 0.9
 #: CPU seconds the shrinker may spend on one failed property, in the candidate's kernel
 #: (CPU, not wall-clock, time: a loaded machine must not cut a shrink short)
 SHRINK_SECONDS = 2.0
