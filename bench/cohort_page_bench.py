@@ -87,6 +87,8 @@ def measure(browser: Any, page_path: Path) -> dict[str, float]:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         page = context.new_page()
+        # the whole-table page of 10,000 rows takes tens of seconds on a loaded machine
+        page.set_default_timeout(600_000)
         page.goto(page_path.as_uri(), wait_until="load")
         page.wait_for_selector("#ranking-tools", state="visible")
         loaded = page.evaluate(_LOAD_TIMES)
