@@ -77,6 +77,9 @@ class Prepared:
     assignment_id: str | None = None
 
 
+#: files the gradebook holds whose results are read in one go (a rerun's look-ups)
+KNOWN_READ_AT_ONCE = 200
+
 #: the caller's part: which tasks a notebook is graded against, and its matched answers
 Prepare = Callable[[NotebookFile], Prepared | Refusal]
 #: where each file's result goes once recorded: its position in the batch, and the result
@@ -157,9 +160,11 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
             _progress_bar(len(paths), progress) as bar:
         tally = _Tally(on_result, bar)
 
+        # files the gradebook holds, whose results are read a batch of them at a time
+        known: list[tuple[int, Path, str]] = []
+
         def fresh() -> Iterator[tuple[_Pending, Prepared | SubmissionResult]]:
             """Each file read once; what needs a kernel is yielded, the rest settled."""
-            nonlocal skipped
             for path in paths:
                 item = _read(path, prepare, known=settled)
                 key = (item.notebook.content_hash if isinstance(item, Prepared)
@@ -169,22 +174,42 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                     continue
                 position = positions[key] = len(positions)
                 if settled(key):
-                    previous = gradebook.submission(key)
-                    if previous is not None:
-                        skipped += 1
-                        tally(position, previous)
-                        continue
-                if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
-                    item = _read_in_full(path, prepare)
-                if isinstance(item, Prepared):
-                    yield _pending(position, path, item), item
-                elif claims.take(key):
-                    result = item if isinstance(item, SubmissionResult) else item.as_result()
-                    tally(position, _record(gradebook, result, {}))
-                    claims.release(key)
-                else:
-                    elsewhere.append((position, key, item if isinstance(item, SubmissionResult)
-                                      else item.as_result()))
+                    known.append((position, path, key))
+                    if len(known) >= KNOWN_READ_AT_ONCE:
+                        yield from skip_known()
+                    continue
+                yield from settle(position, path, key, item)
+            yield from skip_known()
+
+        def skip_known() -> Iterator[tuple[_Pending, Prepared | SubmissionResult]]:
+            """Report the known files' recorded results; one with none is graded."""
+            nonlocal skipped
+            recorded = gradebook.submissions([key for _position, _path, key in known])
+            unrecorded = [(position, path, key) for position, path, key in known
+                          if key not in recorded]
+            for position, _path, key in known:
+                if key in recorded:
+                    skipped += 1
+                    tally(position, recorded[key])
+            known.clear()
+            for position, path, key in unrecorded:
+                yield from settle(position, path, key, _read_in_full(path, prepare))
+
+        def settle(position: int, path: Path, key: str,
+                   item: Prepared | Refusal | SubmissionResult | NotebookFile
+                   ) -> Iterator[tuple[_Pending, Prepared | SubmissionResult]]:
+            """Yield what needs a kernel; record a refusal or an error at once."""
+            if isinstance(item, NotebookFile):  # known, yet nothing recorded: grade it
+                item = _read_in_full(path, prepare)
+            if isinstance(item, Prepared):
+                yield _pending(position, path, item), item
+            elif claims.take(key):
+                result = item if isinstance(item, SubmissionResult) else item.as_result()
+                tally(position, _record(gradebook, result, {}))
+                claims.release(key)
+            else:
+                elsewhere.append((position, key, item if isinstance(item, SubmissionResult)
+                                  else item.as_result()))
 
         source: Iterator[tuple[_Pending, Prepared | SubmissionResult]] = fresh()
         # the submissions of task sets not graded yet, by task set; emptied set by set

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +54,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: statuses that settle a submission: grading it again would give the same outcome
 SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
+#: content hashes per look-up query (old SQLite builds allow 999 parameters)
+_HASHES_PER_QUERY = 500
 
 
 def database_url(url_or_path: str | Path) -> URL:
@@ -333,6 +335,21 @@ class Gradebook:
                                   .where(SubmissionRow.content_hash == content_hash)
                                   .order_by(SubmissionRow.id.desc()).limit(1)).first()
             return _submission_result(row) if row else None
+
+    def submissions(self, content_hashes: Sequence[str]) -> dict[str, SubmissionResult]:
+        """`submission` of each hash at once: the latest recorded result of each one the
+        gradebook holds, by hash (a rerun reads a batch's results in a few queries)."""
+        found: dict[str, SubmissionResult] = {}
+        for start in range(0, len(content_hashes), _HASHES_PER_QUERY):
+            chunk = list(content_hashes[start:start + _HASHES_PER_QUERY])
+            latest = (select(func.max(SubmissionRow.id))
+                      .where(SubmissionRow.content_hash.in_(chunk))
+                      .group_by(SubmissionRow.content_hash).scalar_subquery())
+            with self._transaction("read submissions") as session:
+                rows = session.scalars(self._submissions_query()
+                                       .where(SubmissionRow.id.in_(latest))).all()
+                found.update((row.content_hash, _submission_result(row)) for row in rows)
+        return found
 
     def results(self, candidate: str | None = None) -> list[SubmissionResult]:
         """The latest recorded result of each submitted file of each candidate (or of one),

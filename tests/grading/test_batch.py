@@ -193,3 +193,24 @@ def test_a_rerun_skips_an_old_format_notebook_it_graded_and_reports_its_result(
     [before], [after] = kept_first.results, kept_again.results
     assert after.points == before.points == 8
     assert after.content_hash == before.content_hash
+
+
+@pytest.mark.parametrize("at_once", [1, 2, 200])
+def test_a_rerun_reports_every_known_file_at_its_place_whatever_it_reads_at_once(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:
+    import grading.batch
+
+    talk = [grading_bank.get("logging-levels")]
+    paths = [write(tmp_path / f"{name}.ipynb", workbook_json(grading_bank, talk))
+             for name in ("ann", "bob", "cy", "di", "ed")]
+    grade_batch(paths[:2] + paths[3:], prepare=preparer(grading_bank), gradebook=gradebook,
+                config=CONFIG, jobs=1, progress=False)
+    monkeypatch.setattr(grading.batch, "KNOWN_READ_AT_ONCE", at_once)
+
+    report = grade_batch(paths, prepare=preparer(grading_bank), gradebook=gradebook,
+                         config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
+
+    assert (report.submissions, report.skipped, report.graded) == (5, 4, 1)
+    assert [r.candidate for r in kept.results] == ["ann", "bob", "cy", "di", "ed"]
+    assert all(r.status is SubmissionStatus.GRADED for r in kept.results)

@@ -88,6 +88,22 @@ def test_the_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_submissions_read_at_once_are_each_hash_latest_result_and_skip_unknown_ones(
+        gradebook: Gradebook, monkeypatch: pytest.MonkeyPatch) -> None:
+    import grading.gradebook.store
+
+    monkeypatch.setattr(grading.gradebook.store, "_HASHES_PER_QUERY", 2)
+    for name in ("ada", "ben", "cy"):
+        gradebook.record_submission(graded(name, f"h-{name}", points=1), workbook_meta=META)
+    gradebook.record_submission(graded("ben", "h-ben", points=4), workbook_meta=META)
+
+    found = gradebook.submissions(["h-cy", "h-nobody", "h-ben", "h-ada", "h-ben"])
+
+    assert sorted(found) == ["h-ada", "h-ben", "h-cy"]
+    assert found["h-ben"] == graded("ben", "h-ben", points=4)
+    assert all(found[key] == gradebook.submission(key) for key in found)
+
+
 def test_a_graded_hash_is_graded_and_an_unknown_one_is_not(gradebook: Gradebook) -> None:
     gradebook.record_submission(graded(), workbook_meta=META)
 
