@@ -214,3 +214,34 @@ def test_a_rerun_reports_every_known_file_at_its_place_whatever_it_reads_at_once
     assert (report.submissions, report.skipped, report.graded) == (5, 4, 1)
     assert [r.candidate for r in kept.results] == ["ann", "bob", "cy", "di", "ed"]
     assert all(r.status is SubmissionStatus.GRADED for r in kept.results)
+
+
+def test_a_file_that_changes_before_its_task_sets_turn_is_an_error_a_rerun_grades(
+        grading_bank: Bank, gradebook: Gradebook, tmp_path: Path) -> None:
+    clamp_only = [grading_bank.get("clamp-value")]
+    both = [grading_bank.get("clamp-value"), grading_bank.get("dedupe-keep-order")]
+    one = write(tmp_path / "one.ipynb", workbook_json(grading_bank, clamp_only,
+                                                      answers={"clamp-value": CLAMP}))
+    two = write(tmp_path / "two.ipynb", workbook_json(grading_bank, both,
+                                                      answers={"clamp-value": CLAMP}))
+    prepare = preparer(grading_bank)
+    edited: list[str] = []
+
+    def edits_two_once_read(notebook: NotebookFile) -> Prepared | Refusal:
+        prepared = prepare(notebook)
+        if notebook.candidate == "two" and not edited:  # its set waits for the first's
+            write(two, workbook_json(grading_bank, both, answers={
+                "clamp-value": CLAMP, "dedupe-keep-order": DEDUPE}))
+            edited.append(notebook.source)
+        return prepared
+
+    first = grade_batch([one, two], prepare=edits_two_once_read, gradebook=gradebook,
+                        config=CONFIG, jobs=1, progress=False, on_result=(kept := Kept()))
+    again = grade_batch([one, two], prepare=prepare, gradebook=gradebook, config=CONFIG,
+                        jobs=1, progress=False, on_result=(kept_again := Kept()))
+
+    assert [(r.candidate, r.status) for r in kept.results] == [
+        ("one", SubmissionStatus.GRADED), ("two", SubmissionStatus.ERROR)]
+    assert "changed while the batch was being graded" in kept.results[1].reason
+    assert (first.graded, again.skipped, again.graded) == (1, 1, 1)
+    assert kept_again.results[1].points == 8
