@@ -83,8 +83,9 @@ def key_digest(tasks: Sequence[Task]) -> str:
 
 
 def encode(key: AnswerKey) -> bytes:
-    """`key` as marshal format 2 bytes: {task: {check: (value, raised, message)}}."""
-    plain = {task_id: {index: (seen.value, seen.raised, seen.message)
+    """`key` as marshal format 2 bytes: {task: {check: (value, raised, message, the
+    bytes the value was read from)}}."""
+    plain = {task_id: {index: (seen.value, seen.raised, seen.message, seen.data)
                        for index, seen in checks.items()}
              for task_id, checks in key.items()}
     return marshal.dumps(plain, MARSHAL_VERSION)
@@ -104,8 +105,10 @@ def decode(data: bytes) -> AnswerKey | None:
             return None
         key[task_id] = {}
         for index, seen in checks.items():
-            if (type(index) is not int or type(seen) is not tuple or len(seen) != 3
-                    or type(seen[2]) is not str or type(seen[1]) not in (str, type(None))):
+            if (type(index) is not int or type(seen) is not tuple or len(seen) != 4
+                    or type(seen[2]) is not str or type(seen[1]) not in (str, type(None))
+                    or type(seen[3]) is not bytes):
                 return None
-            key[task_id][index] = Observation(value=seen[0], raised=seen[1], message=seen[2])
+            key[task_id][index] = Observation(value=seen[0], raised=seen[1], message=seen[2],
+                                              data=seen[3])
     return key

@@ -453,7 +453,7 @@ class Grader:
             record.events.append(Event(kind=EventKind.ERROR, task_id=task.id, detail=detail))
             return _Failure(detail, EventKind.ERROR)
         try:
-            observation = decode(report)
+            observation = decode(report, self._answer_key.get(task.id, {}).get(index))
         except BadObservation as error:
             detail = f"check '{name}': {error}"
             record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
