@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/grade_bench.py [--submissions N] [--jobs N] [--questions N]
                                           [--pick cheapest|untimed|first] [--rounds N]
+                                          [--no-shrink]
 
 Generates N submissions for the shipped coding questions (a rotating mix of reference
 answers, decoys, starters and a random partial mix), then times:
@@ -27,6 +28,9 @@ Both sides run `--jobs` notebooks at once. Ratios above 1 mean the engine is fas
 Hidden checks cost what the questions make them cost (some time a quadratic decoy out on
 purpose), so engine-full is the honest end-to-end figure and engine-cells the like-for-like
 one. nbgrader's autograde was measured on this machine at ~1.05 s per 8-question notebook.
+A failed generated-input check is shrunk to a smaller counterexample in the kernel (up to
+protocol.SHRINK_SECONDS of CPU per check), work nbgrader does not do: `--no-shrink` grades
+without it, for nbgrader's work.
 """
 
 from __future__ import annotations
@@ -125,9 +129,9 @@ def run_baseline(submissions: list[tuple[str, list[Answer]]], tasks: Sequence[Ta
 
 
 def run_engine(label: str, tasks: Sequence[Task], submissions: list[tuple[str, list[Answer]]],
-               jobs: int) -> tuple[Figures, int]:
+               jobs: int, config: GradingConfig) -> tuple[Figures, int]:
     latencies: list[float] = []
-    with Grader(tasks, config=GradingConfig()) as grader:  # answer key built here, untimed
+    with Grader(tasks, config=config) as grader:  # answer key built here, untimed
         grader.grade = timed(grader.grade, latencies)  # type: ignore[method-assign]
         started = time.perf_counter()
         points = 0
@@ -139,13 +143,14 @@ def run_engine(label: str, tasks: Sequence[Task], submissions: list[tuple[str, l
     return Figures(label, wall, latencies), points
 
 
-def cheapest(questions: Sequence[Question], count: int) -> list[Question]:
+def cheapest(questions: Sequence[Question], count: int, config: GradingConfig
+             ) -> list[Question]:
     """The `count` questions whose slowest variant (reference or any decoy) grades fastest,
     measured now."""
     pool = list(questions)
     variants = [(q.id, code) for q in pool for code in (q.reference, *(d.code for d in q.decoys))]
     cost: dict[str, float] = {q.id: 0.0 for q in pool}
-    with Grader([task_for(q) for q in pool], config=GradingConfig()) as grader:
+    with Grader([task_for(q) for q in pool], config=config) as grader:
         def measure(variant: tuple[str, str]) -> tuple[str, float]:
             # The other tasks get their starters, which fail at once, so the differences
             # between submissions are the questions' own costs.
@@ -187,24 +192,30 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure everything this many times and report each row's "
                              "median round")
+    parser.add_argument("--no-shrink", action="store_true",
+                        help="do not shrink failed generated inputs (nbgrader's work)")
     args = parser.parse_args()
+    config = GradingConfig(shrink_counterexamples=not args.no_shrink)
     if args.rounds < 1 or args.submissions < 1 or args.jobs < 1 or args.questions < 1:
         parser.error("--rounds, --submissions, --jobs and --questions must be at least 1")
     coding = [q for q in load_bank().questions if q.is_coding]
     untimed = [q for q in coding if q.timeout is None]
     questions = {"untimed": lambda: untimed[: args.questions],
-                 "cheapest": lambda: cheapest(untimed, args.questions),
+                 "cheapest": lambda: cheapest(untimed, args.questions, config),
                  "first": lambda: coding[: args.questions]}[args.pick]()
     tasks = [task_for(q) for q in questions]
     cell_tasks = [replace(t, hidden_checks=(), public_checks="") for t in tasks]
     submissions = make_submissions(questions, args.submissions)
     print(f"{len(submissions)} submissions x {len(tasks)} questions ({args.pick}: "
-          f"{', '.join(t.id for t in tasks)}), {args.jobs} jobs")
+          f"{', '.join(t.id for t in tasks)}), {args.jobs} jobs"
+          + (", no shrinking" if args.no_shrink else ""))
     rounds: list[tuple[Figures, Figures, Figures]] = []
     for _ in range(args.rounds):
         baseline = run_baseline(submissions, tasks, args.jobs)
-        cells, _ = run_engine("engine-cells (same work)", cell_tasks, submissions, args.jobs)
-        full, points = run_engine("engine-full (with checks)", tasks, submissions, args.jobs)
+        cells, _ = run_engine("engine-cells (same work)", cell_tasks, submissions, args.jobs,
+                              config)
+        full, points = run_engine("engine-full (with checks)", tasks, submissions, args.jobs,
+                                  config)
         rounds.append((baseline, cells, full))
     if args.rounds > 1:
         print(f"each row: its median round of {args.rounds} (a shared machine is noisy)")
