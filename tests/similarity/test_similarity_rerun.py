@@ -193,6 +193,23 @@ def test_a_rerun_after_the_similarity_settings_changed_recomputes_the_files(
     assert contents(outdir) == files != before and same(again, answer)
 
 
+def test_a_rerun_under_changed_similarity_code_computes_everything_again(
+        outdir: Path, bank_dir: Path, computed: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bank = load_bank(bank_dir)
+    run(outdir, bank)
+    first = len(computed)
+    before = times(outdir)
+    computed.clear()
+    monkeypatch.setattr(cache_module, "code_digest",
+                        lambda *names: f"the next version of {names}")
+
+    run(outdir, bank)
+
+    assert len(computed) == first > 3
+    assert all(times(outdir)[name] != before[name] for name in FILES)
+
+
 @pytest.mark.parametrize("damage", ["delete", "truncate", "edit"])
 @pytest.mark.parametrize("name", FILES)
 def test_a_similarity_file_removed_or_changed_by_hand_is_written_again(
