@@ -105,12 +105,14 @@ def record_ledger(gradebook: Gradebook, assignments: Sequence[Assignment]) -> in
 
     One already recorded must be identical: an assignment is never changed."""
     new = 0
+    recorded = gradebook.assignments([assignment.id for assignment in assignments])
     for assignment in assignments:
-        known = gradebook.assignment(assignment.id)
+        known = recorded.get(assignment.id)
         if known is None:
             gradebook.issue(assignment)
+            recorded[assignment.id] = assignment
             new += 1
-        elif known[0] != assignment:
+        elif known != assignment:
             raise NotebookError(f"assignment {assignment.id}: the ledger differs from what "
                                 f"the gradebook {gradebook.url} recorded when it was issued")
     return new

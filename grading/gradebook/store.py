@@ -54,7 +54,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: statuses that settle a submission: grading it again would give the same outcome
 SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
-#: content hashes per look-up query (old SQLite builds allow 999 parameters)
+#: keys (content hashes, assignment ids) per look-up query (old SQLite builds allow 999
+#: parameters)
 _HASHES_PER_QUERY = 500
 
 
@@ -197,12 +198,20 @@ class Gradebook:
             row = session.get(AssignmentRow, assignment_id)
             if row is None:
                 return None
-            tasks = row.tasks if isinstance(row.tasks, list) else []
-            found = Assignment(id=row.id, tasks=tuple(str(t) for t in tasks),
-                               candidate=row.candidate,
-                               details=row.details if isinstance(row.details, dict) else {})
-            recorded = row.signature
+            found, recorded = _assignment(row), row.signature
         return found, is_authentic(found, recorded, self._key())
+
+    def assignments(self, assignment_ids: Sequence[str]) -> dict[str, Assignment]:
+        """The assignments issued under these ids, by id, as recorded (whether each is
+        authentic is `assignment`'s to say); ids never issued are left out."""
+        found: dict[str, Assignment] = {}
+        for start in range(0, len(assignment_ids), _HASHES_PER_QUERY):
+            chunk = list(assignment_ids[start:start + _HASHES_PER_QUERY])
+            with self._transaction("read assignments") as session:
+                rows = session.scalars(select(AssignmentRow)
+                                       .where(AssignmentRow.id.in_(chunk))).all()
+                found.update((row.id, _assignment(row)) for row in rows)
+        return found
 
     # -- answer keys: what the references observed, for later runs ----------------------
 
@@ -386,6 +395,12 @@ class Gradebook:
                          .selectinload(QuestionResultRow.checks)))
 
 
+
+
+def _assignment(row: AssignmentRow) -> Assignment:
+    tasks = row.tasks if isinstance(row.tasks, list) else []
+    return Assignment(id=row.id, tasks=tuple(str(t) for t in tasks), candidate=row.candidate,
+                      details=row.details if isinstance(row.details, dict) else {})
 
 
 def _aware(moment: datetime) -> datetime:

@@ -303,3 +303,28 @@ def test_hostile_claimed_ids_never_reach_a_server_query(postgres_server: Server,
             resolved = resolve(read, gradebook)
             assert not isinstance(resolved, str)
             assert resolved.state is AssignmentState.NOT_VERIFIED, ident
+
+
+def test_a_ledger_recorded_again_adds_nothing_and_one_changed_since_is_refused(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from grading.assignment import Assignment
+    from workbook.errors import NotebookError
+    from workbook.issue import record_ledger
+
+    ledger = [Assignment(id=f"wb-{n}", tasks=("clamp-value",), candidate=f"c{n}",
+                         details={"level": "middle"}) for n in range(5)]
+    with Gradebook.open(tmp_path / "gradebook.sqlite") as gradebook:
+        assert record_ledger(gradebook, ledger[:3]) == 3
+        assert record_ledger(gradebook, ledger) == 2
+        assert record_ledger(gradebook, list(reversed(ledger))) == 0
+        assert gradebook.assignments(["wb-4", "wb-9", "wb-0"]) == {
+            "wb-4": ledger[4], "wb-0": ledger[0]}
+        changed = Assignment(id="wb-2", tasks=("dedupe-keep-order",), candidate="c2",
+                             details={"level": "middle"})
+        with pytest.raises(NotebookError, match="assignment wb-2: the ledger differs"):
+            record_ledger(gradebook, [ledger[0], changed])
+        twice = Assignment(id="wb-7", tasks=("clamp-value",))
+        with pytest.raises(NotebookError, match="assignment wb-7: the ledger differs"):
+            record_ledger(gradebook, [twice, replace(twice, tasks=("dedupe-keep-order",))])
