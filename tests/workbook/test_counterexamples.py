@@ -157,3 +157,17 @@ def test_a_hang_is_named_before_any_wrong_value_and_the_inputs_after_it_are_not_
     # a reference that does not return is the bank's error, never the answer's
     assert "a bank error" in (judge_cases(actual[hung:hung + 1] + expected[hung + 1:],
                                           expected[hung:], labels[hung:]) or "")
+
+
+def test_a_shrink_cut_short_by_its_step_budget_names_the_smallest_found_and_says_so(
+        merge: Question, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbook.generated.checks as checks
+
+    monkeypatch.setattr(checks, "SHRINK_STEPS", 3)  # the drawn input and two smaller tries
+    touching_missed = merge.reference.replace(CORRECT, "start < merged[-1][1]")
+    with Grader([task_for(merge)], config=GradingConfig()) as cut:
+        runs = [failures(cut, touching_missed)["merges-like-reference"] for _ in range(2)]
+    assert runs[0] == runs[1]  # a step budget cuts at the same place on every run
+    assert "not fully shrunk: the shrinking budget ran out" in runs[0]
+    call = counterexample(runs[0])
+    assert call is not None and call.startswith("merge_intervals([")
