@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from grading.results import Event, EventKind
+from grading.results import Event, EventKind, SubmissionResult
 from workbook.errors import NotebookError
 from workbook.model import Bank
 from workbook.notebook import ROLE_ANSWER, cell_id
@@ -41,8 +41,40 @@ class GradingRun:
     progress: bool | None = None
 
 
-#: a step run once grading ends, with the whole run in hand
-Stage = Callable[[GradingRun], None]
+@dataclass(frozen=True, kw_only=True)
+class GradingStart:
+    """What a stage that starts with grading may use."""
+
+    bank: Bank
+    outdir: Path
+    gradebook: Gradebook
+    #: the gradebook as it was named (a server URL keeps its password, unlike its `url`)
+    address: str
+
+
+class Started(Protocol):
+    """A stage's work begun with grading: told of each submission about to be graded in
+    this run (by content hash) and of each result recorded, then finished, or closed."""
+
+    def expect(self, content_hash: str) -> None: ...
+
+    def recorded(self, result: SubmissionResult) -> None: ...
+
+    def finish(self, run: GradingRun) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EarlyStage:
+    """A stage that begins when grading begins and ends, in its place among the stages,
+    once grading ends: `begin` starts it."""
+
+    begin: Callable[[GradingStart], Started]
+
+
+#: a step run once grading ends, with the whole run in hand, or one begun with grading
+Stage = Callable[[GradingRun], None] | EarlyStage
 
 
 def write_reports(run: GradingRun) -> None:
@@ -52,10 +84,57 @@ def write_reports(run: GradingRun) -> None:
     write_all(run.gradebook, run.bank, run.outdir, progress=run.progress)
 
 
+class _ReportsAhead:
+    """`write_reports`, begun with grading: once a submission is to be graded in this run,
+    a worker process starts and drafts each graded copy as its submission is recorded
+    (`workbook.report.ahead`); a run that grades nothing (all in the gradebook) starts none."""
+
+    def __init__(self, start: GradingStart) -> None:
+        from workbook.report.ahead import ReportsAhead
+
+        self._start = start
+        self._ahead: ReportsAhead | None = None
+        self._expected: set[str] = set()  # content hashes: small beside the batch
+        self._failed = False
+
+    def expect(self, content_hash: str) -> None:
+        if self._ahead is None and not self._failed:
+            from workbook.live.tables import LIVE_MIGRATIONS
+            from workbook.report.ahead import ReportsAhead
+
+            # the reports' tables, made before the worker reads beside this process's
+            # writes; a gradebook that refuses gets no worker, and the stage says why
+            try:
+                self._start.gradebook.migrate_also(LIVE_MIGRATIONS)
+            except Exception:
+                self._failed = True
+                return
+            self._ahead = ReportsAhead(self._start.address, self._start.bank,
+                                       self._start.outdir)
+        self._expected.add(content_hash)
+
+    def recorded(self, result: SubmissionResult) -> None:
+        if self._ahead is not None and result.content_hash in self._expected:
+            self._expected.discard(result.content_hash)
+            self._ahead.recorded(result.candidate)
+
+    def finish(self, run: GradingRun) -> None:
+        if self._ahead is None:
+            write_reports(run)
+        else:
+            self._ahead.finish(run.gradebook, run.bank, run.outdir, progress=run.progress)
+
+    def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+
+
+#: the reports stage as `workbook grade` runs it
+REPORTS = EarlyStage(begin=_ReportsAhead)
 #: results files only: `workbook grade --no-report` (they are written as grading goes)
 RESULTS_ONLY: tuple[Stage, ...] = ()
 #: what runs after grading, in order
-AFTER_GRADING: tuple[Stage, ...] = (write_reports,)
+AFTER_GRADING: tuple[Stage, ...] = (REPORTS,)
 
 
 def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> list[Path]:
@@ -149,25 +228,50 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
     paths = find_submissions(inputs, exclude=outdir)
     config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
     outdir.mkdir(parents=True, exist_ok=True)
-    gradebook = Gradebook.open(gradebook_url or outdir / DEFAULT_GRADEBOOK)
+    address = str(gradebook_url or outdir / DEFAULT_GRADEBOOK)
+    gradebook = Gradebook.open(address)
+    started: dict[int, Started] = {}
     try:
         for ledger in issued:
             record_ledger(gradebook, read_ledger(ledger))
+        start = GradingStart(bank=bank, outdir=outdir, gradebook=gradebook, address=address)
+        for index, stage in enumerate(after):
+            if isinstance(stage, EarlyStage):
+                started[index] = stage.begin(start)
+        match = preparer(bank, gradebook)
+
+        def prepare(notebook: NotebookFile) -> Prepared | Refusal:
+            # asked only of a file this run grades (or refuses), not of one it skips
+            for begun in started.values():
+                begun.expect(notebook.content_hash)
+            return match(notebook)
+
         # results.json and results.csv: each result spooled as it is recorded, the
         # files written once the batch ends (grading.export.ResultsWriter)
         with ResultsWriter(outdir) as results:
-            report = grade_batch(paths, prepare=preparer(bank, gradebook),
+
+            def recorded(position: int, result: SubmissionResult) -> None:
+                results.add(position, result)
+                for begun in started.values():
+                    begun.recorded(result)
+
+            report = grade_batch(paths, prepare=prepare,
                                  gradebook=gradebook, config=config,
                                  jobs=jobs or os.cpu_count() or 1, force=force,
                                  progress=progress, scheduler=scheduler,
                                  lease=(DEFAULT_LEASE if lease is None
                                         else timedelta(seconds=lease)),
-                                 on_result=results.add)
+                                 on_result=recorded)
             results.write()
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
                          progress=progress)
-        for stage in after:
-            stage(run)
+        for index, stage in enumerate(after):
+            if isinstance(stage, EarlyStage):
+                started[index].finish(run)
+            else:
+                stage(run)
     finally:
+        for begun in started.values():
+            begun.close()
         gradebook.close()
     return run

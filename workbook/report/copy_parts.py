@@ -84,8 +84,28 @@ def _event_line(event: Event) -> str:
     return cut(f"{event.kind}: {event.detail}", MAX_MESSAGE)
 
 
+def similar_block(similar: tuple[str, ...]) -> tuple[str, str]:
+    """The header's "Similar answers" block, as HTML and as the text it adds (each line
+    after a newline); empty when nothing is similar."""
+    if not similar:
+        return "", ""
+    body = ("<h3>Similar answers</h3><p>For a person to look at (see similarity.html); "
+            "similar is not a verdict.</p><ul>"
+            + "".join(f"<li>{_e(line)}</li>" for line in similar) + "</ul>")
+    lines = ["Similar answers (for a person to look at):", *(f"- {line}" for line in similar)]
+    return body, "".join(f"\n{line}" for line in lines)
+
+
 def header(report: CandidateReport, *, date: str) -> list[Output]:
     """Who, which workbook, when, and the total."""
+    return header_with(report, date=date, similar=similar_block(report.similar))
+
+
+def header_with(report: CandidateReport, *, date: str, similar: tuple[str, str]
+                ) -> list[Output]:
+    """The header with `similar` (HTML, text) in place of the report's own similar block:
+    a copy drafted before the cohort's similar answers are known holds a mark there
+    (`drafts.py`)."""
     weighted = report.weighted_percent
     pairs = [("Candidate", report.candidate), ("Workbook", report.workbook),
              ("Date", date), ("Status", str(report.status)),
@@ -105,16 +125,12 @@ def header(report: CandidateReport, *, date: str) -> list[Output]:
         body += "<h3>Submission notes</h3><ul>" + "".join(
             f"<li>{_e(_event_line(e))}</li>" for e in report.events) + "</ul>"
         lines += ["Submission notes:", *(f"- {_event_line(e)}" for e in report.events)]
-    if report.similar:
-        body += ("<h3>Similar answers</h3><p>For a person to look at (see similarity.html); "
-                 "similar is not a verdict.</p><ul>"
-                 + "".join(f"<li>{_e(line)}</li>" for line in report.similar) + "</ul>")
-        lines += ["Similar answers (for a person to look at):",
-                  *(f"- {line}" for line in report.similar)]
+    body += similar[0]
+    text = "\n".join(lines) + similar[1]
     if report.notes:
         body += "<p><em>" + "<br>".join(_e(n) for n in report.notes) + "</em></p>"
-        lines += [f"Note: {n}" for n in report.notes]
-    return [_display(body, "\n".join(lines))]
+        text += "".join(f"\nNote: {n}" for n in report.notes)
+    return [_display(body, text)]
 
 
 def scorecard(report: CandidateReport, *, date: str) -> list[Output]:

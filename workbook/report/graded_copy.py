@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy as _copy
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -120,14 +121,15 @@ def prepare(report: CandidateReport, settings: CopySettings, output: Path) -> An
     return nb
 
 
-def fill(nb: Any, report: CandidateReport, *, date: str) -> Any:
+def fill(nb: Any, report: CandidateReport, *, date: str,
+         parts: Mapping[str, Callable[..., list[dict[str, Any]]]] = PARTS) -> Any:
     """Put each report cell's outputs in place, as running it would have."""
     import nbformat
 
     for cell in nb.cells:
         part = cell.get("metadata", {}).get("workbook", {}).get("part")
-        if cell.cell_type == "code" and part in PARTS:
-            cell.outputs = [nbformat.from_dict(o) for o in PARTS[part](report, date=date)]
+        if cell.cell_type == "code" and part in parts:
+            cell.outputs = [nbformat.from_dict(o) for o in parts[part](report, date=date)]
     return nb
 
 
@@ -137,18 +139,29 @@ def _mark(nb: Any, report: CandidateReport, engine: str) -> None:
                                "content_hash": report.content_hash}
 
 
-def write_copy(report: CandidateReport, outdir: Path, settings: CopySettings) -> Path:
-    """Render the graded copy in this process; returns the notebook path."""
+def filled(report: CandidateReport, settings: CopySettings, notebook_path: Path, *,
+           parts: Mapping[str, Callable[..., list[dict[str, Any]]]] = PARTS) -> Any:
+    """The graded copy's notebook node, to be written at `notebook_path`."""
+    nb = fill(prepare(report, settings, notebook_path), report, date=settings.date,
+              parts=parts)
+    _mark(nb, report, INLINE)
+    return nb
+
+
+def notebook_text(nb: Any) -> str:
+    """nbformat's own layout, without validating again what is the checked template plus
+    outputs of our own making (validation was a fifth of a copy's time)."""
     import json
 
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_copy(report: CandidateReport, outdir: Path, settings: CopySettings) -> Path:
+    """Render the graded copy in this process; returns the notebook path."""
     notebook_path, html_path = report_paths(outdir, report)
     notebook_path.parent.mkdir(parents=True, exist_ok=True)
-    nb = fill(prepare(report, settings, notebook_path), report, date=settings.date)
-    _mark(nb, report, INLINE)
-    # nbformat's own layout, without validating again what is the checked template plus
-    # outputs of our own making (validation was a fifth of a copy's time)
-    notebook_path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)
-                             + "\n", encoding="utf-8")
+    nb = filled(report, settings, notebook_path)
+    notebook_path.write_text(notebook_text(nb), encoding="utf-8")
     if settings.html:
         html_path.write_text(notebook_html(nb), encoding="utf-8")
     return notebook_path

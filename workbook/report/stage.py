@@ -25,8 +25,10 @@ from workbook.model import Bank
 from workbook.report.ats import write_ats
 from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import write_cohort
+from workbook.report.drafts import Drafts
 from workbook.report.from_gradebook import iter_reports
 from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
+from workbook.report.lean_imports import skip_iri_checker
 from workbook.report.records import CandidateReport
 from workbook.report.unchanged import (
     fingerprint,
@@ -91,10 +93,12 @@ def _copy_files(outdir: Path, report: CandidateReport, settings: CopySettings
 
 
 def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: CopySettings,
-                 *, progress: bool | None = None, jobs: int | None = None) -> list[Path]:
+                 *, progress: bool | None = None, jobs: int | None = None,
+                 drafts: Drafts | None = None) -> list[Path]:
     """One graded copy (notebook and HTML) per report, under a progress bar; returns the
     notebook paths. A copy whose report, settings and rendering code are those it was
-    last written from, and whose files nobody touched since, is kept as it is.
+    last written from, and whose files nobody touched since, is kept as it is; one
+    drafted while grading ran (`drafts`) is finished from its draft.
 
     `reports` may be a stream: each is rendered as it comes and let go. A large cohort
     is rendered in batches by `jobs` worker processes (default: the number of cores),
@@ -106,6 +110,7 @@ def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: Cop
     entries: dict[str, str] = {}
     prints: dict[str, tuple[str, tuple[Path, ...]]] = {}
     kept: list[Path] = []
+    finished: list[Path] = []
     seen = 0
 
     def changed() -> Iterator[CandidateReport]:
@@ -119,17 +124,32 @@ def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: Cop
                 kept.append(files[0])
             else:
                 prints[files[0].name] = (print_, files)
-                yield report
+                drafted = _finish_draft(drafts, report, outdir, settings) if drafts else None
+                if drafted is None:
+                    yield report
+                else:
+                    finished.append(drafted)
 
     # the bar counts the copies rendered as they stream past; how many will be is not
     # known before the last report is read
-    written = _render(changed(), outdir, settings, progress=progress, jobs=jobs)
+    rendered = _render(changed(), outdir, settings, progress=progress, jobs=jobs)
+    written = finished + rendered
     for path in written:  # a copy that failed keeps no entry: the next run tries again
         print_, files = prints[path.name]
         entries[path.name] = stamp(print_, files)
     if seen:
         write_manifest(folder, entries)
     return kept + written
+
+
+def _finish_draft(drafts: Drafts, report: CandidateReport, outdir: Path,
+                  settings: CopySettings) -> Path | None:
+    """The copy written from its draft, or None: a draft that cannot be finished leaves
+    the copy to be rendered as usual, which says what is wrong, if anything is."""
+    try:
+        return drafts.finish(report, outdir, settings)
+    except Exception:
+        return None
 
 
 #: copies rendered per task by a worker process
@@ -194,9 +214,11 @@ def for_cohort(report: CandidateReport) -> CandidateReport:
 
 def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: bool = True,
                   html: bool = True, date: str | None = None, progress: bool | None = None,
-                  jobs: int | None = None) -> ReportFiles:
+                  jobs: int | None = None, drafts: Drafts | None = None) -> ReportFiles:
     """Graded copies of every candidate's latest submission, the cohort report and the ATS
-    exports, all in `outdir` (copies under `outdir/graded/`)."""
+    exports, all in `outdir` (copies under `outdir/graded/`); copies drafted while
+    grading ran are finished from `drafts` (`workbook.report.ahead`)."""
+    skip_iri_checker()
     date = date or today()
     stream = iter_reports(gradebook, bank)
     first = next(stream, None)
@@ -213,7 +235,8 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
             yield report
 
     if copies:
-        written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs)
+        written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs,
+                               drafts=drafts)
     else:
         written = []
         for _report in each():

@@ -1,0 +1,193 @@
+"""Reports made while grading runs: a worker process drafts each graded copy as its
+submission is recorded, and writes every report once grading ends.
+
+Why: `workbook grade` waits on kernels most of a batch, and rendering reports after it
+was most of the job's time for a small cohort (bench/report_bench.py): importing the report
+stack (nbconvert, papermill, matplotlib) alone cost about as much as grading 40 notebooks.
+Why a process and not a thread: the grading process's threads read and judge every kernel
+message, and a rendering thread beside them would hold the GIL they wait for.
+
+The worker imports the stack and builds the template, exporter and chart frame while the
+first kernels start, then drafts the copy of each submission recorded (`drafts.py`), in
+the order they were recorded. When grading ends it runs `stage.write_reports` itself:
+every draft whose report did not change is finished, the rest rendered as usual. Whatever
+happens to the worker (it cannot start, it dies, it fails), the grading process writes the
+reports itself, exactly as without it: the worker saves time and decides nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbook.model import Bank
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from grading.gradebook import Gradebook
+    from workbook.report.drafts import Drafts
+    from workbook.report.graded_copy import CopySettings
+    from workbook.report.stage import ReportFiles
+
+#: messages to the worker: what to work on, a candidate whose submission was recorded,
+#: the end of grading
+JOB, RECORDED, FINISH = "job", "recorded", "finish"
+#: the worker's answer to FINISH
+DONE = "done"
+
+
+class ReportsAhead:
+    """The grading process's side: start the worker, tell it what was recorded, and have
+    it write the reports (or write them here if it cannot).
+
+    The worker is a command of its own (`python -m workbook.report.ahead`) rather than a
+    multiprocessing child: a spawned child imports the parent's main script again, and a
+    script that calls `grade_submissions` without a `__main__` guard would grade again.
+    Messages are pickled over a socket pair and sent by a thread of their own, so the
+    bank (about a megabyte) or a busy worker never hold up grading.
+    """
+
+    def __init__(self, address: str, bank: Bank, outdir: Path) -> None:
+        import subprocess
+        import threading
+        from multiprocessing import Pipe
+
+        self._connection, theirs = Pipe()
+        self._outbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
+        self._process: subprocess.Popen[bytes] | None = None
+        # no worker (OSError): the reports are written here once grading ends
+        with contextlib.suppress(OSError):
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "workbook.report.ahead", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._sender = threading.Thread(target=self._send, name="workbook-reports-sender",
+                                        daemon=True)
+        self._sender.start()
+        self._outbox.put((JOB, (address, bank, outdir)))
+
+    def _send(self) -> None:
+        while (message := self._outbox.get()) is not None:
+            try:
+                self._connection.send(message)
+            except (OSError, ValueError):
+                return  # the worker is gone: finish() finds out and writes the reports
+
+    def recorded(self, candidate: str) -> None:
+        """`candidate`'s submission is in the gradebook: their copy can be drafted."""
+        self._outbox.put((RECORDED, candidate))
+
+    def finish(self, gradebook: Gradebook, bank: Bank, outdir: Path, *,
+               progress: bool | None) -> ReportFiles:
+        """Every report, written by the worker, or here when it cannot."""
+        from workbook.report.stage import write_reports
+
+        reply = self._ask_finish(progress) if self._process is not None else None
+        if reply is not None:
+            return reply
+        return write_reports(gradebook, bank, outdir, progress=progress)
+
+    def _ask_finish(self, progress: bool | None) -> ReportFiles | None:
+        self._outbox.put((FINISH, progress))
+        try:
+            kind, files = self._connection.recv()  # EOF when the worker dies
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None
+        return files if kind == DONE else None
+
+    def close(self) -> None:
+        """Stop the worker if it still runs (grading failed or was interrupted)."""
+        self._outbox.put(None)
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except Exception:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        self._sender.join(timeout=10)
+        self._connection.close()
+
+
+def serve(connection: Connection) -> None:
+    """The worker: draft copies as candidates are recorded, write the reports on FINISH."""
+    from workbook.report.lean_imports import skip_iri_checker
+
+    skip_iri_checker()
+    kind, (address, bank, outdir) = connection.recv()
+    if kind != JOB:
+        return
+    from grading.gradebook import Gradebook
+    from workbook.report.drafts import Drafts
+    from workbook.report.graded_copy import GRADED_DIR, CopySettings
+    from workbook.report.stage import bank_folder, today, write_reports
+
+    drafts = Drafts(outdir / GRADED_DIR / f".drafts-{os.getpid()}")
+    try:
+        with Gradebook.open(address) as gradebook:
+            settings = CopySettings(gradebook=gradebook.url, date=today(),
+                                    bank=bank_folder(bank))
+            _warm()
+            backlog: deque[str] = deque()
+            while True:
+                if backlog and not connection.poll():
+                    _draft(gradebook, bank, outdir, settings, drafts, backlog.popleft())
+                    continue
+                kind, value = connection.recv()
+                if kind == RECORDED:
+                    backlog.append(value)
+                elif kind == FINISH:
+                    try:
+                        files = write_reports(gradebook, bank, outdir, progress=value,
+                                              drafts=drafts)
+                    except Exception as error:  # the grading process writes them instead
+                        connection.send(("failed", f"{type(error).__name__}: {error}"))
+                    else:
+                        connection.send((DONE, files))
+                    return
+    finally:
+        drafts.discard()
+        connection.close()
+
+
+def _warm() -> None:
+    """What every copy needs, built now while grading runs: the stack's imports, the
+    prepared template and the HTML exporter."""
+    from workbook.report.graded_copy import _prepared
+    from workbook.report.html_export import _exporter
+
+    _prepared()
+    _exporter()
+    import matplotlib.figure  # noqa: F401  (the charts' import, the slowest but one)
+
+
+def _draft(gradebook: Gradebook, bank: Bank, outdir: Path, settings: CopySettings,
+           drafts: Drafts, candidate: str) -> None:
+    """Draft `candidate`'s copy. A draft that fails is only a copy rendered after grading,
+    as usual, and rendering it then says what is wrong, if anything still is."""
+    from workbook.report.from_gradebook import load_reports
+
+    try:
+        for report in load_reports(gradebook, bank, candidate=candidate):
+            drafts.draft(report, outdir, settings)
+    except Exception:
+        pass
+
+
+def main(argv: list[str]) -> None:
+    """`python -m workbook.report.ahead FD`: serve the socket inherited as FD."""
+    from multiprocessing.connection import Connection
+
+    serve(Connection(int(argv[0])))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

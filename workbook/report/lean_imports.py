@@ -1,0 +1,28 @@
+"""One import the report stack does not need, and costs more than a second on 2 cores.
+
+nbformat and nbconvert import jsonschema, whose format module imports `rfc3987_syntax`
+when it is installed (jupyter-events asks for it) to check the "iri" format; importing
+it builds an Earley parser for the RFC's grammar: 0.95 s of CPU, two thirds of
+importing nbconvert (`python -X importtime -c "import nbconvert"`). No schema nbformat
+validates a notebook against uses that format, and reports check no other schema, so a
+process that renders reports tells Python the module is absent, before jsonschema is
+first imported. jsonschema then leaves out its "iri" checks, as it does wherever the
+package is not installed. tests/report/test_lean_imports.py shows the cost is still
+there without this, and that rendering does not import it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+#: the module jsonschema imports for "iri" format checks
+IRI_CHECKER = "rfc3987_syntax"
+
+
+def skip_iri_checker() -> None:
+    """Make `import rfc3987_syntax` fail in this process if jsonschema has not imported
+    it yet; once jsonschema is loaded, nothing changes (it keeps what it found)."""
+    if "jsonschema" not in sys.modules and IRI_CHECKER not in sys.modules:
+        # None in sys.modules is how the import system spells "absent": the import
+        # raises ModuleNotFoundError, which jsonschema expects of a missing package
+        sys.modules[IRI_CHECKER] = None  # type: ignore[assignment]
