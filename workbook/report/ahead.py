@@ -20,12 +20,14 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import sys
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbook.model import Bank
+from workbook.report.graded_copy import GRADED_DIR
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -67,10 +69,12 @@ class ReportsAhead:
                 [sys.executable, "-m", "workbook.report.ahead", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
+        #: where the worker keeps its drafts, removed here too in case it was killed
+        self._drafts = outdir / GRADED_DIR / f".drafts-{os.getpid()}-{id(self):x}"
         self._sender = threading.Thread(target=self._send, name="workbook-reports-sender",
                                         daemon=True)
         self._sender.start()
-        self._outbox.put((JOB, (address, bank, outdir)))
+        self._outbox.put((JOB, (address, bank, outdir, self._drafts)))
 
     def _send(self) -> None:
         while (message := self._outbox.get()) is not None:
@@ -78,6 +82,11 @@ class ReportsAhead:
                 self._connection.send(message)
             except (OSError, ValueError):
                 return  # the worker is gone: finish() finds out and writes the reports
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id, while it runs."""
+        return self._process.pid if self._process is not None else None
 
     def recorded(self, candidate: str) -> None:
         """`candidate`'s submission is in the gradebook: their copy can be drafted."""
@@ -115,6 +124,7 @@ class ReportsAhead:
             self._process = None
         self._sender.join(timeout=10)
         self._connection.close()
+        shutil.rmtree(self._drafts, ignore_errors=True)
 
 
 def serve(connection: Connection) -> None:
@@ -122,15 +132,15 @@ def serve(connection: Connection) -> None:
     from workbook.report.lean_imports import skip_iri_checker
 
     skip_iri_checker()
-    kind, (address, bank, outdir) = connection.recv()
+    kind, (address, bank, outdir, folder) = connection.recv()
     if kind != JOB:
         return
     from grading.gradebook import Gradebook
     from workbook.report.drafts import Drafts
-    from workbook.report.graded_copy import GRADED_DIR, CopySettings
+    from workbook.report.graded_copy import CopySettings
     from workbook.report.stage import bank_folder, today, write_reports
 
-    drafts = Drafts(outdir / GRADED_DIR / f".drafts-{os.getpid()}")
+    drafts = Drafts(folder)
     try:
         with Gradebook.open(address) as gradebook:
             settings = CopySettings(gradebook=gradebook.url, date=today(),

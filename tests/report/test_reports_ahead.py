@@ -1,0 +1,100 @@
+"""The reports `workbook grade` writes through its worker process are those written after
+grading without it; a worker that dies costs time, not reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+from pathlib import Path
+
+from tests.report.conftest import GradedCohort
+from workbook.report.ahead import ReportsAhead
+from workbook.report.stage import write_reports
+
+CANDIDATES = ("ada", "ben", "cleo", "dora")
+
+
+def _fresh(rendered: GradedCohort, outdir: Path) -> str:
+    """`outdir` holding a copy of the cohort's gradebook and nothing else; its address."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    outdir.mkdir()
+    for item in rendered.outdir.iterdir():
+        if item.is_file() and item.name.startswith("gradebook"):
+            shutil.copy2(item, outdir / item.name)
+    return str(outdir / "gradebook.sqlite")
+
+
+def _contents(outdir: Path) -> dict[str, object]:
+    """Every report file's content, less the id papermill draws at random for the cell it
+    injects (a new one in every process) in the copies' notebooks and pages."""
+    found: dict[str, object] = {}
+    for path in sorted(outdir.rglob("*")):
+        name = path.relative_to(outdir).as_posix()
+        if not path.is_file() or name.startswith("gradebook") or path.name.startswith("."):
+            continue
+        if path.suffix == ".ipynb":
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            for cell in nb["cells"]:
+                if "injected-parameters" in cell["metadata"].get("tags", []):
+                    cell["id"] = "injected"
+            found[name] = nb
+        elif path.suffix == ".html":
+            found[name] = re.sub(r'cell-id=[0-9a-f]+(" class="[^"]*celltag_injected-param)',
+                                 r"cell-id=injected\1", path.read_text(encoding="utf-8"))
+        else:
+            found[name] = path.read_bytes()
+    return found
+
+
+def _ahead(rendered: GradedCohort, outdir: Path, *, kill: bool = False) -> None:
+    from workbook.report.from_gradebook import open_gradebook
+
+    address = _fresh(rendered, outdir)
+    ahead = ReportsAhead(address, rendered.bank, outdir)
+    try:
+        for candidate in CANDIDATES:
+            ahead.recorded(candidate)
+        if kill:
+            assert ahead.pid is not None
+            os.kill(ahead.pid, signal.SIGKILL)
+        with open_gradebook(address) as gradebook:  # used only if the worker cannot
+            ahead.finish(gradebook, rendered.bank, outdir, progress=False)
+    finally:
+        ahead.close()
+
+
+def _serial(rendered: GradedCohort, outdir: Path) -> dict[str, object]:
+    from workbook.report.from_gradebook import open_gradebook
+
+    with open_gradebook(_fresh(rendered, outdir)) as gradebook:
+        write_reports(gradebook, rendered.bank, outdir, progress=False)
+    return _contents(outdir)
+
+
+def test_the_workers_reports_are_those_written_after_grading(
+        rendered: GradedCohort, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"  # one folder for both: its path is in every copy
+    written_after = _serial(rendered, outdir)
+
+    _ahead(rendered, outdir)
+
+    made = _contents(outdir)
+    assert sorted(made) == sorted(written_after)
+    assert [n for n in made if n.startswith("graded/") and n.endswith(".html")]
+    assert made == written_after
+    assert not list((outdir / "graded").glob(".drafts*")), "drafts are removed"
+
+
+def test_a_worker_killed_mid_batch_leaves_the_reports_to_the_grading_process(
+        rendered: GradedCohort, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    written_after = _serial(rendered, outdir)
+
+    _ahead(rendered, outdir, kill=True)
+
+    assert _contents(outdir) == written_after
+    assert not list((outdir / "graded").glob(".drafts*")), "drafts are removed"
+
