@@ -1,0 +1,39 @@
+"""Report processes leave out the module jsonschema imports for "iri" checks: importing
+nbformat still imports it (the day it does not, `lean_imports.py` can go), and without it
+a graded copy's notebook validates and renders as before."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from workbook.report.lean_imports import IRI_CHECKER
+
+_WITHOUT = f"""
+import sys
+from workbook.report.lean_imports import skip_iri_checker
+skip_iri_checker()
+import nbformat
+from workbook.report.graded_copy import TEMPLATE
+from workbook.report.html_export import notebook_html
+nb = nbformat.read(TEMPLATE, as_version=4)
+nbformat.validate(nb)
+assert "<html" in notebook_html(nb)
+print(sys.modules.get("{IRI_CHECKER}") is not None)  # None: "absent" to the importer
+"""
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_importing_nbformat_imports_the_iri_checker() -> None:
+    imported = _run(f"import sys, nbformat; print(sys.modules.get('{IRI_CHECKER}') is not None)")
+    assert imported == "True"
+
+
+def test_a_report_process_validates_and_renders_without_it() -> None:
+    assert _run(_WITHOUT) == "False"
