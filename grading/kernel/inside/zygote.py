@@ -363,11 +363,11 @@ class Zygote:
         uid = kernel.request.get("uid")
         cgroup = kernel.extra.get("cgroup")
         # an empty cgroup needs no killing (a fork of this process, saved per kernel)
-        if not self.cgroups.remove_if_empty(cgroup):
-            if uid is not None:
-                _kill_uid(uid)
-            self.cgroups.remove(cgroup)
+        emptied = self.cgroups.remove_if_empty(cgroup)
+        if uid is not None and not emptied:
+            _kill_uid(uid)
         _remove_folder(kernel.request["kernel_dir"])
+        self.cgroups.remove(None if emptied else cgroup)  # and retry earlier busy ones
         if kernel.bound_fd >= 0:
             self.selector.unregister(kernel.bound_fd)
             os.close(kernel.bound_fd)
