@@ -23,6 +23,7 @@ import queue
 import shutil
 import sys
 from collections import deque
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from workbook.report.drafts import Drafts
     from workbook.report.graded_copy import CopySettings
     from workbook.report.stage import ReportFiles
+    from workbook.similarity.cache import SimilarityCache
 
 #: messages to the worker: what to work on, a candidate whose submission was recorded,
 #: the end of grading
@@ -139,22 +141,27 @@ def serve(connection: Connection) -> None:
     from workbook.report.drafts import Drafts
     from workbook.report.graded_copy import CopySettings
     from workbook.report.stage import bank_folder, today, write_reports
+    from workbook.similarity.cache import SimilarityCache
 
     drafts = Drafts(folder)
     try:
-        with Gradebook.open(address) as gradebook:
+        with Gradebook.open(address) as gradebook, ExitStack() as warm_cache:
             settings = CopySettings(gradebook=gradebook.url, date=today(),
                                     bank=bank_folder(bank))
+            prints = warm_cache.enter_context(SimilarityCache.of(outdir))
             _warm()
             backlog: deque[str] = deque()
             while True:
                 if backlog and not connection.poll():
-                    _draft(gradebook, bank, outdir, settings, drafts, backlog.popleft())
+                    candidate = backlog.popleft()
+                    _draft(gradebook, bank, outdir, settings, drafts, candidate)
+                    _fingerprint(gradebook, prints, candidate)
                     continue
                 kind, value = connection.recv()
                 if kind == RECORDED:
                     backlog.append(value)
                 elif kind == FINISH:
+                    warm_cache.close()  # the similarity step opens the cache itself
                     try:
                         files = write_reports(gradebook, bank, outdir, progress=value,
                                               drafts=drafts)
@@ -177,6 +184,15 @@ def _warm() -> None:
     _prepared()
     _exporter()
     import matplotlib.figure  # noqa: F401  (the charts' import, the slowest but one)
+
+
+def _fingerprint(gradebook: Gradebook, cache: SimilarityCache, candidate: str) -> None:
+    """Fingerprint `candidate`'s answers into the similarity step's cache
+    (`workbook/similarity/cache.py`), where it finds them once grading ends; one that
+    fails here is only computed then, as usual."""
+    with contextlib.suppress(Exception):
+        cache.fingerprints(task.answer for result in gradebook.results(candidate=candidate)
+                           for task in result.tasks)
 
 
 def _draft(gradebook: Gradebook, bank: Bank, outdir: Path, settings: CopySettings,
