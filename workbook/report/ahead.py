@@ -212,7 +212,14 @@ def main(argv: list[str]) -> None:
     """`python -m workbook.report.ahead FD`: serve the socket inherited as FD."""
     from multiprocessing.connection import Connection
 
-    serve(Connection(int(argv[0])))
+    try:
+        serve(Connection(int(argv[0])))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole group: `workbook grade` says it
+        sys.exit(130)
+    except Exception:
+        # the grading process is gone (EOF), or it writes the reports itself and says
+        # what is wrong, if anything still is: a worker's traceback would be noise
+        sys.exit(1)
 
 
 if __name__ == "__main__":
