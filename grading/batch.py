@@ -60,7 +60,7 @@ from grading.results import (
 )
 from grading.submission import NotebookFile, Refusal, read_notebook, submission_hash
 from grading.tasks import Answer, Task
-from grading.text import bounded_name, one_line, storable
+from grading.text import bounded_name, one_line, shown_name, storable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,7 +330,8 @@ def _unreadable(path: Path, error: Exception) -> SubmissionResult:
                             content_hash=submission_hash(candidate, content),
                             status=SubmissionStatus.ERROR,
                             events=(Event(kind=EventKind.ERROR, detail=one_line(
-                                f"{path}: could not be read or matched: {reason}", 500)),))
+                                f"{shown_name(str(path))}: could not be read or matched: "
+                                f"{reason}", 500)),))
 
 
 def _record(gradebook: Gradebook, result: SubmissionResult, meta: dict[str, Any]

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from grading.assignment import AssignmentState
+from grading.text import one_line
+
+#: the longest reason kept whole (a refusal names the file, which may be long)
+REASON_LIMIT = 1000
 
 
 class EventKind(StrEnum):
@@ -84,7 +88,8 @@ class SubmissionResult:
         submission-wide event, which is where refusals and errors put their reason."""
         if self.status is SubmissionStatus.GRADED or not self.events:
             return ""
-        return self.events[-1].detail
+        # one line whatever produced it: a reason is a CSV cell, a table row, a log line
+        return one_line(self.events[-1].detail, REASON_LIMIT)
 
     @property
     def max_points(self) -> int:

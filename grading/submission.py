@@ -35,6 +35,7 @@ from typing import Any
 
 from grading.results import Event, EventKind, SubmissionResult, SubmissionStatus
 from grading.tasks import Answer, Task
+from grading.text import shown_name
 
 #: the notebook and cell metadata key under which generated workbooks tag themselves
 METADATA_KEY = "workbook"
@@ -328,7 +329,7 @@ def _refusal(path: Path, content: bytes, problem: str, *, candidate: str | None 
              ) -> Refusal:
     who = candidate or path.stem
     return Refusal(source=str(path), content_hash=submission_hash(who, content),
-                   candidate=who, reason=f"{path}: {problem}")
+                   candidate=who, reason=f"{shown_name(str(path))}: {problem}")
 
 
 def _convert(content: bytes) -> dict[str, Any] | None:

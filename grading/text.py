@@ -14,6 +14,8 @@ import re
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+\s*")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED_CONTROL = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -30,6 +32,14 @@ def one_line(text: str, limit: int = 300) -> str:
     """`text` storable, on one line, and at most `limit` characters (cut with "...")."""
     flat = _LINE_BREAKS.sub(" ", storable(text)).strip()
     return flat if len(flat) <= limit else flat[:limit - 3] + "..."
+
+
+def shown_name(text: str) -> str:
+    """A file name as it may be shown inside a one-line message: storable, with control
+    characters (a newline in a file name, say) as visible escapes rather than lost."""
+    return _CONTROL.sub(lambda m: _NAMED_CONTROL.get(m.group(), f"\\x{ord(m.group()):02x}")
+                        if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                        storable(text))
 
 
 def bounded_name(text: str, limit: int = 200) -> str:

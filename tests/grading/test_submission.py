@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grading.results import EventKind, SubmissionStatus
 from grading.submission import (
@@ -333,3 +335,29 @@ def test_a_refusal_becomes_a_refused_result_carrying_its_reason(tmp_path: Path) 
     assert result.status is SubmissionStatus.REFUSED
     assert result.events[0].detail == refusal.reason
     assert result.tasks == ()
+
+
+_LINE_BREAKING = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stem=st.text(st.characters(codec="utf-8", exclude_characters="/\x00"),
+                    min_size=1, max_size=40).filter(lambda s: s not in (".", ".."))
+       .map(lambda s: s + "\n") | st.sampled_from(["\n", "a\rb", "\u2028x", "\x1b[31mred",
+                                                     "tab\there", "\x85"]),
+       content=st.sampled_from([b"", b"{", b"[1]", b"\xff"]))
+def test_a_file_name_with_control_characters_still_gives_a_one_line_reason(
+        tmp_path: Path, stem: str, content: bytes) -> None:
+    path = tmp_path / f"{stem}.ipynb"
+    path.write_bytes(content)
+
+    refusal = read_notebook(path)
+
+    assert isinstance(refusal, Refusal)
+    assert not any(char in refusal.reason for char in _LINE_BREAKING), refusal.reason
+    shown = refusal.reason.split(": ", 1)[0]
+    assert shown.endswith(".ipynb") and str(tmp_path) in shown
+    # the escapes keep the name recognisable: a newline is shown, not dropped
+    assert ("\\n" in shown) == ("\n" in stem)
+    assert refusal.as_result().reason == refusal.reason
