@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.similarity.solutions import DISGUISED, INDEPENDENT, ORIGINAL, STACKED
 from workbook.bank import SHIPPED_BANK, load_bank
@@ -101,3 +103,36 @@ def test_lsh_finds_the_pairs_that_scoring_every_pair_finds(question: Question) -
     assert sketched.method == "MinHash LSH" and every.method == "every pair"
     assert pairs_between_candidates(every) == copies
     assert pairs_between_candidates(sketched) == copies
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.sampled_from([ORIGINAL, DISGUISED, INDEPENDENT, STACKED]),
+                      min_size=2, max_size=40),
+       cap=st.integers(0, 30))
+def test_listing_fewer_pairs_never_changes_the_groups_or_the_count(
+        question: Question, picks: list[str], cap: int) -> None:
+    # many candidates handing in the same code: pairs grow as the square of the cohort,
+    # so only the most similar are listed, and nothing else may depend on that cap
+    answers = [(f"c{index:02}", code) for index, code in enumerate(picks)]
+    full = compare(question, answers, max_pairs=10**9)
+    capped = compare(question, answers, max_pairs=cap)
+
+    listed = [p for p in capped.pairs if p.right.kind == "candidate"]
+    assert len(listed) == min(cap, full.similar_pairs)
+    assert capped.similar_pairs == full.similar_pairs == len(
+        [p for p in full.pairs if p.right.kind == "candidate"])
+    assert capped.clusters == full.clusters
+    assert pairs_between_candidates(capped) <= pairs_between_candidates(full)
+    kept = {(p.left.owner, p.right.owner) for p in listed}
+    left_out = [p.score for p in full.pairs if p.right.kind == "candidate"
+                and (p.left.owner, p.right.owner) not in kept]
+    assert not listed or not left_out or min(p.score for p in listed) >= max(left_out)
+
+
+def test_a_cohort_of_one_answer_lists_a_bounded_number_of_pairs(question: Question) -> None:
+    answers = [(f"c{index:04}", ORIGINAL) for index in range(2_000)]
+    result = compare(question, answers, max_pairs=100)
+    assert len(result.pairs) == 100
+    assert result.similar_pairs == 2_000 * 1_999 // 2
+    assert result.clusters == (tuple(owner for owner, _ in answers),)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise WorkbookError(f"question {args.question!r}: no coding answers to it in the "
                             f"gradebook {url}")
     for question in report.questions:
-        print(f"{question.question_id}: {question.answers} answers, {len(question.pairs)} "
+        print(f"{question.question_id}: {question.answers} answers, {question.similar_pairs} "
               f"similar pairs, {len(question.clusters)} groups")
     print(f"wrote {', '.join(str(p) for p in found.files)}")
     return 0

@@ -41,10 +41,20 @@ class SimilarityReport:
 
 
     def lines_for(self, candidate: str) -> tuple[str, ...]:
-        """What a graded copy lists: one line per similar answer or known source."""
-        return tuple(f"{question}: similar to {owner}"
-                     + ("" if kind == "candidate" else f" ({kind})") + f", score {score:.2f}"
-                     for question, kind, owner, score in self.matches_of(candidate))
+        """What a graded copy lists: one line per similar answer or known source, and for a
+        question whose pairs were too many to list, the group the candidate is in."""
+        matches = self.matches_of(candidate)
+        lines = [f"{question}: similar to {owner}"
+                 + ("" if kind == "candidate" else f" ({kind})") + f", score {score:.2f}"
+                 for question, kind, owner, score in matches]
+        for question in self.questions:
+            if not question.pairs_not_listed:
+                continue
+            group = next((g for g in question.clusters if candidate in g), ())
+            if group:
+                lines.append(f"{question.question_id}: one of {len(group)} similar answers "
+                             "(too many pairs to list each; see similarity.html)")
+        return tuple(lines)
 
 
 def answers_by_question(results: Iterable[SubmissionResult]) -> dict[str, list[tuple[str, str]]]:

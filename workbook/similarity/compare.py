@@ -8,13 +8,18 @@ Jaccard similarity is likely above `lsh_threshold`, and only those are scored, s
 grows with the number of answers rather than the number of pairs. LSH estimates Jaccard,
 not containment: an answer copied into one more than 1 / lsh_threshold times its size is
 found only below `exhaustive_up_to`.
+
+Identical fingerprints are compared once: a cohort where hundreds of candidates wrote the
+same obvious solution would otherwise score (and hold) every pair of them, which grows as
+the square of the cohort. Their pairs are counted, and only the `max_pairs` most similar
+are listed with their lines; the clusters still hold every candidate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations, islice
 
 from workbook.similarity.fingerprint import Fingerprint, fingerprint
 from workbook.similarity.sources import KnownSource
@@ -33,6 +38,8 @@ class SimilaritySettings:
     lsh_threshold: float = 0.3
     #: MinHash permutations: more is a better estimate and slower
     num_perm: int = 128
+    #: the most similar candidate pairs listed per question; the others are only counted
+    max_pairs: int = 1000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +76,13 @@ class QuestionSimilarity:
     #: answers too small to judge once the given code is subtracted (starter-only ones)
     too_small: int
     method: str
+    #: similar candidate pairs beyond `max_pairs`, counted but not listed
+    pairs_not_listed: int = 0
+
+    @property
+    def similar_pairs(self) -> int:
+        """Every similar pair, listed or not."""
+        return len(self.pairs) + self.pairs_not_listed
 
 
 def _score(left: Compared, right: Compared, question_id: str) -> Pair:
@@ -103,7 +117,9 @@ def _hash32(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
-def _clusters(pairs: Sequence[Pair]) -> tuple[tuple[str, ...], ...]:
+def _clusters(groups: Sequence[Sequence[str]],
+              links: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
+    """Owners joined by identical answers (`groups`) and by similar pairs (`links`)."""
     parent: dict[str, str] = {}
 
     def root(name: str) -> str:
@@ -113,12 +129,15 @@ def _clusters(pairs: Sequence[Pair]) -> tuple[tuple[str, ...], ...]:
             name = parent[name]
         return name
 
-    for pair in pairs:
-        parent[root(pair.left.owner)] = root(pair.right.owner)
-    groups: dict[str, list[str]] = {}
+    for group in groups:
+        for owner in group[1:]:
+            parent[root(owner)] = root(group[0])
+    for left, right in links:
+        parent[root(left)] = root(right)
+    found: dict[str, list[str]] = {}
     for name in parent:
-        groups.setdefault(root(name), []).append(name)
-    return tuple(sorted((tuple(sorted(g)) for g in groups.values()),
+        found.setdefault(root(name), []).append(name)
+    return tuple(sorted((tuple(sorted(g)) for g in found.values() if len(g) > 1),
                         key=lambda g: (-len(g), g)))
 
 
@@ -147,17 +166,55 @@ def compare_question(question_id: str, answers: Sequence[tuple[str, str]],
     sources = [Compared(owner=k.label, kind=k.kind, code=k.code, fingerprint=print_of(k.code))
                for k in known]
     sources = [s for s in sources if len(s.fingerprint) >= settings.min_fingerprints]
-    if len(judged) <= settings.exhaustive_up_to:
+    # answers with the same fingerprint: one representative each is compared
+    by_print: dict[frozenset[int], list[Compared]] = {}
+    for entry in judged:
+        by_print.setdefault(entry.fingerprint.hashes, []).append(entry)
+    groups = list(by_print.values())
+    representatives = [group[0] for group in groups]
+    if len(representatives) <= settings.exhaustive_up_to:
         method = "every pair"
-        proposed: Sequence[tuple[int, int]] = list(combinations(range(len(judged)), 2))
+        proposed: Sequence[tuple[int, int]] = list(combinations(range(len(groups)), 2))
     else:
         method = "MinHash LSH"
-        proposed = sorted(_lsh_candidates(judged, settings))
-    between = [_score(judged[a], judged[b], question_id) for a, b in proposed]
-    between = [p for p in between if p.score >= settings.threshold]
-    with_known = [_score(entry, source, question_id) for entry in judged for source in sources]
-    with_known = [p for p in with_known if p.score >= settings.threshold]
+        proposed = sorted(_lsh_candidates(representatives, settings))
+    similar = [(a, b, score) for a, b in proposed
+               if (score := _overlap(representatives[a], representatives[b]))
+               >= settings.threshold]
+    listed, counted = _listed_pairs(groups, similar, settings.max_pairs)
+    between = [_score(left, right, question_id) for left, right in listed]
+    with_known = [_score(member, source, question_id)
+                  for group in groups for source in sources
+                  if _overlap(group[0], source) >= settings.threshold for member in group]
+    clusters = _clusters([[e.owner for e in g] for g in groups],
+                         [(groups[a][0].owner, groups[b][0].owner) for a, b, _ in similar])
     return QuestionSimilarity(
         question_id=question_id, answers=len(entries),
         pairs=(*sorted(between, key=_order), *sorted(with_known, key=_order)),
-        clusters=_clusters(between), too_small=len(entries) - len(judged), method=method)
+        clusters=clusters, too_small=len(entries) - len(judged), method=method,
+        pairs_not_listed=counted - len(between))
+
+
+def _overlap(left: Compared, right: Compared) -> float:
+    smaller = min(len(left.fingerprint), len(right.fingerprint))
+    shared = len(left.fingerprint.hashes & right.fingerprint.hashes)
+    return shared / smaller if smaller else 0.0
+
+
+def _listed_pairs(groups: Sequence[Sequence[Compared]],
+                  similar: Sequence[tuple[int, int, float]], limit: int
+                  ) -> tuple[list[tuple[Compared, Compared]], int]:
+    """The `limit` most similar candidate pairs (identical answers first, score 1.0) and
+    how many similar pairs there are in all; pairs are made lazily, never all at once."""
+    def within(group: Sequence[Compared]) -> Iterator[tuple[Compared, Compared]]:
+        return combinations(group, 2)
+
+    def across(a: int, b: int) -> Iterator[tuple[Compared, Compared]]:
+        return ((left, right) for left in groups[a] for right in groups[b])
+
+    counted = sum(len(g) * (len(g) - 1) // 2 for g in groups) + sum(
+        len(groups[a]) * len(groups[b]) for a, b, _ in similar)
+    ordered = chain(chain.from_iterable(within(g) for g in groups),
+                    chain.from_iterable(across(a, b) for a, b, _ in
+                                        sorted(similar, key=lambda s: -s[2])))
+    return list(islice(ordered, limit)), counted

@@ -62,11 +62,18 @@ def _view(pair: Pair, anchor: str) -> str:
             f'{_side(pair.right.code, pair.right_lines)}</div></div></details>')
 
 
+def _counted(result: QuestionSimilarity) -> str:
+    if not result.pairs_not_listed:
+        return f"{result.similar_pairs} similar pairs"
+    return (f"{result.similar_pairs} similar pairs, the {len(result.pairs)} most similar "
+            "listed (the groups below hold every answer)")
+
+
 def _question(result: QuestionSimilarity) -> str:
     parts = [f'<h2 id="q-{_e(result.question_id)}">{_e(result.question_id)}</h2>',
              f"<p>{result.answers} answers compared ({_e(result.method)}); "
              f"{result.too_small} too small to compare once the given code is subtracted; "
-             f"{len(result.pairs)} similar pairs.</p>"]
+             f"{_counted(result)}.</p>"]
     if result.clusters:
         parts.append("<p>Groups of similar answers:</p><ul>" + "".join(
             f"<li>{len(c)} answers: {_e(', '.join(c))}</li>" for c in result.clusters)
@@ -143,8 +150,8 @@ def cohort_section(report: SimilarityReport, *, top: int = 10) -> str:
             f'{pair_anchor(result.question_id, i)}">side by side</a></td></tr>'
             for i, p in enumerate(result.pairs[:top]))
         groups = "; ".join(", ".join(c) for c in result.clusters if len(c) > 2)
-        parts.append(f"<h3>{_e(result.question_id)}</h3><p>{len(result.pairs)} similar "
-                     f"pairs" + (f"; groups: {_e(groups)}" if groups else "") + "</p>"
+        parts.append(f"<h3>{_e(result.question_id)}</h3><p>{_counted(result)}"
+                     + (f"; groups: {_e(groups)}" if groups else "") + "</p>"
                      f'<table><tr><th class="name">answer</th><th class="name">similar to'
                      f"</th><th>score</th><th></th></tr>{rows}</table>")
     return "\n".join(parts)
