@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.lab_page import lab_context
 from tests.conftest import REPO
 from tests.live.jupyter_env import isolated_jupyter_env
 from workbook.bank import SHIPPED_BANK, load_bank
@@ -95,24 +96,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def screen(browser: Any) -> Iterator[Any]:
     """A page on a 1440x900 screen, the size the interviewer's view is built for."""
-    from playwright.sync_api import expect
 
-    expect.set_options(timeout=60_000)
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    yield page
+    context = lab_context(browser, {"width": 1440, "height": 900})
+    yield context.new_page()
     context.close()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    from playwright.sync_api import expect
-
-    # a loaded CI machine needs more than the 5 s Playwright assertions wait by default
-    expect.set_options(timeout=60_000)
-    context = browser.new_context(viewport={"width": 1300, "height": 1300})
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    yield page
+    context = lab_context(browser, {"width": 1300, "height": 1300})
+    yield context.new_page()
     context.close()

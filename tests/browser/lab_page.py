@@ -9,6 +9,27 @@ from typing import Any
 IDLE = "#jp-main-statusbar >> text=| Idle"
 
 
+def lab_context(browser: Any, viewport: dict[str, int]) -> Any:
+    """A browser context for JupyterLab pages on a loaded CI machine."""
+    from playwright.sync_api import expect
+
+    # a loaded CI machine needs more than the 5 s Playwright assertions wait by default
+    expect.set_options(timeout=60_000)
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(60_000)
+    context.on("page", _keep_waiting_for_slow_documents)
+    return context
+
+
+def _keep_waiting_for_slow_documents(page: Any) -> None:
+    # the collaboration extension asks after 5 s whether to keep waiting for a document
+    # that has not synced yet; a person answers "Continue waiting", and so do the tests
+    # (the dialog would otherwise block every click until it is answered)
+    dialog = page.locator("dialog.jp-Dialog", has_text="taking some time to load")
+    page.add_locator_handler(dialog, lambda: dialog.get_by_role(
+        "button", name="Continue waiting").click(), no_wait_after=True)
+
+
 def open_notebook(page: Any, url: str) -> None:
     """Open a notebook and wait until its kernel is idle."""
     page.goto(url)

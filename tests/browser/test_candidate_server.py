@@ -15,7 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CODING_QUESTION, LiveInterview
-from tests.browser.lab_page import open_notebook, question_panel, run_all, wait_until
+from tests.browser.lab_page import (
+    lab_context,
+    open_notebook,
+    question_panel,
+    run_all,
+    wait_until,
+)
 from tests.live.candidate_http import call, healthy, websocket_status
 from tests.live.interview_process import launch_interview, two_free_ports
 from tests.live.jupyter_env import isolated_jupyter_env
@@ -64,7 +70,7 @@ def test_pair_typing_still_syncs_after_every_refused_request(
     assert candidate_file is not None
     url = live_interview.candidate.url(candidate_file.name)
     # the candidate's window and the interviewer's, in separate browser profiles
-    windows = [browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    windows = [lab_context(browser, {"width": 1300, "height": 1000}).new_page()
                for _ in range(2)]
     try:
         for window in windows:
