@@ -87,9 +87,8 @@ class QuestionSimilarity:
 
 def _score(left: Compared, right: Compared, question_id: str) -> Pair:
     shared = left.fingerprint.hashes & right.fingerprint.hashes
-    smaller = min(len(left.fingerprint), len(right.fingerprint))
     return Pair(question_id=question_id, left=left, right=right,
-                score=len(shared) / smaller if smaller else 0.0,
+                score=_overlap(left, right),
                 left_lines=left.fingerprint.lines(shared),
                 right_lines=right.fingerprint.lines(shared))
 
@@ -206,15 +205,12 @@ def _listed_pairs(groups: Sequence[Sequence[Compared]],
                   ) -> tuple[list[tuple[Compared, Compared]], int]:
     """The `limit` most similar candidate pairs (identical answers first, score 1.0) and
     how many similar pairs there are in all; pairs are made lazily, never all at once."""
-    def within(group: Sequence[Compared]) -> Iterator[tuple[Compared, Compared]]:
-        return combinations(group, 2)
-
     def across(a: int, b: int) -> Iterator[tuple[Compared, Compared]]:
         return ((left, right) for left in groups[a] for right in groups[b])
 
     counted = sum(len(g) * (len(g) - 1) // 2 for g in groups) + sum(
         len(groups[a]) * len(groups[b]) for a, b, _ in similar)
-    ordered = chain(chain.from_iterable(within(g) for g in groups),
+    ordered = chain(chain.from_iterable(combinations(g, 2) for g in groups),
                     chain.from_iterable(across(a, b) for a, b, _ in
                                         sorted(similar, key=lambda s: -s[2])))
     return list(islice(ordered, limit)), counted
