@@ -12,7 +12,10 @@ the confined kernel is not asked anything and cannot lie about what it was sent.
 Requests and replies are matched per connection: a shell reply goes only to the
 connection that asked. A request whose reply never comes (the kernel died or was
 restarted) is reported as "no reply" when its connection hears of the restart (the new
-kernel's "starting" status, or the server's own restart notice) or closes.
+kernel's "starting" status, the server's own notice of an automatic restart, or its event
+for a restart someone asked for) or closes. The event matters: after a restart asked for
+through the API the connection's IOPub may miss the new kernel's first messages, and a
+kernel nobody asks anything says nothing more.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import os
 import queue
 import threading
 import time
-from typing import Any
+import weakref
+from typing import Any, ClassVar
 
 #: the environment variable naming the inherited pipe's file descriptor
 EVIDENCE_FD_ENV = "WORKBOOK_EVIDENCE_FD"
@@ -30,6 +34,8 @@ EVIDENCE_FD_ENV = "WORKBOOK_EVIDENCE_FD"
 NO_REPLY = "no reply"
 #: a run's code longer than this is cut before it crosses (the other side caps it too)
 MAX_CODE = 64_000
+#: jupyter_server's event for kernel actions asked for through its API (restart among them)
+KERNEL_ACTIONS_EVENT = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -85,6 +91,15 @@ def recording_connection(base: type[Any], pipe: EvidencePipe) -> type[Any]:
     """`base` (the server's kernel websocket connection class) reporting runs to `pipe`."""
 
     class RecordingConnection(base):  # type: ignore[misc]
+        #: every open connection, so a restart event reaches those of its kernel
+        live: ClassVar[weakref.WeakSet[Any]] = weakref.WeakSet()
+
+        @classmethod
+        def kernel_restarted(cls, kernel_id: str) -> None:
+            for connection in list(cls.live):
+                if connection.kernel_id == kernel_id:
+                    connection._give_up_pending()
+
         def handle_incoming_message(self, incoming_msg: Any) -> None:
             try:
                 self._note_request(incoming_msg)
@@ -118,6 +133,7 @@ def recording_connection(base: type[Any], pipe: EvidencePipe) -> type[Any]:
             header, metadata, content = self._request_parts(incoming_msg)
             if header.get("msg_type") != "execute_request":
                 return
+            RecordingConnection.live.add(self)
             code = content.get("code", "")
             cell_id = metadata.get("cellId")
             self._pending[str(header.get("msg_id"))] = (
@@ -191,7 +207,14 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     os.set_inheritable(int(fd), False)
     pipe = EvidencePipe(int(fd))
     settings = serverapp.web_app.settings
-    settings["kernel_websocket_connection_class"] = recording_connection(
-        settings["kernel_websocket_connection_class"], pipe)
+    connection = recording_connection(settings["kernel_websocket_connection_class"], pipe)
+    settings["kernel_websocket_connection_class"] = connection
+
+    async def on_kernel_action(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        if data.get("action") == "restart" and isinstance(data.get("kernel_id"), str):
+            connection.kernel_restarted(data["kernel_id"])
+
+    serverapp.event_logger.add_listener(schema_id=KERNEL_ACTIONS_EVENT,
+                                        listener=on_kernel_action)
     serverapp.contents_manager.register_post_save_hook(pipe.saved)
     serverapp.log.info("workbook recorder: reporting runs and saves")
