@@ -13,25 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-
-def _meta(grade_id: str, *, solution: bool = False, grade: bool = False,
-          points: float = 0, locked: bool = False) -> dict[str, Any]:
-    meta: dict[str, Any] = {"grade_id": grade_id, "solution": solution, "grade": grade,
-                            "locked": locked, "schema_version": 3}
-    if grade:
-        meta["points"] = points
-    return {"nbgrader": meta}
-
-
-def _code(source: str, **meta: Any) -> Any:
-    return nbformat.v4.new_code_cell(source, metadata=_meta(**meta) if meta else {})
-
-
-def _md(source: str, **meta: Any) -> Any:
-    return nbformat.v4.new_markdown_cell(source, metadata=_meta(**meta) if meta else {})
-
+from bench.nbgrader_course import code_cell as _code
+from bench.nbgrader_course import markdown_cell as _md
+from bench.nbgrader_course import python_notebook, write_notebook
 
 SQUARES_SOLUTION = '''\
 def squares(n):
@@ -107,17 +91,11 @@ def source_notebook() -> Any:
               "assert is_even(0) and is_even(-4)\n### END HIDDEN TESTS",
               grade_id="test-even", grade=True, points=1, locked=True),
     ]
-    notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    return notebook
+    return python_notebook(cells)
 
 
 def write_source(folder: Path, name: str = "ps1") -> Path:
-    path = folder / f"{name}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(source_notebook(), path)
-    return path
+    return write_notebook(source_notebook(), folder / f"{name}.ipynb")
 
 
 #: each student's code for each solution cell (by grade_id); absent: left as released

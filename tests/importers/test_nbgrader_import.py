@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.importers.course import STUDENTS, write_source
+from bench.nbgrader_course import (
+    nbgrader_course,
+    nbgrader_totals,
+    returned_workbooks,
+    run_nbgrader,
+    workbook_totals,
+)
+from tests.importers.course import STUDENTS, source_notebook, write_source
 from workbook.bank import load_bank
 from workbook.cli import main
 from workbook.importers.nbgrader import import_notebook
-from workbook.model import Level
-from workbook.notebook import ROLE_ANSWER, BuildOptions, build_notebook, cell_id
 
 QUESTIONS = {"ps1-squares": ["squares"], "ps1-normalise": ["normalise", "word-counts"],
              "ps1-is-even": ["is-even"]}
@@ -94,66 +95,18 @@ def test_bank_check_proves_imported_questions_and_flags_the_missing_decoys(
     assert out.count("imported from nbgrader: proven with its reference and starter only") == 3
 
 
-def _nbgrader(course: Path, *args: str) -> None:
-    # nbgrader runs `alembic` from PATH: the one installed beside this Python
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(course / ".jupyter"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
-def nbgrader_totals(tmp_path: Path) -> dict[str, float]:
-    """What nbgrader's own autograde gives each student."""
-    from nbgrader.api import Gradebook as NbgraderGradebook
-
-    course = tmp_path / "course"
-    write_source(course / "source" / "ps1")
-    _nbgrader(course, "generate_assignment", "ps1")
-    released = nbformat.read(course / "release" / "ps1" / "ps1.ipynb", as_version=4)
-    for student, answers in STUDENTS.items():
-        notebook = nbformat.from_dict(json.loads(nbformat.writes(released)))
-        for cell in notebook.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id in answers:
-                cell.source = answers[grade_id]
-        folder = course / "submitted" / student / "ps1"
-        folder.mkdir(parents=True)
-        nbformat.write(notebook, folder / "ps1.ipynb")
-    _nbgrader(course, "autograde", "ps1")
-    with NbgraderGradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        return {s: gradebook.find_submission("ps1", s).score for s in STUDENTS}
-
-
-def workbook_totals(tmp_path: Path, bank_dir: Path) -> dict[str, float]:
-    """What `workbook grade` gives the same students, each answer cell holding what they
-    wrote in that question's solution cells (a question's starter where they wrote none)."""
-    from grading.gradebook import Gradebook
-
-    bank = load_bank(bank_dir)
-    template = build_notebook(bank, list(bank.questions), BuildOptions(level=Level.JUNIOR))
-    returned = tmp_path / "returned"
-    returned.mkdir()
-    for student, answers in STUDENTS.items():
-        notebook = nbformat.from_dict(json.loads(nbformat.writes(template)))
-        notebook.metadata["workbook"]["candidate"] = student
-        for cell in notebook.cells:
-            for question_id, grade_ids in QUESTIONS.items():
-                if cell.get("id") == cell_id(question_id, ROLE_ANSWER) \
-                        and any(g in answers for g in grade_ids):
-                    setup = "import math\n\n" if question_id == "ps1-squares" else ""
-                    cell.source = setup + "\n\n".join(answers[g] for g in grade_ids)
-        nbformat.write(notebook, returned / f"{student}.ipynb")
-    out = tmp_path / "out"
-    assert main(["grade", str(returned), "-o", str(out), "--bank", str(bank_dir),
-                 "--no-report"]) == 0
-    with Gradebook.open(out / "gradebook.sqlite") as gradebook:
-        return {r.candidate: float(r.points) for r in gradebook.results()}
-
-
 def test_graded_totals_match_nbgrader_autograde(imported: Path, tmp_path: Path) -> None:
-    theirs = nbgrader_totals(tmp_path)
-    ours = workbook_totals(tmp_path, imported)
+    course = tmp_path / "course"
+    nbgrader_course(course, source_notebook(), STUDENTS)
+    run_nbgrader(course, "autograde", "ps1", timeout=600)
+    theirs = nbgrader_totals(course, list(STUDENTS))
+    returned = tmp_path / "returned"
+    returned_workbooks(imported, returned, STUDENTS, QUESTIONS,
+                       setup={"ps1-squares": "import math\n\n"})
+    out = tmp_path / "out"
+    assert main(["grade", str(returned), "-o", str(out), "--bank", str(imported),
+                 "--no-report"]) == 0
+    ours = workbook_totals(out / "gradebook.sqlite")
     assert ours == theirs
     assert ours == {"amal": 10.0, "bruno": 4.0, "chen": 1.0}
 
