@@ -37,6 +37,7 @@ from grading.kernel.inside.protocol import (
     ProtocolViolation,
     read_message,
 )
+from grading.kernel.runqueue import Deadline
 from grading.kernel.starter import KernelHandle
 
 Status = Literal["ok", "error", "timeout", "died", "flood", "violation"]
@@ -58,6 +59,8 @@ class CellRun:
     #: with status "violation": how a message from the kernel broke the protocol
     violation: str = ""
     seconds: float = 0.0
+    #: seconds of run-queue wait the deadline of the step that ran last did not charge
+    forgiven: float = 0.0
 
 
 class KernelClient:
@@ -140,6 +143,9 @@ class KernelClient:
                 on_observation: OnObservation | None = None) -> CellRun:
         """Run `code`; stop it after `timeout` s without progress or `total_timeout` s in all.
 
+        Neither counts time the kernel's main thread waited for a CPU, up to an allowance
+        (grading/kernel/runqueue.py), where the kernel's run-queue wait can be read.
+
         Progress is an observation for which `on_observation` returns a number: the seconds
         the next stretch may take. The hard output limit also starts again at progress.
         `metadata` goes in the request's metadata, where the harness finds its steps.
@@ -163,26 +169,28 @@ class KernelClient:
         msg_id = self._request(self.shell, "execute_request", {
             "code": code, "silent": False, "store_history": False, "user_expressions": {},
             "allow_stdin": False, "stop_on_error": False}, metadata)
-        deadline = started + timeout
-        hard_deadline = started + (total_timeout or timeout)
+        clock = self.handle.run_queue()
+        deadline = Deadline.start(started, timeout, clock)
+        whole = Deadline.start(started, total_timeout or timeout, clock)
         replied = idle = False
         received = 0
         stopping: Status | None = None  # set once we interrupted: why
         stop_deadline = 0.0
         while not (replied and idle):
             now = time.monotonic()
-            if stopping is None and now >= min(deadline, hard_deadline):
+            if stopping is None and (deadline.reached(now) or whole.reached(now)):
                 stopping, stop_deadline = "timeout", now + grace
                 self._request(self.control, "interrupt_request", {})
             if stopping is not None and now >= stop_deadline:
                 run.kernel_usable = False
                 break
-            limit = stop_deadline if stopping else min(deadline, hard_deadline)
+            limit = stop_deadline if stopping else min(deadline.at, whole.at)
             events = dict(self.poller.poll(max(1, int((limit - now) * 1000) + 1)))
             if self.handle.exit_fd() in events and self.handle.exit_code() is not None:
                 run.status, run.kernel_usable = "died", False
                 run.exit_code = self.handle.exit_code()
                 run.seconds = time.monotonic() - started
+                run.forgiven = deadline.forgiven
                 return run
             if self.control in events:
                 self._recv(self.control)  # interrupt replies: nothing to learn from them
@@ -222,7 +230,7 @@ class KernelClient:
                     observation = data[OBSERVATION_MIME]
                     next_timeout = None if on_observation is None else on_observation(observation)
                     if next_timeout is not None:
-                        deadline = time.monotonic() + next_timeout
+                        deadline = Deadline.start(time.monotonic(), next_timeout, clock)
                         received = 0
         if run.status == "ok":
             if stopping is not None:
@@ -230,4 +238,5 @@ class KernelClient:
             elif run.error_name:
                 run.status = "error"
         run.seconds = time.monotonic() - started
+        run.forgiven = deadline.forgiven
         return run

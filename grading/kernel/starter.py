@@ -28,6 +28,7 @@ from grading.config import GradingConfig
 from grading.errors import KernelStartError, SandboxError
 from grading.kernel import sandbox
 from grading.kernel.inside.protocol import KernelRequest
+from grading.kernel.runqueue import RunQueueClock, host_pid_of
 
 KERNEL_NAME = "workbook-confined"
 REQUEST_ENV = "WORKBOOK_KERNEL_REQUEST"
@@ -54,6 +55,10 @@ class KernelHandle(Protocol):
 
     def kill(self) -> None:
         """Kill the kernel now, and wait until it and its processes are gone."""
+
+    def run_queue(self) -> RunQueueClock | None:
+        """The run-queue wait of the kernel's main thread, or None where it cannot be read
+        (step deadlines are then wall-clock time: grading/kernel/runqueue.py)."""
 
 
 def confinement_available(config: GradingConfig) -> bool:
@@ -112,7 +117,12 @@ class ZygoteKernel:
         self._conn = conn
         self._buffer = b""
         self._exit: int | None = None
+        self._pidfds: list[int] = []
+        self._run_queue: RunQueueClock | None = None
         self.endpoints = endpoints
+        #: the kernel's pid in the grader's pid namespace, once the zygote has sent a
+        #: pidfd of it (None before, or where the machine has no pidfds)
+        self.host_pid: int | None = None
 
     def _read_line(self, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
@@ -122,9 +132,10 @@ class ZygoteKernel:
             if not ready:
                 return None
             try:
-                chunk = self._conn.recv(65536)
+                chunk, fds, _flags, _address = socket.recv_fds(self._conn, 65536, 4)
             except OSError:
-                chunk = b""
+                chunk, fds = b"", []
+            self._pidfds.extend(fds)
             if not chunk:
                 self._buffer += b"exit -9\n"  # the zygote went away: so did its kernels
                 continue
@@ -133,7 +144,25 @@ class ZygoteKernel:
         text = line.decode()
         if text.startswith("exit "):
             self._exit = int(text.split()[1])
+        elif text.startswith("pid ") and self._pidfds:
+            self._adopt_pidfd()
         return text
+
+    def _adopt_pidfd(self) -> None:
+        """Learn the kernel's host pid from the pidfd sent with `pid N`, open its
+        run-queue clock, and let the pidfd go (the open clock is the kernel's own)."""
+        pidfd, *extra = self._pidfds
+        self._pidfds = []
+        try:
+            self.host_pid = host_pid_of(pidfd)
+            if self.host_pid is not None:
+                self._run_queue = RunQueueClock.open(self.host_pid, pidfd)
+        finally:
+            for fd in (pidfd, *extra):
+                os.close(fd)
+
+    def run_queue(self) -> RunQueueClock | None:
+        return self._run_queue
 
     def wait_bound(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -159,6 +188,12 @@ class ZygoteKernel:
         return self._exit
 
     def kill(self) -> None:
+        if self._run_queue is not None:
+            self._run_queue.close()
+            self._run_queue = None
+        for fd in self._pidfds:
+            os.close(fd)
+        self._pidfds = []
         if self._conn.fileno() < 0:
             return
         if self._exit is None:

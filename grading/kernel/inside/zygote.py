@@ -10,16 +10,17 @@ grader can enter; peers are also checked by uid). A request is one JSON line:
     {"kernel_dir": str, "connection": {...}, "output_limit": int, "limits": {...},
      "uid": int | null, "scratch": {"/tmp": bytes, ...} | null, "workdir": str}
 
-and the zygote answers on the same connection with lines `pid N`, `bound` (the kernel's
-sockets exist: connect now) and finally `exit STATUS` once the kernel is gone and every
-process of its uid has been killed. A request {"precompile": [[setup, code], ...]}
-compiles the grader's checks into the harness's cache before any fork (answer:
-`compiled N`), so no kernel compiles them again. Writing `kill` or closing the connection
-kills the kernel. The kernel application and its IPython shell are built here once,
-before any fork, in an environment of the zygote's own (kernel_app.py): every child
-starts from that pristine shell, which has never run code. Nothing per-candidate exists
-before the fork: one thread, no zmq context, no session or key, no sockets (asserted),
-and the child never returns into this loop.
+and the zygote answers on the same connection with lines `pid N` (with a pidfd of the
+kernel attached, so the grader learns its pid on the host, which this pid namespace cannot
+name), `bound` (the kernel's sockets exist: connect now) and finally `exit STATUS` once
+the kernel is gone and every process of its uid has been killed. A request {"precompile":
+[[setup, code], ...]} compiles the grader's checks into the harness's cache before any
+fork (answer: `compiled N`), so no kernel compiles them again. Writing `kill` or closing
+the connection kills the kernel. The kernel application and its IPython shell are built
+here once, before any fork, in an environment of the zygote's own (kernel_app.py): every
+child starts from that pristine shell, which has never run code. Nothing per-candidate
+exists before the fork: one thread, no zmq context, no session or key, no sockets
+(asserted), and the child never returns into this loop.
 
 The zygote outlives anything a kernel does or leaves behind: a fault while handling one
 kernel ends that kernel, never the loop; a kernel's folder is handed back to root before
@@ -107,6 +108,22 @@ class Kernel:
 def _send(conn: socket.socket, line: str) -> None:
     with contextlib.suppress(OSError):  # the grader went away: the kernel is killed anyway
         conn.sendall(line.encode() + b"\n")
+
+
+def _send_pid(conn: socket.socket, pid: int) -> None:
+    """Say `pid N`, with a pidfd of the kernel attached where the machine has them: the
+    grader reads from it the kernel's pid on the host (for its run-queue wait, see
+    grading/kernel/runqueue.py); N is only this namespace's name for it."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # a kernel without pidfds (before Linux 5.3): the pid alone
+        _send(conn, f"pid {pid}")
+        return
+    try:
+        with contextlib.suppress(OSError):
+            socket.send_fds(conn, [f"pid {pid}\n".encode()], [pidfd])
+    finally:
+        os.close(pidfd)
 
 
 def _child(kernel: Kernel, bound_write: int, keep: list[int]) -> None:
@@ -323,7 +340,7 @@ class Zygote:
         os.close(bound_write)
         kernel.pid, kernel.bound_fd = pid, bound_read
         self.by_pid[pid] = kernel
-        _send(kernel.conn, f"pid {pid}")
+        _send_pid(kernel.conn, pid)
         self.selector.register(bound_read, selectors.EVENT_READ, ("bound", kernel))
 
     def _on_bound(self, kernel: Kernel) -> None:
