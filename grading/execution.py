@@ -218,7 +218,9 @@ class CandidateKernel:
     def close(self, on_gone: Callable[[], None]) -> threading.Thread | None:
         """Let the kernel go without waiting for it: the zygote kills it and every process
         of its uid; `on_gone` runs (in another thread) once that is done, so the uid is
-        reused only when nothing of this candidate is left."""
+        reused only when nothing of this candidate is left. A kernel not seen gone within
+        the kill's bound never runs it: its uid is not reused, since the zygote's kill of
+        every process of that uid may still come, and would end the next kernel's."""
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -228,9 +230,7 @@ class CandidateKernel:
             return None
 
         def finish() -> None:
-            try:
-                handle.kill()
-            finally:
+            if handle.kill():
                 on_gone()
 
         reaper = threading.Thread(target=finish, name="kernel-reaper", daemon=True)

@@ -53,8 +53,9 @@ class KernelHandle(Protocol):
     def exit_code(self) -> int | None:
         """The kernel's exit status once it has exited (negative: killed by that signal)."""
 
-    def kill(self) -> None:
-        """Kill the kernel now, and wait until it and its processes are gone."""
+    def kill(self) -> bool:
+        """Kill the kernel now, wait (a bounded time) until it and its processes are gone,
+        and say whether they are known to be."""
 
     def run_queue(self) -> RunQueueClock | None:
         """The run-queue wait of the kernel's main thread, or None where it cannot be read
@@ -187,7 +188,7 @@ class ZygoteKernel:
             pass
         return self._exit
 
-    def kill(self) -> None:
+    def kill(self) -> bool:
         if self._run_queue is not None:
             self._run_queue.close()
             self._run_queue = None
@@ -195,14 +196,15 @@ class ZygoteKernel:
             os.close(fd)
         self._pidfds = []
         if self._conn.fileno() < 0:
-            return
+            return self._exit is not None
         if self._exit is None:
             with contextlib.suppress(OSError):
                 self._conn.sendall(b"kill\n")
             deadline = time.monotonic() + 5.0
             while self._exit is None and time.monotonic() < deadline:
                 self._read_line(deadline - time.monotonic())
-        self._conn.close()
+        self._conn.close()  # a hang-up: the zygote kills the kernel if it has not yet
+        return self._exit is not None
 
 
 def _world_readable_python() -> bool:

@@ -43,9 +43,10 @@ class LiveKernel:
         assert result["status"] == "ok", result
         return ast.literal_eval(result["data"]["text/plain"])
 
-    def close(self) -> None:
+    def close(self) -> bool:
+        """Stop the client and kill the kernel; whether it is known to be gone."""
         self.client.stop_channels()
-        self.handle.kill()
+        return self.handle.kill()
 
 
 class KernelFactory:
@@ -62,8 +63,8 @@ class KernelFactory:
         try:
             yield kernel
         finally:
-            kernel.close()
-            self.uids.give_back(uid)
+            if kernel.close():  # else the zygote may still kill every process of this uid
+                self.uids.give_back(uid)
 
     def close(self) -> None:
         self.starter.close()

@@ -303,6 +303,10 @@ class Zygote:
                 self.selector.unregister(kernel.conn)
             if not kernel.exited:
                 os.kill(kernel.pid, signal.SIGKILL)
+                # and its process group at once: busy children could otherwise keep a
+                # kernel that lowered its own priority from running long enough to exit
+                with contextlib.suppress(OSError):
+                    os.killpg(kernel.pid, signal.SIGKILL)
             return
         kernel.buffer += chunk
         if b"\n" not in kernel.buffer:
