@@ -11,9 +11,6 @@ a timeout, with no more forgiven than the allowance."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -32,6 +29,7 @@ from grading.kernel.runqueue import (
 )
 from grading.results import EventKind
 from grading.tasks import Answer
+from tests.pinned_cpu import busy_loops, opened_on_one_cpu
 from workbook.bank import load_bank
 from workbook.tasks import task_for
 
@@ -96,26 +94,6 @@ def test_forgiven_wait_grows_with_the_wait_up_to_the_allowance(limit: float, wai
 
 # -- real kernels --------------------------------------------------------------------------
 
-def _busy_loops(cpu: int, count: int) -> list[subprocess.Popen[bytes]]:
-    """`count` processes spinning on `cpu`, each started once it says it is pinned."""
-    code = (f"import os, sys\nos.sched_setaffinity(0, {{{cpu}}})\n"
-            "sys.stdout.write('pinned\\n'); sys.stdout.flush()\nwhile True:\n    pass\n")
-    loops = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL) for _ in range(count)]
-    for loop in loops:
-        assert loop.stdout is not None and loop.stdout.readline() == b"pinned\n"
-    return loops
-
-
-def _stop(loops: list[subprocess.Popen[bytes]]) -> None:
-    for loop in loops:
-        loop.kill()
-    for loop in loops:
-        loop.wait()
-        if loop.stdout is not None:
-            loop.stdout.close()
-
-
 def _cpu_seconds(answer: str, check: str) -> float:
     """CPU seconds `check` takes on `answer` in this process (the kernel runs the same
     Python): what the test sizes its limit from, never what it asserts."""
@@ -137,20 +115,18 @@ def test_a_timed_question_keeps_its_verdicts_when_its_kernel_gets_an_eighth_of_a
     limit = _cpu_seconds(task.reference, timed.code) * (BUSY_LOOPS + 1) / 2
     task = dataclasses.replace(task, hidden_checks=(timed,), public_checks="", timeout=limit)
     decoy = next(d for d in question.decoys if d.name == "list-tracks-recency")
-    mine = os.sched_getaffinity(0)
-    cpu = max(mine)
-    os.sched_setaffinity(0, {cpu})  # the zygote, and every kernel it forks, inherits it
+
+    def open_grader() -> Grader:
+        opened = Grader([task], config=GradingConfig(timeout=limit, interrupt_grace=0.5))
+        opened.open()
+        return opened
+
+    grader, cpu = opened_on_one_cpu(open_grader)
     try:
-        grader = Grader([task], config=GradingConfig(timeout=limit, interrupt_grace=0.5))
-        grader.open()
+        with busy_loops(cpu, BUSY_LOOPS):
+            fair, = grader.grade([Answer(task_id=task.id, code=task.reference)])
+            slow, = grader.grade([Answer(task_id=task.id, code=decoy.code)])
     finally:
-        os.sched_setaffinity(0, mine)  # only the kernels share the busy loops' CPU
-    loops = _busy_loops(cpu, BUSY_LOOPS)
-    try:
-        fair, = grader.grade([Answer(task_id=task.id, code=task.reference)])
-        slow, = grader.grade([Answer(task_id=task.id, code=decoy.code)])
-    finally:
-        _stop(loops)
         grader.close()
     assert fair.points == fair.max_points, fair
     assert slow.points == 0, slow

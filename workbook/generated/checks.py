@@ -14,8 +14,12 @@ Each input's time bound is kept in the kernel: interval timers (the check runs i
 kernel's main thread) stop code that is running, after GENERATED_CASE_SECONDS of the
 kernel's CPU time (SIGPROF: a busy loop, however loaded the machine) or once the
 property's share of the check's timeout is spent (SIGALRM: code that blocks), and
-`asyncio.timeout` stops code that waits on the event loop. So a hang is named by the input
-that caused it, and the grader's own timeout (which would lose it) stays a last resort.
+`asyncio.timeout` stops code that waits on the event loop. The share is charged as the
+grader charges a step (grading/kernel/runqueue.py): wall-clock time less the main
+thread's wait for a CPU, up to the same allowance, so a fair input is not named as a
+hang on a loaded machine and the share still runs out before the grader's timeout. So
+a hang is named by the input that caused it, and the grader's own timeout (which would
+lose it) stays a last resort.
 
 The shrink code (run by the engine after every check of the submission, see
 grading/engine.py) starts from the drawn input that differs and lets Hypothesis's
@@ -23,8 +27,9 @@ shrinker look for a smaller one: `hypothesis.find` over the same strategies, see
 through a one-entry example database with the choices that drew that input, where the
 condition runs the reference (in a namespace of its own) and the answer on each
 candidate input and says whether their outcomes differ. It is bounded by SHRINK_STEPS
-inputs, SHRINK_SECONDS of CPU time and SHRINK_WALL_SECONDS, and reports the smallest
-differing input found, the two outcomes, and whether the shrinker finished.
+inputs, SHRINK_SECONDS of CPU time and SHRINK_WALL_SECONDS (charged like the share), and
+reports the smallest differing input found, the two outcomes, and whether the shrinker
+finished.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from grading.kernel.inside.protocol import (
     SHRINK_STEPS,
     SHRINK_WALL_SECONDS,
 )
+from grading.kernel.runqueue import RUN_QUEUE_ALLOWANCE
 from grading.tasks import Check, Shrink
 from workbook.generated.draw import draw
 from workbook.model import Property, Question
@@ -72,19 +78,59 @@ class _WbTooLong(BaseException):
 
 _wb_armed = [False]
 _wb_bounds = {}
+#: the share being spent: when it began (wall clock, run-queue wait) and its seconds
+_wb_share = [(0.0, 0.0), 0.0]
+#: the asyncio.timeout of the input running, if it awaits
+_wb_loop_deadline = [None]
+_wb_allowance = @ALLOWANCE@
+
+
+def _wb_waited():
+    """Seconds this kernel's main thread has waited for a CPU (its run-queue wait, from
+    schedstat; 0.0 where the machine does not say: time is then wall-clock time)."""
+    try:
+        with open("/proc/self/schedstat", "rb") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _wb_began():
+    return (_wb_time.monotonic(), _wb_waited())
+
+
+def _wb_charged(began, limit):
+    """Seconds charged since `began` against `limit`, as the grader charges a step:
+    wall-clock time less the main thread's wait for a CPU, forgiven up to the allowance
+    (grading/kernel/runqueue.py)."""
+    now, waited = _wb_began()
+    return (now - began[0]) - min(waited - began[1], _wb_allowance * limit)
 
 
 def _wb_alarm(signum, frame):
     # Raise only while an input runs, and only in running code: when the event loop is
-    # idle the input waits on it, and its asyncio.timeout stops it.
+    # idle the input waits on it, and its asyncio.timeout is brought forward to stop it.
     if not _wb_armed[0]:
         return
+    if signum == _wb_signal.SIGALRM:
+        left = _wb_share[1] - _wb_charged(*_wb_share)
+        if left > 0.001:  # part of the time was a wait for a CPU, which is not charged
+            _wb_signal.setitimer(_wb_signal.ITIMER_REAL, left, 0.05)
+            return
     try:
         idle = _wb_asyncio.current_task() is None
     except RuntimeError:
         idle = False
     if not idle:
         raise _WbTooLong(_wb_bounds[signum])
+    deadline = _wb_loop_deadline[0]
+    if signum == _wb_signal.SIGALRM and deadline is not None:
+        loop = _wb_asyncio.get_running_loop()
+        try:
+            deadline.reschedule(loop.time())
+        except RuntimeError:  # it has fired or been left already
+            return
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop's select to see it
 
 
 def _wb_settle(value):
@@ -98,7 +144,9 @@ def _wb_settle(value):
 
 def _wb_start_clock(cpu, wall):
     """Stop the input after `cpu` seconds of the kernel's CPU time (a busy loop, however
-    loaded the machine) or `wall` seconds (an input that blocks, waiting forever)."""
+    loaded the machine) or `wall` seconds (an input that blocks, waiting forever), or
+    rather once the share it runs in is charged in full (`_wb_share`, which `wall` is
+    what is left of), however long the kernel waited for a CPU."""
     _wb_bounds.update({_wb_signal.SIGPROF: cpu, _wb_signal.SIGALRM: wall})
     _wb_signal.signal(_wb_signal.SIGPROF, _wb_alarm)
     _wb_signal.signal(_wb_signal.SIGALRM, _wb_alarm)
@@ -109,12 +157,15 @@ def _wb_start_clock(cpu, wall):
 
 def _wb_stop_clock():
     _wb_armed[0] = False
+    _wb_loop_deadline[0] = None
     _wb_signal.setitimer(_wb_signal.ITIMER_REAL, 0)
     _wb_signal.setitimer(_wb_signal.ITIMER_PROF, 0)
 
 
-def _wb_run_sync(namespace, cpu, wall):
+def _wb_run_sync(namespace, cpu, wall, own_share=True):
     """One input's outcome, for a property without `await`."""
+    if own_share:  # else it runs in the share the runner began
+        _wb_share[:] = [_wb_began(), wall]
     _wb_start_clock(cpu, wall)
     try:
         eval(_wb_body, namespace)
@@ -132,11 +183,16 @@ def _wb_run_sync(namespace, cpu, wall):
     return _wb_settle(value)
 
 
-async def _wb_run(namespace, cpu, wall):
+async def _wb_run(namespace, cpu, wall, own_share=True):
     """One input's outcome."""
     if not _wb_asynchronous:
-        return _wb_run_sync(namespace, cpu, wall)
-    deadline = _wb_asyncio.timeout(wall)
+        return _wb_run_sync(namespace, cpu, wall, own_share)
+    if own_share:  # else it runs in the share the runner began
+        _wb_share[:] = [_wb_began(), wall]
+    # at the latest the allowance permits; the clock brings it forward once `wall` is
+    # charged in full
+    deadline = _wb_asyncio.timeout(wall * (1 + _wb_allowance))
+    _wb_loop_deadline[0] = deadline
     _wb_start_clock(cpu, wall)
     try:
         async with deadline:
@@ -164,16 +220,17 @@ _RUNNER = _TOOLS + '''
 _wb_cases = _wb_marshal.loads(_wb_base64.b64decode(@CASES@))
 _wb_base = dict(globals())
 _wb_outcomes = []
-_wb_ends = _wb_time.monotonic() + @SHARE@
+_wb_share[:] = [_wb_began(), @SHARE@]
 _wb_hung = False
 for _wb_case in _wb_cases:
     if _wb_hung:  # one input that does not return is enough; the rest would wait too
         _wb_outcomes.append(("skipped", None))
         continue
-    _wb_left = round(max(_wb_ends - _wb_time.monotonic(), 0.001), 3)
+    _wb_left = round(max(@SHARE@ - _wb_charged(*_wb_share), 0.001), 3)
     _wb_namespace = dict(_wb_base)
     _wb_namespace.update(_wb_case)
-    _wb_outcomes.append(await _wb_run(_wb_namespace, min(@CASE_SECONDS@, _wb_left), _wb_left))
+    _wb_outcomes.append(await _wb_run(_wb_namespace, min(@CASE_SECONDS@, _wb_left), _wb_left,
+                                      own_share=False))
     _wb_hung = _wb_outcomes[-1][0] == "timeout"
 _wb_outcomes
 '''
@@ -250,14 +307,14 @@ def _wb_shrink(start, run):
 
     state = {"steps": 0, "best": None}
     cpu_ends = _wb_time.process_time() + @SHRINK_SECONDS@
-    wall_ends = _wb_time.monotonic() + @SHRINK_WALL_SECONDS@
+    began = _wb_began()  # SHRINK_WALL_SECONDS are charged as the grader charges a step
 
     def differs(case):
         state["steps"] += 1
         if state["steps"] == 1 and repr(case) != repr(drawn):
             raise _WbSpent()  # the choices draw another input here (another Hypothesis)
         if (state["steps"] > @SHRINK_STEPS@ or _wb_time.process_time() > cpu_ends
-                or _wb_time.monotonic() > wall_ends):
+                or _wb_charged(began, @SHRINK_WALL_SECONDS@) > @SHRINK_WALL_SECONDS@):
             raise _WbSpent()
         outcomes = []
         for base in (_wb_reference_namespace, _wb_answer_namespace):
@@ -302,7 +359,7 @@ async def _wb_shrink_awaiting(start):
         future = _wb_asyncio.run_coroutine_threadsafe(
             _wb_run(namespace, @CASE_SECONDS@, 2 * @CASE_SECONDS@), loop)
         try:
-            return future.result(timeout=2 * @CASE_SECONDS@ + 2)
+            return future.result(timeout=(1 + _wb_allowance) * 2 * @CASE_SECONDS@ + 2)
         except Exception:  # the loop did not run it in time (a time bound defeated)
             future.cancel()
             raise _WbSpent() from None
@@ -345,7 +402,8 @@ def property_check(question: Question, prop: Property) -> Check:
     drawn = draw(question, prop)
     cases = list(drawn.cases)
     common = {"CODE": repr(prop.code), "NAME": repr(f"<property {prop.name}>"),
-              "CASES": _payload(cases), "CASE_SECONDS": repr(GENERATED_CASE_SECONDS)}
+              "CASES": _payload(cases), "CASE_SECONDS": repr(GENERATED_CASE_SECONDS),
+              "ALLOWANCE": repr(RUN_QUEUE_ALLOWANCE)}
     code = _filled(_RUNNER, {**common, "SHARE": repr(_share(question))})
     shrink = None
     if any(seed is not None for seed in drawn.seeds):
