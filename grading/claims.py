@@ -39,6 +39,7 @@ class Claims:
         self.lease = lease
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._force = force
+        self._claimed = False  # whether this run may hold a claim to release
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew, name="claim-renewal",
                                          daemon=True)
@@ -51,6 +52,8 @@ class Claims:
                  trace: TracebackType | None) -> None:
         self._stop.set()
         self._renewer.join()
+        if not self._claimed:  # a rerun that graded nothing has no claim, and no write
+            return
         try:
             self.gradebook.release(self.owner)
         except GradebookError:
@@ -59,6 +62,7 @@ class Claims:
 
     def take(self, content_hash: str) -> bool:
         """Claim one submission; False when another grader has it (or it got settled)."""
+        self._claimed = True
         return self.gradebook.claim(content_hash, self.owner, self.lease,
                                     unless_settled=not self._force, is_gone=owner_is_gone)
 
@@ -77,6 +81,8 @@ class Claims:
 
     def _renew(self) -> None:
         while not self._stop.wait(self.lease.total_seconds() / 4):
+            if not self._claimed:
+                continue
             try:
                 self.gradebook.renew_claims(self.owner, self.lease)
             except GradebookError:

@@ -99,7 +99,7 @@ class _ReportsAhead:
 
     def expect(self, content_hash: str) -> None:
         if self._ahead is None and not self._failed:
-            from workbook.live.tables import LIVE_MIGRATIONS
+            from workbook.live.migrations import LIVE_MIGRATIONS
             from workbook.report.ahead import ReportsAhead
 
             # the reports' tables, made before the worker reads beside this process's

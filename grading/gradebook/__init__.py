@@ -5,7 +5,9 @@
     gb.record_submission(result, workbook_meta=meta)  # one transaction per submission
     gb.results()                                      # latest submission per candidate
 
-SQLAlchemy is imported here and nowhere else in the engine.
+SQLAlchemy is imported here and nowhere else in the engine, and only to write (or to open
+a server, or a SQLite file whose migrations have not all run): reads go through the
+driver (reads.py).
 """
 
 from grading.gradebook.store import Gradebook, database_url

@@ -13,13 +13,12 @@ import os
 import secrets
 import stat
 from pathlib import Path
-
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from grading.errors import GradebookError
-from grading.gradebook.models import KeyRow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ASSIGNMENT_KEY = "assignment-hmac"
 KEY_BYTES = 32
@@ -30,14 +29,8 @@ def key_file(database: str) -> Path:
     return Path(database + KEY_SUFFIX)
 
 
-def signing_key(engine: Engine) -> bytes:
-    """The key that signs assignments in this gradebook, made on first use."""
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        return _file_key(key_file(str(engine.url.database)))
-    return _row_key(engine)
-
-
-def _file_key(path: Path) -> bytes:
+def file_key(path: Path) -> bytes:
+    """The signing key of a SQLite gradebook, kept in the file `path`; made on first use."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
@@ -68,7 +61,15 @@ def _file_key(path: Path) -> bytes:
     return key
 
 
-def _row_key(engine: Engine) -> bytes:
+def row_key(engine: Engine) -> bytes:
+    """The signing key of a gradebook that has no file of its own (a server, or a SQLite
+    database in memory), kept in a row; made on first use."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from grading.gradebook.models import KeyRow
+
     with Session(engine) as session, session.begin():
         found = session.scalar(select(KeyRow.value).where(KeyRow.name == ASSIGNMENT_KEY))
         if found is not None:

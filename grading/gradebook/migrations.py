@@ -11,38 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    select,
-    text,
-)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
-Migration = Callable[[Connection], None]
+# SQLAlchemy is imported where a migration runs, not with this module: a run that finds
+# every migration applied (through the driver, `reads.py`) never needs it
+Migration = Callable[["Connection"], None]
 
-_applied = Table(
-    "gradebook_migrations", MetaData(),
-    Column("name", String(200), primary_key=True),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
-)
+
+@cache
+def _applied() -> Any:
+    from sqlalchemy import Column, DateTime, MetaData, String, Table
+
+    return Table("gradebook_migrations", MetaData(),
+                 Column("name", String(200), primary_key=True),
+                 Column("applied_at", DateTime(timezone=True), nullable=False))
 
 
 def _create_core_tables(connection: Connection) -> None:
+    from sqlalchemy import (
+        JSON,
+        Boolean,
+        Column,
+        DateTime,
+        Float,
+        ForeignKey,
+        Index,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+    )
+
     meta = MetaData()
     Table("candidates", meta,
           Column("id", Integer, primary_key=True),
@@ -98,8 +102,19 @@ def _create_core_tables(connection: Connection) -> None:
 
 def _create_scores_table(connection: Connection) -> None:
     # Released before live scores moved to the interview side, which owns this table now
-    # (`workbook/live/tables.py`); kept, as history is append-only, so every gradebook
+    # (`workbook/live/migrations.py`); kept, as history is append-only, so every gradebook
     # replays the same steps.
+    from sqlalchemy import (
+        JSON,
+        Column,
+        DateTime,
+        Integer,
+        MetaData,
+        Table,
+        Text,
+        UniqueConstraint,
+    )
+
     meta = MetaData()
     Table("scores", meta,
           Column("id", Integer, primary_key=True),
@@ -115,6 +130,8 @@ def _create_scores_table(connection: Connection) -> None:
 
 
 def _create_assignment_tables(connection: Connection) -> None:
+    from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, Text, text
+
     meta = MetaData()
     Table("assignments", meta,
           Column("id", String(64), primary_key=True),
@@ -134,6 +151,8 @@ def _create_assignment_tables(connection: Connection) -> None:
 
 
 def _create_claims_table(connection: Connection) -> None:
+    from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+
     meta = MetaData()
     Table("claims", meta,
           Column("content_hash", String(64), primary_key=True),
@@ -145,6 +164,8 @@ def _create_claims_table(connection: Connection) -> None:
 
 
 def _create_answer_keys_table(connection: Connection) -> None:
+    from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table
+
     meta = MetaData()
     Table("answer_keys", meta,
           Column("digest", String(64), primary_key=True),
@@ -166,15 +187,20 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
 
 def applied_migrations(connection: Connection) -> list[str]:
     """Names of the migrations this database has run, in the order they ran."""
-    _applied.create(connection, checkfirst=True)
-    rows = connection.execute(select(_applied.c.name).order_by(_applied.c.applied_at,
-                                                               _applied.c.name))
+    from sqlalchemy import select
+
+    applied = _applied()
+    applied.create(connection, checkfirst=True)
+    rows = connection.execute(select(applied.c.name).order_by(applied.c.applied_at,
+                                                              applied.c.name))
     return [row.name for row in rows]
 
 
 def migrate(engine: Engine, migrations: tuple[tuple[str, Migration], ...] = MIGRATIONS
             ) -> list[str]:
     """Run every migration the database lacks; return the names of those run now."""
+    from sqlalchemy import text
+
     ran: list[str] = []
     for name, step in migrations:
         with engine.begin() as connection:
@@ -184,7 +210,7 @@ def migrate(engine: Engine, migrations: tuple[tuple[str, Migration], ...] = MIGR
             if name in applied_migrations(connection):
                 continue
             step(connection)
-            connection.execute(_applied.insert().values(name=name,
-                                                        applied_at=datetime.now(UTC)))
+            connection.execute(_applied().insert().values(name=name,
+                                                          applied_at=datetime.now(UTC)))
             ran.append(name)
     return ran

@@ -6,39 +6,40 @@ written in one transaction, so a batch killed at any instant leaves whole submis
 none. SQLite runs in WAL mode with a busy timeout and takes its write lock when a
 transaction begins, so a batch and a live scoring panel can share one file.
 
+Reads go through the database's driver (`reads.py`), writes through SQLAlchemy's ORM
+(`writes.py`), made on the first write: a SQLite gradebook whose migrations have all run
+is opened, read and closed without importing SQLAlchemy, which is most of what a rerun on
+a graded folder would otherwise spend (issue 13).
+
 The engine knows submissions, tasks, checks and events. Other parts of a program may keep
 their own tables in the same database (the interview side keeps live scores there): they
-bring their own migrations (`migrate_also`) and write through `transaction`.
+bring their own migrations (`migrate_also`), write through `transaction` and read through
+`reading`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, update
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
-
-from grading.assignment import Assignment, AssignmentState, is_authentic, signature
+from grading.assignment import Assignment, AssignmentState, is_authentic
 from grading.errors import GradebookError
-from grading.gradebook.keys import signing_key
-from grading.gradebook.migrations import Migration, migrate
-from grading.gradebook.models import (
-    AnswerKeyRow,
-    AssignmentRow,
-    CandidateRow,
-    CheckResultRow,
-    ClaimRow,
-    EventRow,
-    QuestionResultRow,
-    SubmissionRow,
+from grading.gradebook.keys import file_key, key_file
+from grading.gradebook.migrations import MIGRATIONS, Migration
+from grading.gradebook.reads import (
+    Read,
+    Reads,
+    ServerReads,
+    SqliteReads,
+    applied_names,
+    placeholders,
+    reason,
+    sqlite_url,
 )
 from grading.results import (
     CheckResult,
@@ -49,13 +50,16 @@ from grading.results import (
     TaskResult,
 )
 
-#: how long a SQLite writer waits for another one before giving up, in milliseconds
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+    from sqlalchemy.orm import Session
+
+    from grading.gradebook.writes import Writes
 
 #: statuses that settle a submission: grading it again would give the same outcome
 SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
-#: keys (content hashes, assignment ids) per look-up query (old SQLite builds allow 999
-#: parameters)
+#: keys (content hashes, assignment ids, submission ids) per look-up query (old SQLite
+#: builds allow 999 parameters)
 _HASHES_PER_QUERY = 500
 
 
@@ -64,6 +68,9 @@ def database_url(url_or_path: str | Path) -> URL:
 
     `postgresql://` without a driver means psycopg 3, the driver this project installs.
     """
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
     text_form = str(url_or_path)
     if "://" not in text_form:
         return URL.create("sqlite", database=str(Path(text_form).expanduser().resolve()))
@@ -77,59 +84,93 @@ def database_url(url_or_path: str | Path) -> URL:
     return url
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred)
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection: Any) -> None:
-        # take the write lock up front: a deferred transaction that reads and then writes
-        # fails at once when another writer got in between, whatever the busy timeout
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _migrated_file(database: Path) -> bool:
+    """Whether the SQLite file exists and has run every engine migration (read through
+    sqlite3; anything unexpected leaves the answer to SQLAlchemy's migration)."""
+    if not database.is_file():
+        return False
+    reads = SqliteReads(database)
+    try:
+        with reads.read() as read:
+            return applied_names(read) >= {name for name, _step in MIGRATIONS}
+    except sqlite3.Error:
+        return False
+    finally:
+        reads.close()
 
 
 class Gradebook:
     """Candidates, submissions, question and check results, and events."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self.url = engine.url.render_as_string(hide_password=True)
+    def __init__(self, url: str, *, dialect: str, reads: Reads,
+                 writes: Writes | None = None, make_writes: Callable[[], Writes] | None = None,
+                 key_path: Path | None = None) -> None:
+        self.url = url
+        self._dialect = dialect
+        self._reads = reads
+        self._writes_made = writes
+        self._make_writes = make_writes
+        self._key_path = key_path
         self._signing_key: bytes | None = None
 
     @classmethod
     def open(cls, url_or_path: str | Path) -> Gradebook:
         """Open (creating and migrating if needed) the gradebook at a URL or SQLite path."""
-        url = database_url(url_or_path)
-        shown = url.render_as_string(hide_password=True)
-        if url.get_backend_name() == "sqlite" and url.database:
+        text_form = str(url_or_path)
+        if "://" not in text_form:  # a SQLite file: read without SQLAlchemy when migrated
+            database = Path(text_form).expanduser().resolve()
+            shown = sqlite_url(database)
             try:
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+                database.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise GradebookError(f"gradebook {shown}: cannot create its folder: "
                                      f"{exc.strerror}") from None
+            if _migrated_file(database):
+                return cls(shown, dialect="sqlite", reads=SqliteReads(database),
+                           make_writes=lambda: _writes_for(database_url(database), shown),
+                           key_path=key_file(str(database)))
+        return cls._opened_by_sqlalchemy(database_url(text_form))
+
+    @classmethod
+    def _opened_by_sqlalchemy(cls, url: URL) -> Gradebook:
+        from grading.gradebook.writes import migrated
+
+        shown = url.render_as_string(hide_password=True)
+        database = url.database if url.get_backend_name() == "sqlite" else None
+        if database:
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise GradebookError(f"gradebook {shown}: cannot create its folder: "
+                                     f"{exc.strerror}") from None
+        writes = _writes_for(url, shown)
         try:
-            engine = create_engine(url)
-        except (ArgumentError, ImportError) as exc:
-            raise GradebookError(f"gradebook {shown}: {exc}") from None
-        if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
-        try:
-            migrate(engine)
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            raise GradebookError(f"gradebook {shown}: cannot open or migrate it: "
-                                 f"{_reason(exc)}") from None
-        return cls(engine)
+            migrated(writes.engine, shown)
+        except GradebookError:
+            writes.close()
+            raise
+        from sqlalchemy.exc import SQLAlchemyError
+
+        dialect = writes.engine.dialect.name
+        driver_error: type[Exception] = writes.engine.dialect.loaded_dbapi.Error
+        on_file = dialect == "sqlite" and database not in (None, "", ":memory:")
+        reads: Reads = (SqliteReads(Path(str(database))) if on_file
+                        else ServerReads(writes.engine.raw_connection,
+                                         sqlite=dialect == "sqlite",
+                                         errors=(SQLAlchemyError, driver_error)))
+        return cls(shown, dialect=dialect, reads=reads, writes=writes,
+                   key_path=key_file(str(database)) if on_file else None)
+
+    def _writes(self) -> Writes:
+        if self._writes_made is None:
+            assert self._make_writes is not None
+            self._writes_made = self._make_writes()
+        return self._writes_made
 
     def close(self) -> None:
-        self._engine.dispose()
+        self._reads.close()
+        if self._writes_made is not None:
+            self._writes_made.close()
 
     def __enter__(self) -> Gradebook:
         return self
@@ -140,65 +181,53 @@ class Gradebook:
     @property
     def dialect(self) -> str:
         """The database's SQLAlchemy dialect name ("sqlite", "postgresql", ...)."""
-        return self._engine.dialect.name
+        return self._dialect
 
     def migrate_also(self, migrations: tuple[tuple[str, Migration], ...]) -> list[str]:
         """Run another owner's migrations (their own names, recorded with the engine's)."""
-        try:
-            return migrate(self._engine, migrations)
-        except SQLAlchemyError as exc:
-            raise GradebookError(f"gradebook {self.url}: cannot migrate it: "
-                                 f"{_reason(exc)}") from None
+        if isinstance(self._reads, SqliteReads):
+            with self.reading("look up its migrations") as read:
+                if applied_names(read) >= {name for name, _step in migrations}:
+                    return []
+        return self._writes().migrate_also(migrations)
 
     def transaction(self, doing: str) -> AbstractContextManager[Session]:
         """A session in one transaction for another owner's tables; a database failure
         becomes a GradebookError saying what could not be done (`doing`)."""
-        return self._transaction(doing)
+        return self._writes().transaction(doing)
 
     @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Session]:
+    def reading(self, doing: str) -> Iterator[Read]:
+        """One read transaction through the driver (see `reads.py`), for this module and
+        another owner's tables; a database failure becomes a GradebookError saying what
+        could not be done (`doing`)."""
         try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except SQLAlchemyError as exc:
+            with self._reads.read() as read:
+                yield read
+        except self._reads.errors as exc:
             raise GradebookError(f"gradebook {self.url}: cannot {doing}: "
-                                 f"{_reason(exc)}") from None
-        except (TypeError, ValueError) as exc:
-            # some drivers (psycopg) reject a value they cannot adapt before SQLAlchemy sees it
-            raise GradebookError(f"gradebook {self.url}: cannot {doing}: {exc}") from None
+                                 f"{reason(exc)}") from None
 
     # -- issued assignments --------------------------------------------------------------
 
     def _key(self) -> bytes:
         if self._signing_key is None:
-            try:
-                self._signing_key = signing_key(self._engine)
-            except SQLAlchemyError as exc:
-                raise GradebookError(f"gradebook {self.url}: cannot read its signing key: "
-                                     f"{_reason(exc)}") from None
+            self._signing_key = (file_key(self._key_path) if self._key_path is not None
+                                 else self._writes().row_key())
         return self._signing_key
 
     def issue(self, assignment: Assignment) -> None:
         """Record an issued assignment, signed with this gradebook's key."""
-        key = self._key()
-        with self._transaction(f"record assignment {assignment.id}") as session:
-            if session.get(AssignmentRow, assignment.id) is not None:
-                raise GradebookError(f"gradebook {self.url}: assignment {assignment.id} "
-                                     f"was issued already; an assignment is never changed")
-            session.add(AssignmentRow(id=assignment.id, candidate=assignment.candidate,
-                                      tasks=list(assignment.tasks),
-                                      details=dict(assignment.details),
-                                      issued_at=datetime.now(UTC),
-                                      signature=signature(assignment, key)))
+        self._writes().issue(assignment, self._key())
 
     def assignment(self, assignment_id: str) -> tuple[Assignment, bool] | None:
         """The assignment issued under this id, and whether its signature holds (False:
         the record was changed after it was issued), or None when no such id was issued."""
-        with self._transaction("read an assignment") as session:
-            row = session.get(AssignmentRow, assignment_id)
-            if row is None:
-                return None
-            found, recorded = _assignment(row), row.signature
+        with self.reading("read an assignment") as read:
+            rows = _assignment_rows(read, [assignment_id])
+        if not rows:
+            return None
+        found, recorded = rows[0]
         return found, is_authentic(found, recorded, self._key())
 
     def assignments(self, assignment_ids: Sequence[str]) -> dict[str, Assignment]:
@@ -207,26 +236,23 @@ class Gradebook:
         found: dict[str, Assignment] = {}
         for start in range(0, len(assignment_ids), _HASHES_PER_QUERY):
             chunk = list(assignment_ids[start:start + _HASHES_PER_QUERY])
-            with self._transaction("read assignments") as session:
-                rows = session.scalars(select(AssignmentRow)
-                                       .where(AssignmentRow.id.in_(chunk))).all()
-                found.update((row.id, _assignment(row)) for row in rows)
+            with self.reading("read assignments") as read:
+                found.update((row.id, row) for row, _signed in _assignment_rows(read, chunk))
         return found
 
     # -- answer keys: what the references observed, for later runs ----------------------
 
     def _answer_key_signature(self, digest: str, data: bytes) -> str:
         message = b"answer-key\0" + digest.encode() + b"\0" + data  # not an assignment's
-        return hmac.new(self._key(), message, hashlib.sha256).hexdigest()
+        return hmac.new(self._key(), message, "sha256").hexdigest()
 
     def answer_key(self, digest: str) -> bytes | None:
         """The answer key kept under `digest` (grading/answer_keys.py), or None: none
         kept, or its signature fails (then it is made again, and kept in its place)."""
-        with self._transaction("read an answer key") as session:
-            row = session.get(AnswerKeyRow, digest)
-            if row is None:
-                return None
-            data, recorded = bytes(row.data), row.signature
+        kept = self._writes().answer_key(digest)
+        if kept is None:
+            return None
+        data, recorded = kept
         if not hmac.compare_digest(self._answer_key_signature(digest, data), recorded):
             return None
         return data
@@ -235,15 +261,8 @@ class Gradebook:
         """Keep an answer key under `digest`, signed, in place of any row there (one that
         failed its signature). Of two graders keeping one at once, the first stays: they
         made the same key."""
-        signed = self._answer_key_signature(digest, data)
-        with self._transaction("keep an answer key") as session:
-            session.execute(delete(AnswerKeyRow).where(AnswerKeyRow.digest == digest))
-            try:
-                with session.begin_nested():
-                    session.add(AnswerKeyRow(digest=digest, data=data, signature=signed,
-                                             created_at=datetime.now(UTC)))
-            except IntegrityError:
-                return
+        self._writes().keep_answer_key(digest, data,
+                                       self._answer_key_signature(digest, data))
 
     # -- claims: graders sharing one gradebook -------------------------------------------
 
@@ -256,94 +275,47 @@ class Gradebook:
 
         The claim is a row whose key is the submission: of two graders inserting it at
         once the database lets one through, whatever the isolation level."""
-        now = datetime.now(UTC)
-        with self._transaction("claim a submission") as session:
-            if unless_settled and session.scalar(
-                    select(SubmissionRow.id).where(SubmissionRow.content_hash == content_hash,
-                                                   SubmissionRow.status.in_(SETTLED))
-                    .limit(1)) is not None:
-                return False
-            holder = session.get(ClaimRow, content_hash)
-            if holder is not None and (_aware(holder.expires_at) < now
-                                       or is_gone(holder.owner)):
-                session.execute(delete(ClaimRow).where(ClaimRow.content_hash == content_hash,
-                                                       ClaimRow.owner == holder.owner))
-            try:
-                with session.begin_nested():
-                    session.add(ClaimRow(content_hash=content_hash, owner=owner,
-                                         claimed_at=now, expires_at=now + lease))
-            except IntegrityError:
-                return False
-        return True
+        return self._writes().claim(content_hash, owner, lease, unless_settled=unless_settled,
+                                    is_gone=is_gone)
 
     def claim_owner(self, content_hash: str) -> str | None:
         """Who holds a live (unexpired) claim on the submission, if anyone."""
-        with self._transaction("look up a claim") as session:
-            owner: str | None = session.scalar(
-                select(ClaimRow.owner).where(ClaimRow.content_hash == content_hash,
-                                             ClaimRow.expires_at >= datetime.now(UTC)))
-            return owner
+        return self._writes().claim_owner(content_hash)
 
     def renew_claims(self, owner: str, lease: timedelta) -> None:
         """Extend every claim `owner` holds by `lease` from now."""
-        with self._transaction("renew claims") as session:
-            session.execute(update(ClaimRow).where(ClaimRow.owner == owner)
-                            .values(expires_at=datetime.now(UTC) + lease))
+        self._writes().renew_claims(owner, lease)
 
     def release(self, owner: str, content_hash: str | None = None) -> None:
         """Drop `owner`'s claim on one submission, or all of them."""
-        query = delete(ClaimRow).where(ClaimRow.owner == owner)
-        if content_hash is not None:
-            query = query.where(ClaimRow.content_hash == content_hash)
-        with self._transaction("release claims") as session:
-            session.execute(query)
+        self._writes().release(owner, content_hash)
 
     def recorded_since(self, content_hash: str, since: datetime) -> SubmissionResult | None:
         """The latest result of the submission recorded at or after `since`, if any."""
-        with self._transaction("read a submission") as session:
-            row = session.scalars(self._submissions_query()
-                                  .where(SubmissionRow.content_hash == content_hash,
-                                         SubmissionRow.recorded_at >= since)
-                                  .order_by(SubmissionRow.id.desc()).limit(1)).first()
-            return _submission_result(row) if row else None
+        with self.reading("read a submission") as read:
+            ids = [ident for ident, at in read.rows(
+                       "SELECT id, recorded_at FROM submissions WHERE content_hash = ?",
+                       [content_hash]) if read.moment(at) >= since]
+            return _results(read, [max(ids)]).get(max(ids)) if ids else None
 
     # -- batch grading -------------------------------------------------------------------
 
     def is_graded(self, content_hash: str) -> bool:
         """True when a submission with this hash was graded or refused (not when it failed)."""
-        with self._transaction("look up a submission") as session:
-            found = session.scalar(
-                select(SubmissionRow.id).where(SubmissionRow.content_hash == content_hash,
-                                               SubmissionRow.status.in_(SETTLED)).limit(1))
-        return found is not None
+        with self.reading("look up a submission") as read:
+            return bool(read.rows(
+                f"SELECT 1 FROM submissions WHERE content_hash = ? AND status IN "
+                f"({placeholders(len(SETTLED))}) LIMIT 1",
+                [content_hash, *map(str, SETTLED)]))
 
     def record_submission(self, result: SubmissionResult, *,
                           workbook_meta: Mapping[str, Any]) -> None:
         """Write one submission and everything in it, in one transaction."""
-        with self._transaction(f"record {result.source}") as session:
-            candidate_id = self._candidate_id(session, result.candidate)
-            session.add(_submission_row(result, candidate_id, dict(workbook_meta)))
-
-    def _candidate_id(self, session: Session, name: str) -> int:
-        found = session.scalar(select(CandidateRow.id).where(CandidateRow.name == name))
-        if found is not None:
-            return found
-        try:
-            with session.begin_nested():
-                row = CandidateRow(name=name, created_at=datetime.now(UTC))
-                session.add(row)
-        except IntegrityError:  # another writer created it between our look-up and insert
-            return session.scalars(select(CandidateRow.id)
-                                   .where(CandidateRow.name == name)).one()
-        return row.id
+        self._writes().record_submission(result, workbook_meta=workbook_meta)
 
     def submission(self, content_hash: str) -> SubmissionResult | None:
         """The latest recorded result of the submission with this hash, if any."""
-        with self._transaction("read a submission") as session:
-            row = session.scalars(self._submissions_query()
-                                  .where(SubmissionRow.content_hash == content_hash)
-                                  .order_by(SubmissionRow.id.desc()).limit(1)).first()
-            return _submission_result(row) if row else None
+        return self.submissions([content_hash]).get(content_hash)
 
     def submissions(self, content_hashes: Sequence[str]) -> dict[str, SubmissionResult]:
         """`submission` of each hash at once: the latest recorded result of each one the
@@ -351,13 +323,12 @@ class Gradebook:
         found: dict[str, SubmissionResult] = {}
         for start in range(0, len(content_hashes), _HASHES_PER_QUERY):
             chunk = list(content_hashes[start:start + _HASHES_PER_QUERY])
-            latest = (select(func.max(SubmissionRow.id))
-                      .where(SubmissionRow.content_hash.in_(chunk))
-                      .group_by(SubmissionRow.content_hash).scalar_subquery())
-            with self._transaction("read submissions") as session:
-                rows = session.scalars(self._submissions_query()
-                                       .where(SubmissionRow.id.in_(latest))).all()
-                found.update((row.content_hash, _submission_result(row)) for row in rows)
+            with self.reading("read submissions") as read:
+                latest = [ident for (ident,) in read.rows(
+                    f"SELECT max(id) FROM submissions WHERE content_hash IN "
+                    f"({placeholders(len(chunk))}) GROUP BY content_hash", chunk)]
+                found.update((result.content_hash, result)
+                             for result in _results(read, latest).values())
         return found
 
     def results(self, candidate: str | None = None) -> list[SubmissionResult]:
@@ -370,114 +341,85 @@ class Gradebook:
                      ) -> Iterator[SubmissionResult]:
         """`results`, read `page` submissions at a time: a cohort of any size is walked
         holding one page (and the ids of the rest) in memory."""
-        latest = (select(func.max(SubmissionRow.id))
-                  .group_by(SubmissionRow.candidate_id, SubmissionRow.source_path)
-                  .scalar_subquery())
-        query = (select(SubmissionRow.id).join(SubmissionRow.candidate)
-                 .where(SubmissionRow.id.in_(latest)))
-        if candidate is not None:
-            query = query.where(CandidateRow.name == candidate)
-        with self._transaction("read results") as session:
-            ids = session.scalars(query.order_by(CandidateRow.name, SubmissionRow.id)).all()
+        page = min(page, _HASHES_PER_QUERY)
+        only = "AND c.name = ? " if candidate is not None else ""
+        with self.reading("read results") as read:
+            ids = [ident for (ident,) in read.rows(
+                f"SELECT s.id FROM submissions s JOIN candidates c ON c.id = s.candidate_id "
+                f"WHERE s.id IN (SELECT max(id) FROM submissions "
+                f"GROUP BY candidate_id, source_path) {only}ORDER BY c.name, s.id",
+                [] if candidate is None else [candidate])]
         for start in range(0, len(ids), page):
             chunk = ids[start:start + page]
-            with self._transaction("read results") as session:
-                rows = {row.id: _submission_result(row) for row in session.scalars(
-                    self._submissions_query().where(SubmissionRow.id.in_(chunk)))}
+            with self.reading("read results") as read:
+                rows = _results(read, chunk)
             yield from (rows[i] for i in chunk if i in rows)
 
-    @staticmethod
-    def _submissions_query() -> Any:
-        return (select(SubmissionRow).join(SubmissionRow.candidate)
-                .options(selectinload(SubmissionRow.candidate),
-                         selectinload(SubmissionRow.events),
-                         selectinload(SubmissionRow.questions)
-                         .selectinload(QuestionResultRow.checks)))
+
+def _writes_for(url: URL, shown: str) -> Writes:
+    from grading.gradebook.writes import Writes, engine_for
+
+    return Writes(engine_for(url, shown), shown)
 
 
+def _assignment_rows(read: Read, ids: Sequence[str]) -> list[tuple[Assignment, str]]:
+    """Each assignment recorded under one of `ids`, with its recorded signature."""
+    found = []
+    for ident, candidate, tasks, details, signed in read.rows(
+            f"SELECT id, candidate, tasks, details, signature FROM assignments "
+            f"WHERE id IN ({placeholders(len(ids))})", ids):
+        tasks, details = read.json(tasks), read.json(details)
+        found.append((Assignment(id=ident, tasks=tuple(str(t) for t in tasks)
+                                 if isinstance(tasks, list) else (),
+                                 candidate=candidate,
+                                 details=details if isinstance(details, dict) else {}),
+                      signed))
+    return found
 
 
-def _assignment(row: AssignmentRow) -> Assignment:
-    tasks = row.tasks if isinstance(row.tasks, list) else []
-    return Assignment(id=row.id, tasks=tuple(str(t) for t in tasks), candidate=row.candidate,
-                      details=row.details if isinstance(row.details, dict) else {})
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back the UTC times it was given without their zone; a server, with it."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _reason(exc: Exception) -> str:
-    original = getattr(exc, "orig", None)
-    text_form = str(original if original is not None else exc)
-    return text_form.strip().splitlines()[0] if text_form.strip() else type(exc).__name__
-
-
-def _event_rows(events: tuple[Event, ...], start: int) -> list[EventRow]:
-    return [EventRow(position=start + i, kind=str(e.kind), task_id=e.task_id, detail=e.detail)
-            for i, e in enumerate(events)]
-
-
-def _submission_row(result: SubmissionResult, candidate_id: int,
-                    workbook_meta: dict[str, Any]) -> SubmissionRow:
-    row = SubmissionRow(
-        candidate_id=candidate_id, content_hash=result.content_hash, source_path=result.source,
-        status=str(result.status), points=result.points, max_points=result.max_points,
-        seconds=result.seconds, bank_version=_text_or_none(workbook_meta.get("bank_version")),
-        workbook_meta=workbook_meta, recorded_at=datetime.now(UTC),
-        assignment_id=result.assignment_id, assignment_state=str(result.assignment))
-    row.events = _event_rows(result.events, 0)
-    position = len(result.events)
-    for index, task in enumerate(result.tasks):
-        question = QuestionResultRow(position=index, question_id=task.task_id,
-                                     points=task.points, max_points=task.max_points,
-                                     answer=task.answer)
-        question.checks = [
-            CheckResultRow(position=i, name=c.name, hidden=c.hidden, passed=c.passed,
-                           points=c.points, max_points=c.max_points, message=c.message)
-            for i, c in enumerate((*task.checks, *task.public_checks))]
-        task_events = _event_rows(task.events, position)
-        position += len(task_events)
-        for event_row in task_events:
-            event_row.question = question
-        row.questions.append(question)
-        row.events.extend(task_events)
-    return row
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _check(row: CheckResultRow) -> CheckResult:
-    return CheckResult(name=row.name, passed=row.passed, points=row.points,
-                       max_points=row.max_points, message=row.message, hidden=row.hidden)
-
-
-def _event(row: EventRow) -> Event:
-    return Event(kind=EventKind(row.kind), detail=row.detail, task_id=row.task_id)
-
-
-def _submission_result(row: SubmissionRow) -> SubmissionResult:
-    by_question: dict[int, list[Event]] = {}
-    submission_events = []
-    for event_row in row.events:
-        if event_row.question_result_id is None:
-            submission_events.append(_event(event_row))
-        else:
-            by_question.setdefault(event_row.question_result_id, []).append(_event(event_row))
-    tasks = tuple(
-        TaskResult(task_id=q.question_id, points=q.points, max_points=q.max_points,
-                   checks=tuple(_check(c) for c in q.checks if c.hidden),
-                   public_checks=tuple(_check(c) for c in q.checks if not c.hidden),
-                   events=tuple(by_question.get(q.id, ())), answer=q.answer)
-        for q in row.questions)
-    return SubmissionResult(candidate=row.candidate.name, source=row.source_path,
-                            content_hash=row.content_hash, status=SubmissionStatus(row.status),
-                            tasks=tasks, events=tuple(submission_events), seconds=row.seconds,
-                            assignment=_assignment_state(row.assignment_state),
-                            assignment_id=row.assignment_id)
+def _results(read: Read, ids: Sequence[int]) -> dict[int, SubmissionResult]:
+    """The recorded results of the submissions with these row ids (at most
+    _HASHES_PER_QUERY), by id: four queries, whatever the number."""
+    if not ids:
+        return {}
+    among = f"IN ({placeholders(len(ids))})"
+    questions: dict[int, list[tuple[Any, ...]]] = {}
+    for row in read.rows(f"SELECT submission_id, id, question_id, points, max_points, answer "
+                         f"FROM question_results WHERE submission_id {among} "
+                         f"ORDER BY submission_id, position", ids):
+        questions.setdefault(row[0], []).append(row[1:])
+    checks: dict[int, list[CheckResult]] = {}
+    for question_id, name, hidden, passed, points, max_points, message in read.rows(
+            f"SELECT k.question_result_id, k.name, k.hidden, k.passed, k.points, "
+            f"k.max_points, k.message FROM check_results k JOIN question_results q "
+            f"ON q.id = k.question_result_id WHERE q.submission_id {among} "
+            f"ORDER BY k.question_result_id, k.position", ids):
+        checks.setdefault(question_id, []).append(CheckResult(
+            name=name, passed=read.flag(passed), points=points, max_points=max_points,
+            message=message, hidden=read.flag(hidden)))
+    events: dict[tuple[int, int | None], list[Event]] = {}
+    for submission_id, question_id, kind, task_id, detail in read.rows(
+            f"SELECT submission_id, question_result_id, kind, task_id, detail FROM events "
+            f"WHERE submission_id {among} ORDER BY submission_id, position", ids):
+        events.setdefault((submission_id, question_id), []).append(
+            Event(kind=EventKind(kind), detail=detail, task_id=task_id))
+    found = {}
+    for ident, name, source, content_hash, status, seconds, state, assignment_id in read.rows(
+            f"SELECT s.id, c.name, s.source_path, s.content_hash, s.status, s.seconds, "
+            f"s.assignment_state, s.assignment_id FROM submissions s JOIN candidates c "
+            f"ON c.id = s.candidate_id WHERE s.id {among}", ids):
+        tasks = tuple(
+            TaskResult(task_id=task_id, points=points, max_points=max_points,
+                       checks=tuple(c for c in checks.get(question, ()) if c.hidden),
+                       public_checks=tuple(c for c in checks.get(question, ()) if not c.hidden),
+                       events=tuple(events.get((ident, question), ())), answer=answer)
+            for question, task_id, points, max_points, answer in questions.get(ident, ()))
+        found[ident] = SubmissionResult(
+            candidate=name, source=source, content_hash=content_hash,
+            status=SubmissionStatus(status), tasks=tasks,
+            events=tuple(events.get((ident, None), ())), seconds=seconds,
+            assignment=_assignment_state(state), assignment_id=assignment_id)
+    return found
 
 
 def _assignment_state(recorded: str | None) -> AssignmentState:

@@ -12,9 +12,10 @@ from tests.report.conftest import REPORT_BANK, GradedCohort
 from workbook.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-#: what only rendering or grading needs; a rerun with nothing to do imports none of them
-HEAVY = ("nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas", "jsonschema",
-         "nbclient", "jupyter_client", "tqdm", "datasketch")
+#: what only rendering, grading or writing the gradebook needs; a rerun with nothing to do
+#: imports none of them
+HEAVY = ("sqlalchemy", "nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas",
+         "jsonschema", "nbclient", "jupyter_client", "tqdm", "datasketch")
 
 
 def _files(outdir: Path) -> dict[str, int]:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbook.live.binding import SessionBinding
+from workbook.live.migrations import LIVE_MIGRATIONS
 from workbook.live.state import CHECKS, verdict_from_json
-from workbook.live.tables import LIVE_MIGRATIONS, EvidenceRow, FieldRow
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
@@ -72,17 +72,14 @@ def open_live(url_or_path: str) -> Gradebook:
     return gradebook
 
 
-def _utc(stamp: datetime) -> datetime:
-    # SQLite keeps no zone; everything here is written in UTC
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
-
-
 def set_field(gradebook: Gradebook, *, session: str, candidate: str, question: str,
               field: str, value: Any) -> None:
     """Write one field of a live score now, replacing only that field's earlier value."""
     values = {"session": session, "candidate": candidate, "question": question,
               "field": field, "value": value, "updated_at": datetime.now(UTC)}
     keys = ("session", "candidate", "question", "field")
+    from workbook.live.tables import FieldRow
+
     with gradebook.transaction(f"save score {field!r} of {question}") as db:
         if gradebook.dialect in ("sqlite", "postgresql"):
             insert = _dialect_insert(gradebook.dialect)
@@ -104,23 +101,33 @@ def set_field(gradebook: Gradebook, *, session: str, candidate: str, question: s
 def read_fields(gradebook: Gradebook, *, session: str | None = None,
                 candidate: str | None = None) -> list[FieldRecord]:
     """Live score fields, optionally of one session and/or one candidate."""
-    from sqlalchemy import select
+    where, params = _only(session=session, candidate=candidate)
+    with gradebook.reading("read scores") as read:
+        return [FieldRecord(session=row_session, candidate=row_candidate, question=question,
+                            field=field, value=read.json(value),
+                            updated_at=read.moment(updated_at))
+                for row_session, row_candidate, question, field, value, updated_at
+                in read.rows(f"SELECT session, candidate, question, field, value, updated_at "
+                             f"FROM scores{where} ORDER BY session, candidate, question, "
+                             f"field", params)]
 
-    query = select(FieldRow).order_by(FieldRow.session, FieldRow.candidate,
-                                      FieldRow.question, FieldRow.field)
-    if session is not None:
-        query = query.where(FieldRow.session == session)
-    if candidate is not None:
-        query = query.where(FieldRow.candidate == candidate)
-    with gradebook.transaction("read scores") as db:
-        return [FieldRecord(session=row.session, candidate=row.candidate,
-                            question=row.question, field=row.field, value=row.value,
-                            updated_at=_utc(row.updated_at)) for row in db.scalars(query)]
+
+def _only(after: int | None = None, **equal: str | None) -> tuple[str, list[Any]]:
+    """A WHERE clause (and its parameters) keeping the rows whose columns equal the given
+    values (those not None), and whose id is above `after` when given."""
+    tests = [f"{column} = ?" for column, value in equal.items() if value is not None]
+    params: list[Any] = [value for value in equal.values() if value is not None]
+    if after is not None:
+        tests.insert(0, "id > ?")
+        params.insert(0, after)
+    return (f" WHERE {' AND '.join(tests)}" if tests else ""), params
 
 
 def append_evidence(gradebook: Gradebook, *, session: str, candidate: str,
                     evidence: Iterable[Evidence]) -> None:
     """Append evidence rows in one transaction."""
+    from workbook.live.tables import EvidenceRow
+
     rows = [EvidenceRow(session=session, candidate=candidate, at=item.at, kind=item.kind,
                         question=item.question, cell_id=item.cell_id,
                         code=_capped(item.code), outcome=item.outcome[:200])
@@ -148,19 +155,15 @@ def read_candidate_evidence(gradebook: Gradebook, *, session: str | None = None,
                             candidate: str | None = None, after: int = 0
                             ) -> list[tuple[str, str, Evidence]]:
     """(candidate, session, evidence) triples in the order they were recorded."""
-    from sqlalchemy import select
-
-    query = select(EvidenceRow).where(EvidenceRow.id > after).order_by(EvidenceRow.id)
-    if session is not None:
-        query = query.where(EvidenceRow.session == session)
-    if candidate is not None:
-        query = query.where(EvidenceRow.candidate == candidate)
-    with gradebook.transaction("read what the candidate did") as db:
-        return [(row.candidate, row.session, Evidence(
-                    at=_utc(row.at), kind=row.kind, code=row.code,
-                                       outcome=row.outcome, question=row.question,
-                                       cell_id=row.cell_id, id=row.id))
-                for row in db.scalars(query)]
+    where, params = _only(after=after, session=session, candidate=candidate)
+    with gradebook.reading("read what the candidate did") as read:
+        return [(row_candidate, row_session, Evidence(
+                    at=read.moment(at), kind=kind, code=code, outcome=outcome,
+                    question=question, cell_id=cell_id, id=ident))
+                for ident, row_candidate, row_session, at, kind, code, outcome, question, cell_id
+                in read.rows(f"SELECT id, candidate, session, at, kind, code, outcome, "
+                             f"question, cell_id FROM live_evidence{where} ORDER BY id",
+                             params)]
 
 
 def _dialect_insert(dialect: str) -> Any:

@@ -2,12 +2,8 @@
 
 They live in the same database as the engine's results (one file or one server to back
 up), but the engine knows nothing of them: these models and their migrations belong to
-the interview side. Migrations are named `live-NNNN-...`, run after the engine's own and
-recorded in the same table, so they never collide with the engine's numbering.
-
-`scores` was first created by the engine's migration `0002-live-scores`; `live-0001`
-creates it only where that did not run, so gradebooks from before the move read as they
-were.
+the interview side (the migrations in `migrations.py`, which imports no SQLAlchemy until
+one runs).
 """
 
 from __future__ import annotations
@@ -17,20 +13,17 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Column,
-    Connection,
     DateTime,
-    Index,
     Integer,
-    MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from grading.gradebook.migrations import Migration
+from workbook.live.migrations import LIVE_MIGRATIONS
+
+__all__ = ["LIVE_MIGRATIONS", "EvidenceRow", "FieldRow", "LiveBase"]
 
 
 class LiveBase(DeclarativeBase):
@@ -76,41 +69,3 @@ class EvidenceRow(LiveBase):
     code: Mapped[str] = mapped_column(Text)
     #: "ok", an error's name, "no reply" (kernel died or restarted); "saved"; "pass"/"fail"
     outcome: Mapped[str] = mapped_column(Text)
-
-
-def _create_scores_table(connection: Connection) -> None:
-    meta = MetaData()
-    Table("scores", meta,
-          Column("id", Integer, primary_key=True),
-          Column("session", Text, nullable=False),
-          Column("candidate", Text, nullable=False),
-          Column("question", Text, nullable=False),
-          Column("field", Text, nullable=False),
-          Column("value", JSON, nullable=True),
-          Column("updated_at", DateTime(timezone=True), nullable=False),
-          UniqueConstraint("session", "candidate", "question", "field",
-                           name="uq_scores_field"))
-    meta.create_all(connection, checkfirst=True)
-
-
-def _create_evidence_table(connection: Connection) -> None:
-    meta = MetaData()
-    Table("live_evidence", meta,
-          Column("id", Integer, primary_key=True),
-          Column("session", Text, nullable=False),
-          Column("candidate", Text, nullable=False),
-          Column("at", DateTime(timezone=True), nullable=False),
-          Column("kind", String(16), nullable=False),
-          Column("question", Text, nullable=True),
-          Column("cell_id", Text, nullable=True),
-          Column("code", Text, nullable=False),
-          Column("outcome", Text, nullable=False),
-          Index("ix_live_evidence_session", "session"))
-    meta.create_all(connection)
-
-
-#: the interview side's migrations in the order they run; append, never reorder or rename
-LIVE_MIGRATIONS: tuple[tuple[str, Migration], ...] = (
-    ("live-0001-scores", _create_scores_table),
-    ("live-0002-evidence", _create_evidence_table),
-)

@@ -46,8 +46,8 @@ def iter_reports(gradebook: Gradebook, bank: Bank, *,
     """`load_reports` one report at a time, built as it is asked for: a cohort of any
     size is walked holding one candidate's submissions (and the live scores, which come
     from interviews, not from the batch)."""
+    from workbook.live.migrations import LIVE_MIGRATIONS
     from workbook.live.store import read_candidate_evidence, read_fields
-    from workbook.live.tables import LIVE_MIGRATIONS
 
     gradebook.migrate_also(LIVE_MIGRATIONS)  # a gradebook opened by the engine alone
     scores: dict[str, list[Any]] = defaultdict(list)

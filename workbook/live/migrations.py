@@ -1,0 +1,69 @@
+"""The interview side's migrations: live score fields and process evidence (the models
+are in `tables.py`). Named `live-NNNN-...`, run after the engine's own and recorded in the
+same table, so they never collide with the engine's numbering.
+
+`scores` was first created by the engine's migration `0002-live-scores`; `live-0001`
+creates it only where that did not run, so gradebooks from before the move read as they
+were. SQLAlchemy is imported where a migration runs: a gradebook that has run them all is
+read without it (`grading/gradebook/reads.py`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from grading.gradebook.migrations import Migration
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+def _create_scores_table(connection: Connection) -> None:
+    from sqlalchemy import (
+        JSON,
+        Column,
+        DateTime,
+        Integer,
+        MetaData,
+        Table,
+        Text,
+        UniqueConstraint,
+    )
+
+    meta = MetaData()
+    Table("scores", meta,
+          Column("id", Integer, primary_key=True),
+          Column("session", Text, nullable=False),
+          Column("candidate", Text, nullable=False),
+          Column("question", Text, nullable=False),
+          Column("field", Text, nullable=False),
+          Column("value", JSON, nullable=True),
+          Column("updated_at", DateTime(timezone=True), nullable=False),
+          UniqueConstraint("session", "candidate", "question", "field",
+                           name="uq_scores_field"))
+    meta.create_all(connection, checkfirst=True)
+
+
+def _create_evidence_table(connection: Connection) -> None:
+    from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+    meta = MetaData()
+    Table("live_evidence", meta,
+          Column("id", Integer, primary_key=True),
+          Column("session", Text, nullable=False),
+          Column("candidate", Text, nullable=False),
+          Column("at", DateTime(timezone=True), nullable=False),
+          Column("kind", String(16), nullable=False),
+          Column("question", Text, nullable=True),
+          Column("cell_id", Text, nullable=True),
+          Column("code", Text, nullable=False),
+          Column("outcome", Text, nullable=False),
+          Index("ix_live_evidence_session", "session"))
+    meta.create_all(connection)
+
+
+#: the interview side's migrations in the order they run; append, never reorder or rename
+LIVE_MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("live-0001-scores", _create_scores_table),
+    ("live-0002-evidence", _create_evidence_table),
+)
