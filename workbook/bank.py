@@ -14,8 +14,6 @@ from pathlib import Path
 
 from workbook.errors import BankError, QuestionFileError
 from workbook.model import Bank
-from workbook.parsed_code import load_known, save_known
-from workbook.questionfile import read_question
 
 SHIPPED_BANK = Path(__file__).parent / "questions"
 BANK_ENV = "WORKBOOK_BANK"
@@ -28,13 +26,24 @@ def default_bank_dir() -> Path:
 
 
 def load_bank(folder: Path | None = None) -> Bank:
-    """Load and validate every question under `folder`."""
+    """Load and validate every question under `folder` (kept between runs under a digest
+    of every file it reads: `bank_cache`)."""
     folder = folder or default_bank_dir()
     if not folder.is_dir():
         raise BankError(f"{folder}: bank folder not found; pass --bank DIR or set {BANK_ENV}")
     files = sorted(p for p in folder.rglob("*.md") if p.name.lower() != "readme.md")
     if not files:
         raise BankError(f"{folder}: no question files (*.md) in the bank folder")
+    from workbook.bank_cache import cached_bank
+
+    return cached_bank(folder, files, lambda: _parsed_bank(folder, files))
+
+
+def _parsed_bank(folder: Path, files: list[Path]) -> Bank:
+    """Every question file in `files` parsed, checked as a bank."""
+    from workbook.parsed_code import load_known, save_known
+    from workbook.questionfile import read_question
+
     parsed = load_known()
     before = len(parsed)
     questions = [read_question(path, parsed=parsed) for path in files]
