@@ -42,9 +42,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grading.answer_keys import StoredAnswerKeys
 from grading.assignment import AssignmentState
 from grading.claims import DEFAULT_LEASE, Claims
 from grading.config import GradingConfig
@@ -59,8 +58,11 @@ from grading.results import (
     TaskResult,
 )
 from grading.submission import NotebookFile, Refusal, read_notebook, submission_hash
-from grading.tasks import Answer, Task
 from grading.text import bounded_name, one_line, shown_name, storable
+
+if TYPE_CHECKING:  # what grading needs, which a rerun that grades nothing never imports
+    from grading.answer_keys import StoredAnswerKeys
+    from grading.tasks import Answer, Task
 
 
 @dataclass(frozen=True, kw_only=True)

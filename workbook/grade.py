@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from grading.batch import BatchReport, Prepared
     from grading.gradebook import Gradebook
     from grading.submission import NotebookFile, Refusal
+    from grading.tasks import Task
+    from workbook.report.ahead import ReportsAhead
 
 DEFAULT_GRADEBOOK = "gradebook.sqlite"
 CHECKPOINTS = ".ipynb_checkpoints"
@@ -90,8 +92,6 @@ class _ReportsAhead:
     (`workbook.report.ahead`); a run that grades nothing (all in the gradebook) starts none."""
 
     def __init__(self, start: GradingStart) -> None:
-        from workbook.report.ahead import ReportsAhead
-
         self._start = start
         self._ahead: ReportsAhead | None = None
         self._expected: set[str] = set()  # content hashes: small beside the batch
@@ -161,20 +161,20 @@ def preparer(bank: Bank, gradebook: Gradebook | None = None
              ) -> Callable[[NotebookFile], Prepared | Refusal]:
     """How a notebook built from `bank` is matched to its coding questions: those of the
     assignment issued from `gradebook` when the notebook names one (`workbook.issue`)."""
-    from dataclasses import replace
-
-    from grading.batch import Prepared
-    from grading.submission import Refusal, match_answers
-    from grading.tasks import Task
-    from workbook.issue import resolve
-    from workbook.tasks import tasks_for
-
     # a question set's tasks are the same for every notebook: drawing generated inputs
     # and writing their checks cost about 0.3 s per notebook before this, more than
     # grading it, and one shared tuple per set keeps a large batch's memory flat
     tasks_of: dict[tuple[str, ...], tuple[Task, ...]] = {}
 
     def prepare(notebook: NotebookFile) -> Prepared | Refusal:
+        # imported once a notebook is to be matched: a rerun that matches none does not
+        from dataclasses import replace
+
+        from grading.batch import Prepared
+        from grading.submission import Refusal, match_answers
+        from workbook.issue import resolve
+        from workbook.tasks import tasks_for
+
         def refuse(problem: str) -> Refusal:
             return Refusal(source=notebook.source, content_hash=notebook.content_hash,
                            candidate=notebook.candidate, reason=f"{notebook.source}: {problem}")
