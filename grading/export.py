@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from grading.results import CheckResult, Event, SubmissionResult, TaskResult
+from grading.scratch import scratch_database
 from grading.spreadsheet import csv_rows, csv_text
 
 RESULTS_JSON = "results.json"
@@ -120,6 +120,16 @@ def _json_text(record: dict[str, Any], first: bool) -> str:
     return ("" if first else ",") + "\n  " + text.replace("\n", "\n  ")
 
 
+def _exact(text: str) -> bytes:
+    """`text` as bytes that compare as it does, whatever it holds (a file name that is
+    not UTF-8 decodes to lone surrogates, which no SQLite text can hold)."""
+    return text.encode("utf-8", errors="surrogatepass")
+
+
+def _unexact(data: bytes) -> str:
+    return data.decode("utf-8", errors="surrogatepass")
+
+
 def write_results(results: Sequence[SubmissionResult], folder: Path) -> list[Path]:
     """Write results.json and results.csv into `folder`; return their paths."""
     with ResultsWriter(folder) as writer:
@@ -132,21 +142,21 @@ class ResultsWriter:
     """results.json and results.csv for a batch whose results arrive one at a time, in
     any order, each with its position in the batch (`grading.batch.ResultSink`).
 
-    Each result is turned into its record and appended to a spool file beside the
-    results the moment it arrives, and let go; what stays in memory per submission is
-    where its record lies, its candidate and source (two files claiming one candidate
-    are a conflict every record names) and nothing else. `write` then reads the records
-    back in batch order, one at a time, into results.json and results.csv, each written
-    to a temporary file and renamed, so a reader never sees half a file.
+    Each result is turned into its record and written to a scratch database on disk
+    (`grading.scratch`) the moment it arrives, with its candidate and source (two files
+    claiming one candidate are a conflict every record names), and let go: nothing per
+    submission stays in memory but the questions first seen. `write` then reads the
+    records back in batch order, one at a time, into results.json and results.csv, each
+    written to a temporary file and renamed, so a reader never sees half a file.
     """
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        # an unnamed file, gone with the process however it ends; closed by close()
-        self._spool = tempfile.TemporaryFile(prefix=".results-", dir=folder)  # noqa: SIM115
-        self._where: dict[int, tuple[int, int]] = {}  # position -> (offset, length)
-        self._claims: dict[str, list[tuple[int, str]]] = {}  # candidate -> files
+        self._db = scratch_database()
+        self._db.execute("CREATE TABLE records (position INTEGER PRIMARY KEY, "
+                         "candidate BLOB NOT NULL, source BLOB NOT NULL, record BLOB NOT NULL)")
+        self._db.execute("CREATE INDEX by_candidate ON records (candidate, position)")
         self._questions: dict[str, tuple[int, int]] = {}  # first seen at (position, index)
 
     def __enter__(self) -> ResultsWriter:
@@ -156,37 +166,37 @@ class ResultsWriter:
         self.close()
 
     def close(self) -> None:
-        self._spool.close()
+        self._db.close()
 
     def add(self, position: int, result: SubmissionResult) -> None:
-        """Spool `result`, the submission at `position` in the batch."""
+        """Record `result`, the submission at `position` in the batch."""
         record = candidate_record(result)
-        data = json.dumps(record).encode("utf-8", errors="backslashreplace") + b"\n"
-        self._spool.seek(0, os.SEEK_END)
-        self._where[position] = (self._spool.tell(), len(data))
-        self._spool.write(data)
-        self._claims.setdefault(result.candidate, []).append((position, result.source))
+        data = json.dumps(record).encode("utf-8", errors="backslashreplace")
+        self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                         (position, _exact(result.candidate), _exact(result.source), data))
         for index, task in enumerate(result.tasks):
             seen = self._questions.get(task.task_id)
             if seen is None or (position, index) < seen:
                 self._questions[task.task_id] = (position, index)
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every spooled record in batch order, each with the other files that claim its
+        """Every record in batch order, each with the other files that claim its
         candidate."""
-        for position in sorted(self._where):
-            offset, length = self._where[position]
-            self._spool.seek(offset)
-            record: dict[str, Any] = json.loads(self._spool.read(length))
-            files = self._claims.get(record["candidate"], [])
-            if len(files) > 1:
-                record["conflict"] = [source for _at, source in sorted(files)
-                                      if source != record["source"]]
+        rows = self._db.execute(
+            "SELECT position, candidate, record, (SELECT count(*) FROM records AS other "
+            "WHERE other.candidate = records.candidate) FROM records ORDER BY position")
+        for _position, candidate, data, claims in rows:
+            record: dict[str, Any] = json.loads(data)
+            if claims > 1:
+                others = self._db.execute(
+                    "SELECT source FROM records WHERE candidate = ? ORDER BY position, source",
+                    (candidate,))
+                record["conflict"] = [shown for shown in (_unexact(s) for (s,) in others)
+                                      if shown != record["source"]]
             yield record
 
     def write(self) -> list[Path]:
         """results.json and results.csv from what was added; their paths."""
-        self._spool.flush()
         question_ids = sorted(self._questions, key=self._questions.__getitem__)
         json_path = self._replace(RESULTS_JSON, self._json_chunks())
         header = CSV_HEADER[:-1] + question_ids + CSV_HEADER[-1:]
@@ -195,9 +205,11 @@ class ResultsWriter:
 
     def _json_chunks(self) -> Iterator[str]:
         yield "["
-        for i, record in enumerate(self.records()):
-            yield _json_text(record, first=i == 0)
-        yield "\n]\n" if self._where else "]\n"
+        empty = True
+        for record in self.records():
+            yield _json_text(record, first=empty)
+            empty = False
+        yield "]\n" if empty else "\n]\n"
 
     def _csv_chunks(self, header: list[str], question_ids: Sequence[str]) -> Iterator[str]:
         yield csv_rows([header])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,28 @@ def test_results_streamed_in_any_order_are_the_files_of_the_whole_batch(
     assert text == results_json(batch)
     assert (folder / "results.csv").read_bytes().decode("utf-8") == results_csv(batch)
     assert sorted(p.name for p in folder.iterdir()) == ["results.csv", "results.json"]
+
+
+def test_results_writer_keeps_nothing_in_memory_per_result_it_spools(tmp_path: Path) -> None:
+    def result(i: int) -> SubmissionResult:
+        return SubmissionResult(candidate=f"candidate-{i}", source=f"returned/{i}.ipynb",
+                                content_hash=f"{i:064x}", status=SubmissionStatus.GRADED,
+                                tasks=(task("q1", 2), task("q2", i % 3)))
+
+    with ResultsWriter(tmp_path) as writer:
+        for i in range(200):  # the first few allocate what every later one reuses
+            writer.add(i, result(i))
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for i in range(200, 2200):
+                writer.add(i, result(i))
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        writer.write()
+
+    # a candidate and a source alone are over 60 bytes a result; kept, 2,000 of them
+    # would be more than 120 kB
+    assert grown < 20_000
+    assert len(json.loads((tmp_path / "results.json").read_text())) == 2200

@@ -1,0 +1,29 @@
+"""Scratch space on disk for what a batch notes per submission until it ends.
+
+A batch of 10,000 submissions cannot keep even a few hundred bytes per submission in the
+grader's memory and call its memory flat (bench/scale_bench.py): which content hashes it
+has seen, where each result's record lies, which files claim a candidate. Those go into
+a scratch database instead: SQLite's temporary database (an empty file name), which SQLite
+unlinks the moment it creates it, so it is gone with the process however it ends, and
+whose pages beyond a small cache are written out to that file, not kept.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: KiB of pages a scratch database keeps in memory; the rest is on disk
+CACHE_KIB = 2048
+
+
+def scratch_database() -> sqlite3.Connection:
+    """A private database on disk for this process's bookkeeping, gone when it closes.
+
+    Nothing in it has to survive a crash (the gradebook holds what counts), so it keeps
+    no journal and never waits for the disk; each statement commits on its own."""
+    connection = sqlite3.connect("", isolation_level=None)
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    return connection
+
