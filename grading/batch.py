@@ -36,7 +36,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -57,6 +57,7 @@ from grading.results import (
     SubmissionStatus,
     TaskResult,
 )
+from grading.scratch import SeenOnce
 from grading.submission import NotebookFile, Refusal, read_notebook, submission_hash
 from grading.text import bounded_name, one_line, shown_name, storable
 
@@ -153,12 +154,12 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
     `jobs` local kernels; `lease`: how long a claim outlives a dead grader."""
     started = time.monotonic()
     since = datetime.now(UTC)
-    positions: dict[str, int] = {}  # content hash -> position: each file once
+    positions = SeenOnce()  # content hashes, on disk: each file once, in order
     elsewhere: list[tuple[int, str, SubmissionResult]] = []  # refusals another grader holds
     skipped = graded = 0
     # asked while a file is read and again to skip it: one query per file is enough
     settled = (lambda _key: False) if force else lru_cache(maxsize=1)(gradebook.is_graded)
-    with Claims(gradebook, lease=lease, force=force) as claims, \
+    with Claims(gradebook, lease=lease, force=force) as claims, closing(positions), \
             _progress_bar(len(paths), progress) as bar:
         tally = _Tally(on_result, bar)
 
@@ -171,10 +172,10 @@ def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook
                 item = _read(path, prepare, known=settled)
                 key = (item.notebook.content_hash if isinstance(item, Prepared)
                        else item.content_hash)
-                if key in positions:
+                position = positions.first(key)
+                if position is None:
                     bar.update(1)  # the same file given twice
                     continue
-                position = positions[key] = len(positions)
                 if settled(key):
                     known.append((position, path, key))
                     if len(known) >= KNOWN_READ_AT_ONCE:

@@ -27,3 +27,28 @@ def scratch_database() -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous = OFF")
     return connection
 
+
+class SeenOnce:
+    """Keys (content hashes) in the order first seen: each new one gets the next
+    position, one seen before gets None. Held in a scratch database, not in memory."""
+
+    def __init__(self) -> None:
+        self._db = scratch_database()
+        self._db.execute("CREATE TABLE seen (key BLOB PRIMARY KEY) WITHOUT ROWID")
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def first(self, key: str) -> int | None:
+        """The position of `key` if this is the first time it is seen, else None."""
+        # as bytes: a key from a file name that is not UTF-8 holds lone surrogates
+        added = self._db.execute("INSERT OR IGNORE INTO seen (key) VALUES (?)",
+                                 (key.encode("utf-8", errors="surrogatepass"),))
+        if added.rowcount == 0:
+            return None
+        self._count += 1
+        return self._count - 1
+
+    def close(self) -> None:
+        self._db.close()
