@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from grading.assignment import AssignmentState
 from grading.claims import DEFAULT_LEASE, Claims
@@ -143,7 +143,16 @@ def _nowhere(_position: int, _result: SubmissionResult) -> None:
     """A sink for callers that read the results from the gradebook."""
 
 
-def grade_batch(paths: Sequence[Path], *, prepare: Prepare, gradebook: Gradebook,
+class Batch(Protocol):
+    """The files of a batch: how many, and each in turn (a list, or files found again
+    as they are needed: `workbook.grade.Submissions`)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Path]: ...
+
+
+def grade_batch(paths: Batch, *, prepare: Prepare, gradebook: Gradebook,
                 config: GradingConfig, jobs: int, force: bool = False,
                 progress: bool | None = None, scheduler: str | None = None,
                 lease: timedelta = DEFAULT_LEASE, on_result: ResultSink = _nowhere

@@ -9,9 +9,11 @@ engine, then run the stages that follow grading.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from fnmatch import fnmatchcase
+from heapq import merge
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -137,24 +139,82 @@ RESULTS_ONLY: tuple[Stage, ...] = ()
 AFTER_GRADING: tuple[Stage, ...] = (REPORTS,)
 
 
-def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> list[Path]:
+@dataclass(frozen=True)
+class Submissions:
     """The notebook files named, or found under the folders named (checkpoints and anything
-    under `exclude` left out), in a stable order."""
-    found: dict[Path, None] = {}
-    skip = exclude.resolve() if exclude else None
+    under `exclude` left out), in a stable order: the order of their paths' parts, as
+    sorted(folder.rglob("*.ipynb")) gives them.
+
+    Found again each time they are iterated, a folder at a time, never held as a list of
+    paths: the grader's memory does not grow with the batch (bench/scale_bench.py); what
+    it holds is one folder's notebook names while that folder is walked."""
+
+    inputs: tuple[Path, ...]
+    exclude: Path | None
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Path]:
+        skip = self.exclude.resolve() if self.exclude else None
+        for given in self.inputs:
+            if given.is_dir():
+                yield from _notebooks_under(given, given.resolve(), skip)
+            else:
+                yield given
+
+
+def _notebooks_under(folder: Path, resolved: Path, skip: Path | None) -> Iterator[Path]:
+    """The notebooks under `folder` (which is `resolved` once its links are followed) in
+    sorted order; links to folders are not followed, as rglob does not follow them."""
+    notebooks: list[str] = []
+    folders: list[str] = []
+    links: set[str] = set()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if fnmatchcase(entry.name, "*.ipynb"):
+                    notebooks.append(entry.name)
+                    if entry.is_symlink():
+                        links.add(entry.name)
+                if entry.name != CHECKPOINTS and _is_folder(entry):
+                    folders.append(entry.name)
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return  # unreadable, or gone since it was listed: as rglob, nothing under it
+    notebooks.sort()
+    folders.sort()
+    # a name that is both (a folder called x.ipynb) is itself before what it holds
+    for name, is_folder in merge(((name, False) for name in notebooks),
+                                 ((name, True) for name in folders)):
+        path = folder / name
+        if is_folder:
+            yield from _notebooks_under(path, resolved / name, skip)
+            continue
+        if CHECKPOINTS in path.parts:
+            continue  # the folder named is itself inside a checkpoints folder
+        where = path.resolve() if name in links else resolved / name
+        if skip is None or not where.is_relative_to(skip):
+            yield path
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def find_submissions(inputs: Sequence[Path], *, exclude: Path | None = None) -> Submissions:
+    """The notebook files named, or found under the folders named (`Submissions`)."""
     for given in inputs:
-        if given.is_dir():
-            for path in sorted(given.rglob("*.ipynb")):
-                inside_skip = skip is not None and path.resolve().is_relative_to(skip)
-                if CHECKPOINTS not in path.parts and not inside_skip:
-                    found[path] = None
-        elif given.exists():
-            found[given] = None
-        else:
+        if not given.is_dir() and not given.exists():
             raise NotebookError(f"{given}: no such file or folder")
-    if not found:
+    found = Submissions(tuple(inputs), exclude, 0)
+    count = sum(1 for _path in found)
+    if not count:
         raise NotebookError(f"no notebooks (*.ipynb) in {', '.join(map(str, inputs))}")
-    return list(found)
+    return replace(found, count=count)
 
 
 def preparer(bank: Bank, gradebook: Gradebook | None = None
