@@ -15,7 +15,9 @@ time is always charged, so an answer slow in its own thread fails however conten
 machine. What an answer can still do is starve its main thread on purpose (other busy
 processes, a lower priority for itself) while other threads or processes work; so the
 wait forgiven is bounded per deadline, at RUN_QUEUE_ALLOWANCE times its limit, and a
-hostile step holds its kernel at most (1 + RUN_QUEUE_ALLOWANCE) times its limit.
+hostile step holds its kernel at most (1 + RUN_QUEUE_ALLOWANCE) times its limit (then
+the interrupt's grace). The price of reading one thread: a fair answer whose work runs
+in threads its main thread blocks on (a pool it joins) is still charged their wait.
 
 Where the wait cannot be read (no pid of the kernel on the host, no schedstat file), the
 deadline is wall-clock time, as it was.
