@@ -355,6 +355,33 @@ class Gradebook:
                 rows = _results(read, chunk)
             yield from (rows[i] for i in chunk if i in rows)
 
+    def iter_answers(self, *, page: int = 1000
+                     ) -> Iterator[tuple[str, str, str | None, str | None]]:
+        """(candidate, source path, question id, answer) of every question of the
+        submissions `iter_results` gives, in its order (by candidate, then submission, then
+        question), and (candidate, source path, None, None) for one without questions:
+        what comparing answers needs, read as plain rows, `page` submissions at a time,
+        without building every result's checks and events."""
+        page = min(page, _HASHES_PER_QUERY)
+        with self.reading("read answers") as read:
+            ids = [ident for (ident,) in read.rows(
+                "SELECT s.id FROM submissions s JOIN candidates c ON c.id = s.candidate_id "
+                "WHERE s.id IN (SELECT max(id) FROM submissions "
+                "GROUP BY candidate_id, source_path) ORDER BY c.name, s.id")]
+        for start in range(0, len(ids), page):
+            chunk = ids[start:start + page]
+            order = {submission: i for i, submission in enumerate(chunk)}
+            with self.reading("read answers") as read:
+                rows = read.rows(
+                    f"SELECT s.id, c.name, s.source_path, q.question_id, q.answer "
+                    f"FROM submissions s JOIN candidates c ON c.id = s.candidate_id "
+                    f"LEFT OUTER JOIN question_results q ON q.submission_id = s.id "
+                    f"WHERE s.id IN ({placeholders(len(chunk))}) "
+                    f"ORDER BY s.id, q.position", chunk)
+            rows.sort(key=lambda row: order[row[0]])  # stable: positions stay in order
+            yield from ((name, source, question, answer)
+                        for _id, name, source, question, answer in rows)
+
 
 def _writes_for(url: URL, shown: str) -> Writes:
     from grading.gradebook.writes import Writes, engine_for

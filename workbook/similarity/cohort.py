@@ -7,15 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from workbook.model import Bank, Question
 from workbook.similarity.compare import QuestionSimilarity, SimilaritySettings, compare_question
 from workbook.similarity.fingerprint import Fingerprint
 from workbook.similarity.sources import known_sources, shared_kgrams
-
-if TYPE_CHECKING:
-    from grading.results import SubmissionResult
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,18 +53,22 @@ class SimilarityReport:
         return tuple(lines)
 
 
-def answers_by_question(results: Iterable[SubmissionResult]) -> dict[str, list[tuple[str, str]]]:
-    """question id -> (owner, answer) of every recorded submission, from results grouped
-    by candidate (as the gradebook gives them, read a page at a time). When several files
-    claim one candidate, each answer is named by candidate and file, so neither hides the
-    other."""
+def answers_by_question(rows: Iterable[tuple[str, str, str | None, str | None]]
+                        ) -> dict[str, list[tuple[str, str]]]:
+    """question id -> (owner, answer) of every recorded submission, from (candidate,
+    source, question id, answer) rows grouped by candidate (`Gradebook.iter_answers`: plain
+    rows, read a page at a time; a question of None is a submission without answers). When
+    several files claim one candidate, each answer is named by candidate and file, so
+    neither hides the other."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for name, claiming in groupby(results, key=lambda result: result.candidate):
+    for name, claiming in groupby(rows, key=lambda row: row[0]):
         group = list(claiming)
-        for result in group:
-            owner = name if len(group) == 1 else f"{name} ({Path(result.source).name})"
-            for task in result.tasks:
-                found[task.task_id].append((owner, task.answer))
+        several = len({source for _name, source, _question, _answer in group}) > 1
+        for _name, source, question, answer in group:
+            if question is None or answer is None:
+                continue
+            owner = f"{name} ({Path(source).name})" if several else name
+            found[question].append((owner, answer))
     return found
 
 

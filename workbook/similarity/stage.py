@@ -86,7 +86,7 @@ def write_similarity_files(gradebook: Gradebook, bank: Bank, outdir: Path, *, ti
                            threshold: float | None = None) -> SimilarityFiles:
     folder, settings = _settings(bank, threshold)
     with SimilarityCache.of(outdir) as cache:
-        return _compute(answers_by_question(gradebook.iter_results()), bank, folder, outdir,
+        return _compute(answers_by_question(gradebook.iter_answers()), bank, folder, outdir,
                         cache, title=title, question_id=question_id, settings=settings)
 
 
@@ -143,7 +143,7 @@ def similarity_for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
 def _for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
                  title: str) -> ReportSimilarity:
     folder, settings = _settings(bank, None)
-    answers = answers_by_question(gradebook.iter_results())
+    answers = answers_by_question(gradebook.iter_answers())
     inputs = inputs_digest([title, settings, *_question_inputs(answers, bank, folder)])
     paths = [outdir / name for name in (PAGE, CSV, JSON)]
     with SimilarityCache.of(outdir) as cache:
