@@ -78,7 +78,7 @@ def test_the_cohort_report_shows_each_candidates_recommendation(
     cohort = cohort_report(reports)
 
     header, rows = ranking_rows(cohort)
-    assert dict(zip(header, rows[0], strict=True))["recommendation"] == "Yes"
+    assert dict(zip(header, next(rows), strict=True))["recommendation"] == "Yes"
     page = cohort_html(cohort, title="t", report_date="2030-01-03", copies={})
     assert f'title="{REASON}">Yes</span>' in page
 

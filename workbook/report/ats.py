@@ -36,14 +36,14 @@ and `question.<id>.passed` for every question any candidate sat.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from grading.assignment import AssignmentState
-from grading.spreadsheet import csv_text
+from grading.spreadsheet import csv_rows
 from workbook.model import COMPETENCIES
-from workbook.report.cohort import CohortReport, RankedCandidate, is_passed
+from workbook.report.cohort import Cohort, RankedCandidate, is_passed
 from workbook.report.cohort_ranking import conflict_text
 
 SCHEMA_ID = "interview-workbook/ats-candidate/1"
@@ -123,26 +123,28 @@ def flat_row(record: dict[str, Any], question_ids: Sequence[str]) -> dict[str, A
     return row
 
 
-def write_ats(cohort: CohortReport, outdir: Path, *, report_date: str,
-              copies: dict[tuple[str, str], str] | None = None) -> list[Path]:
+def write_ats(cohort: Cohort, outdir: Path, *, report_date: str,
+              copies: Mapping[tuple[str, str], str] | None = None) -> list[Path]:
     """Write ats.jsonl, ats.csv and ats.schema.json; `copies` maps a report's `key` to its
-    copy's path."""
+    copy's path. Each file reads the ranking once as it streams past."""
     copies = copies or {}
-    records = [ats_record(c, report_date=report_date,
-                          graded_copy=copies.get(c.report.key))
-               for c in cohort.candidates]
-    question_ids = [q.question_id for q in cohort.questions]
-    for ranked in cohort.candidates:  # refused submissions may list questions nobody sat
-        question_ids += [q.question_id for q in ranked.report.questions
-                         if q.question_id not in question_ids]
+    question_ids = cohort.overview.question_ids
     outdir.mkdir(parents=True, exist_ok=True)
     jsonl, flat, schema = outdir / JSONL, outdir / CSV, outdir / SCHEMA_FILE
-    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                     encoding="utf-8")
+
+    def records() -> Iterator[dict[str, Any]]:
+        return (ats_record(c, report_date=report_date, graded_copy=copies.get(c.report.key))
+                for c in cohort.candidates)
+
+    with jsonl.open("w", encoding="utf-8") as out:
+        for record in records():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
     header = [*SCALAR_FIELDS, *(f"competency.{c}" for c in COMPETENCIES),
               *(f"question.{q}.{f}" for q in question_ids for f in ("points", "passed"))]
-    flat_rows = (flat_row(r, question_ids) for r in records)
-    flat.write_text(csv_text(header, ([row.get(name) for name in header]
-                                      for row in flat_rows)), encoding="utf-8", newline="")
+    with flat.open("w", encoding="utf-8", newline="") as out:
+        out.write(csv_rows([header]))
+        for record in records():
+            row = flat_row(record, question_ids)
+            out.write(csv_rows([[row.get(name) for name in header]]))
     schema.write_text(json.dumps(ATS_SCHEMA, indent=2) + "\n", encoding="utf-8")
     return [jsonl, flat, schema]

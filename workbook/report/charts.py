@@ -10,6 +10,7 @@ import base64
 import io
 from collections.abc import Sequence
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 DPI = 80
@@ -26,13 +27,6 @@ def _figure(width: float, height: float, *, left: float = 0.1) -> Any:
     return figure
 
 
-def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    # metadata=None drops the "Software" text chunk; nothing in the image names a URL
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 class _BarChart:
     """One frame of labelled horizontal bars, with new bars drawn on it for each candidate.
 
@@ -44,7 +38,7 @@ class _BarChart:
     under load: bench/report_bench.py). Not for use from several threads at once.
     """
 
-    def __init__(self, labels: Sequence[str], title: str) -> None:
+    def __init__(self, labels: Sequence[str], title: str, xlabel: str = "percent") -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.font_manager import FontProperties, findfont
         from PIL import Image, ImageFont
@@ -58,7 +52,7 @@ class _BarChart:
         axes.invert_yaxis()
         axes.set_xlim(0, 100)
         axes.set_xticks([0, 25, 50, 75, 100])
-        axes.set_xlabel("percent")
+        axes.set_xlabel(xlabel)
         axes.set_title(title, fontsize=11)
         canvas.draw()
         width, height = canvas.get_width_height()
@@ -75,21 +69,26 @@ class _BarChart:
         px, py = self.to_pixels((x, y))
         return float(px), self.height - float(py)
 
-    def png(self, percents: Sequence[float | None]) -> str:
+    def png(self, percents: Sequence[float | None],
+            texts: Sequence[str] | None = None) -> str:
+        """The chart with these bars, each labelled with its percentage or its `texts`."""
         from PIL import ImageDraw
 
-        if len(percents) != len(self.rows):
+        if len(percents) != len(self.rows) or (texts is not None
+                                                and len(texts) != len(self.rows)):
             raise ValueError(f"{len(percents)} values for {len(self.rows)} bars")
         image = self.frame.copy()
         draw = ImageDraw.Draw(image)
         for row, percent in zip(self.rows, percents, strict=True):
+            text = texts[row] if texts is not None else None
             width = percent or 0.0
             left, top = self._pixel(0.0, row - 0.4)
             right, bottom = self._pixel(width, row + 0.4)
             if right - left >= 0.5:
                 draw.rectangle((left, min(top, bottom), right, max(top, bottom)),
                                fill=BAR_COLOUR)
-            label = "no evidence" if percent is None else f"{percent:.0f}%"
+            label = text if text is not None else \
+                "no evidence" if percent is None else f"{percent:.0f}%"
             inside = width > 85  # a label past the end of a long bar would leave the plot
             x, y = self._pixel(width - 1.5 if inside else width + 1.5, row)
             draw.text((x, y), label, font=self.font, anchor="rm" if inside else "lm",
@@ -100,8 +99,8 @@ class _BarChart:
 
 
 @cache
-def _bar_chart(labels: tuple[str, ...], title: str) -> _BarChart:
-    return _BarChart(labels, title)
+def _bar_chart(labels: tuple[str, ...], title: str, xlabel: str = "percent") -> _BarChart:
+    return _BarChart(labels, title, xlabel)
 
 
 def horizontal_bars(labels: Sequence[str], percents: Sequence[float | None], *,
@@ -110,18 +109,26 @@ def horizontal_bars(labels: Sequence[str], percents: Sequence[float | None], *,
     return _bar_chart(tuple(labels), title).png(percents)
 
 
-def histogram(values: Sequence[float], *, bins: Sequence[float], title: str,
-              xlabel: str) -> str:
-    """A histogram of `values` over fixed `bins` edges, with the count above each bar."""
-    figure = _figure(6.4, 2.8)
-    axes = figure.add_subplot()
-    counts, _edges, _patches = axes.hist(list(values), bins=list(bins), color=BAR_COLOUR,
-                                         edgecolor="white")
-    for left, right, count in zip(bins[:-1], bins[1:], counts, strict=True):
-        if count:
-            axes.text((left + right) / 2, count, f"{int(count)}", ha="center", va="bottom",
-                      fontsize=8)
-    axes.set_title(title, fontsize=11)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel("candidates")
-    return _png(figure)
+#: the edges of the histogram's bins, in percent: ten bins, the last one closed
+HISTOGRAM_EDGES = tuple(range(0, 101, 10))
+
+
+def histogram_bin(value: float) -> int:
+    """The bin of `HISTOGRAM_EDGES` a percentage falls in (100 in the last; numpy's rule)."""
+    return min(max(int(value // 10), 0), len(HISTOGRAM_EDGES) - 2)
+
+
+def histogram_labels() -> tuple[str, ...]:
+    return tuple(f"{low}-{high}%{']' if high == 100 else ')'}"
+                 for low, high in pairwise(HISTOGRAM_EDGES))
+
+
+def histogram(counts: Sequence[int], *, title: str) -> str:
+    """Candidates per bin of `HISTOGRAM_EDGES` as bars of their share of the cohort, each
+    labelled with its count. Drawn on a frame that does not depend on the counts, so it
+    is built once per process (the reports worker builds it while grading runs), where a
+    histogram drawn by matplotlib for each cohort cost a fifth of the cohort page."""
+    total = sum(counts)
+    shares = [100.0 * count / total if total else 0.0 for count in counts]
+    return _bar_chart(histogram_labels(), title, "percent of graded candidates").png(
+        shares, [str(count) for count in counts])

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
 from grading.results import SubmissionStatus
-from grading.spreadsheet import csv_text
+from grading.spreadsheet import csv_rows, csv_text
 from workbook.report.charts import histogram, horizontal_bars
 from workbook.report.cohort import (
     CheckStats,
+    Cohort,
     CohortOverview,
-    CohortReport,
     QuestionStats,
     RankedCandidate,
 )
@@ -31,82 +32,108 @@ from workbook.report.cohort_ranking import PAGE_ROWS, conflict_text, escaped, wr
 
 PAGE, RANKING_CSV, COHORT_JSON = "cohort.html", "cohort.csv", "cohort.json"
 #: a report's `key` -> its graded copy's HTML, relative to the report folder
-Copies = dict[tuple[str, str], str]
+Copies = Mapping[tuple[str, str], str]
 
 
-def ranking_rows(cohort: CohortReport) -> tuple[list[str], list[list[Any]]]:
-    """The ranking as a header and rows: what the CSV holds and the page's table shows."""
-    question_ids = [q.question_id for q in cohort.questions]
-    competencies = cohort.competencies
-    header = ["rank", "candidate", "status", "assignment", "conflict", "points", "max_points",
-              "percent",
-              "weighted_percent", *(f"{c.competency}_percent" for c in competencies),
-              *(f"{q}_points" for q in question_ids), "integrity_notes", "recommendation"]
-    rows = []
-    for ranked in cohort.candidates:
-        report = ranked.report
-        by_question = {q.question_id: q.points for q in report.questions}
-        by_competency = {c.competency: c.percent for c in report.competencies}
-        notes = len(report.events) + sum(len(q.events) for q in report.questions)
-        rows.append([ranked.rank if ranked.rank is not None else "", report.candidate,
-                     str(report.status), str(report.assignment), conflict_text(report),
-                     round(report.points, 2),
-                     round(report.max_points, 2),
-                     round(report.percent, 2),
-                     "" if report.weighted_percent is None
-                     else round(report.weighted_percent, 2),
-                     *("" if by_competency.get(c.competency) is None
-                       else round(by_competency[c.competency] or 0.0, 2)
-                       for c in competencies),
-                     *("" if by_question.get(q) is None else round(by_question[q] or 0.0, 2)
-                       for q in question_ids), notes,
-                     report.recommendation.label if report.recommendation else ""])
-    return header, rows
+def ranking_header(overview: CohortOverview) -> list[str]:
+    """The ranking's columns: what the CSV holds and the page's table shows."""
+    return ["rank", "candidate", "status", "assignment", "conflict", "points", "max_points",
+            "percent", "weighted_percent",
+            *(f"{c.competency}_percent" for c in overview.competencies),
+            *(f"{q.question_id}_points" for q in overview.questions), "integrity_notes",
+            "recommendation"]
 
 
-def ranking_csv(cohort: CohortReport) -> str:
+def ranking_row(ranked: RankedCandidate, overview: CohortOverview) -> list[Any]:
+    """One candidate's row under `ranking_header`."""
+    report = ranked.report
+    by_question = {q.question_id: q.points for q in report.questions}
+    by_competency = {c.competency: c.percent for c in report.competencies}
+    notes = len(report.events) + sum(len(q.events) for q in report.questions)
+    return [ranked.rank if ranked.rank is not None else "", report.candidate,
+            str(report.status), str(report.assignment), conflict_text(report),
+            round(report.points, 2), round(report.max_points, 2), round(report.percent, 2),
+            "" if report.weighted_percent is None else round(report.weighted_percent, 2),
+            *("" if by_competency.get(c.competency) is None
+              else round(by_competency[c.competency] or 0.0, 2)
+              for c in overview.competencies),
+            *("" if by_question.get(q.question_id) is None
+              else round(by_question[q.question_id] or 0.0, 2) for q in overview.questions),
+            notes, report.recommendation.label if report.recommendation else ""]
+
+
+def ranking_rows(cohort: Cohort) -> tuple[list[str], Iterator[list[Any]]]:
+    """The ranking as a header and its rows, read from `cohort` as they are asked for."""
+    overview = cohort.overview
+    return (ranking_header(overview),
+            (ranking_row(ranked, overview) for ranked in cohort.candidates))
+
+
+def ranking_csv(cohort: Cohort) -> str:
     """cohort.csv: the ranking, every cell safe to open in a spreadsheet."""
     header, rows = ranking_rows(cohort)
     return csv_text(header, rows)
 
 
-def cohort_json(cohort: CohortReport,
-                ranking: tuple[list[str], list[list[Any]]] | None = None) -> dict[str, Any]:
-    """cohort.json; `ranking` is `ranking_rows(cohort)` when the caller has it already."""
-    header, rows = ranking or ranking_rows(cohort)
+def _statistics_json(overview: CohortOverview) -> dict[str, Any]:
     return {
-        "candidates": [dict(zip(header, row, strict=True)) for row in rows],
         "questions": [{"question": q.question_id, "title": q.title, "kind": q.kind,
                        "max_points": q.max_points, "scored": q.scored, "passed": q.passed,
                        "pass_rate": q.pass_rate, "mean_points": q.mean_points,
                        "distribution": [{"points": p, "candidates": n}
                                         for p, n in q.distribution]}
-                      for q in cohort.questions],
+                      for q in overview.questions],
         "checks": [{"question": c.question_id, "check": c.check, "hidden": c.hidden,
                     "max_points": c.max_points, "attempts": c.attempts,
                     "failures": c.failures, "failure_rate": c.failure_rate,
-                    "discrimination": c.discrimination} for c in cohort.checks],
+                    "discrimination": c.discrimination} for c in overview.checks],
         "competencies": [{"competency": c.competency, "title": c.title, "weight": c.weight,
                           "candidates": c.candidates, "mean_percent": c.mean_percent}
-                         for c in cohort.competencies],
+                         for c in overview.competencies],
     }
 
 
-def write_cohort(cohort: CohortReport, outdir: Path, *, title: str, report_date: str,
+def cohort_json(cohort: Cohort) -> dict[str, Any]:
+    """cohort.json as one value (`write_cohort` writes the same a candidate at a time)."""
+    header, rows = ranking_rows(cohort)
+    return {"candidates": [dict(zip(header, row, strict=True)) for row in rows],
+            **_statistics_json(cohort.overview)}
+
+
+def _write_json(out: TextIO, cohort: Cohort) -> None:
+    """cohort.json, written as `json.dumps(cohort_json(cohort), indent=1)` would write it,
+    a candidate at a time."""
+    header, rows = ranking_rows(cohort)
+    out.write('{\n "candidates": [')
+    written = False
+    for row in rows:
+        item = json.dumps(dict(zip(header, row, strict=True)), indent=1, ensure_ascii=False)
+        out.write(("," if written else "") + "\n" + textwrap.indent(item, "  "))
+        written = True
+    out.write("\n ]," if written else "],")
+    rest = json.dumps(_statistics_json(cohort.overview), indent=1, ensure_ascii=False)
+    out.write(rest[1:] + "\n")  # its opening brace is the one written above
+
+
+def write_cohort(cohort: Cohort, outdir: Path, *, title: str, report_date: str,
                  copies: Copies | None = None, sections: tuple[str, ...] = ()) -> list[Path]:
     """Write cohort.html, cohort.csv and cohort.json into `outdir`; returns their paths.
+    Each reads the ranking once as it streams past, so a cohort read from disk is never
+    held in memory.
 
     `copies` maps a report's `key` to its graded copy's HTML path, relative to `outdir`.
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    rows = ranking_rows(cohort)  # once for both files: at 10,000 candidates it counts
     # an id that was not UTF-8 (a lone surrogate) is written as its backslash escape
     ranking = outdir / RANKING_CSV
-    ranking.write_text(csv_text(*rows), encoding="utf-8", errors="backslashreplace",
-                       newline="")
+    with ranking.open("w", encoding="utf-8", errors="backslashreplace", newline="") as out:
+        header, rows = ranking_rows(cohort)
+        out.write(csv_rows([header]))
+        for chunk in iter(lambda: list(islice(rows, 256)), []):
+            out.write(csv_rows(chunk))
     data = outdir / COHORT_JSON
-    data.write_text(json.dumps(cohort_json(cohort, rows), indent=1, ensure_ascii=False)
-                    + "\n", encoding="utf-8", errors="backslashreplace")
+    with data.open("w", encoding="utf-8", errors="backslashreplace") as out:
+        _write_json(out, cohort)
     page = outdir / PAGE
     with page.open("w", encoding="utf-8") as handle:
         write_cohort_page(handle, cohort.overview, cohort.candidates, title=title,
@@ -167,7 +194,7 @@ def _check_row(c: CheckStats, titles: dict[str, str]) -> str:
             f"<td>{power}</td></tr>")
 
 
-def cohort_html(cohort: CohortReport, *, title: str, report_date: str,
+def cohort_html(cohort: Cohort, *, title: str, report_date: str,
                 copies: Copies, sections: tuple[str, ...] = ()) -> str:
     """The page as one string (`write_cohort_page` writes it as it goes)."""
     buffer = io.StringIO()
@@ -183,25 +210,37 @@ def _summary(overview: CohortOverview) -> str:
                f"{counts.get(SubmissionStatus.FAILED, 0)} failed to grade, "
                f"{counts.get(SubmissionStatus.ERROR, 0)} not graded because of an error "
                f"(failed and errors are retried on the next run).")
-    if overview.percents:
-        summary += (f" Mean {statistics.fmean(overview.percents):.1f}%, median "
-                    f"{statistics.median(overview.percents):.1f}%.")
+    if overview.mean_percent is not None and overview.median_percent is not None:
+        summary += (f" Mean {overview.mean_percent:.1f}%, median "
+                    f"{overview.median_percent:.1f}%.")
     return summary
+
+
+_HISTOGRAM = "Distribution of totals"
+_PASS_RATES = "Pass rate per question"
+_COMPETENCIES = "Mean competency score"
+
+
+def _question_labels(titles: Iterable[str]) -> list[str]:
+    return [title[:40] for title in titles]
+
+
+def _competency_labels(competencies: Iterable[tuple[str, int]]) -> list[str]:
+    return [f"{title} ({weight}%)" for title, weight in competencies]
 
 
 def _charts(overview: CohortOverview) -> str:
     charts = []
-    if overview.percents:
-        charts.append(histogram(list(overview.percents), bins=[i * 10 for i in range(11)],
-                                title="Distribution of totals", xlabel="percent"))
+    if overview.graded:
+        charts.append(histogram(overview.histogram, title=_HISTOGRAM))
     if overview.questions:
         charts.append(horizontal_bars(
-            [q.title[:40] for q in overview.questions],
+            _question_labels(q.title for q in overview.questions),
             [None if q.pass_rate is None else 100 * q.pass_rate for q in overview.questions],
-            title="Pass rate per question"))
-    charts.append(horizontal_bars([f"{c.title} ({c.weight}%)" for c in overview.competencies],
-                                  [c.mean_percent for c in overview.competencies],
-                                  title="Mean competency score"))
+            title=_PASS_RATES))
+    charts.append(horizontal_bars(
+        _competency_labels((c.title, c.weight) for c in overview.competencies),
+        [c.mean_percent for c in overview.competencies], title=_COMPETENCIES))
     return "".join(f'<img alt="chart" src="data:image/png;base64,{png}">' for png in charts)
 
 

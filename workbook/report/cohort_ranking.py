@@ -24,7 +24,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, TextIO
@@ -122,7 +122,7 @@ def _link(path: str | None) -> str:
 
 
 def row_values(ranked: RankedCandidate, overview: CohortOverview,
-               copies: dict[tuple[str, str], str]) -> list[Any]:
+               copies: Mapping[tuple[str, str], str]) -> list[Any]:
     """One candidate as the page stores it, laid out as `FIELDS` says."""
     report = ranked.report
     by_competency = {c.competency: c.percent for c in report.competencies}
@@ -235,7 +235,7 @@ def _controls(total: int, html_rows: int) -> str:
 
 
 def write_ranking(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCandidate],
-                  copies: dict[tuple[str, str], str], *, html_rows: int = PAGE_ROWS
+                  copies: Mapping[tuple[str, str], str], *, html_rows: int = PAGE_ROWS
                   ) -> NotGraded:
     """Write the ranking (controls, the first `html_rows` rows as HTML, every row as JSON)
     to `out`, reading `rows` (in ranking order) once; returns who was not graded, for the

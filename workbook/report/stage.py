@@ -8,7 +8,8 @@ large cohort. A rerun renders again only the files whose inputs changed (`unchan
 The cohort is walked one candidate at a time (`from_gradebook.iter_reports`): each full
 report is rendered into its copy and let go; the cohort page, CSV/JSON and ATS exports
 are made from summaries that keep what they show (points, checks, events, competencies)
-and drop what only a copy shows (answers, their outputs, timelines).
+and drop what only a copy shows (answers, their outputs, timelines), kept on disk and
+ranked there (`cohort_spool`), so no stage holds the cohort.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from workbook.model import Bank
 from workbook.report.ats import write_ats
-from workbook.report.cohort import cohort_report
 from workbook.report.cohort_page import write_cohort
+from workbook.report.cohort_spool import CohortSpool
 from workbook.report.drafts import Drafts
 from workbook.report.from_gradebook import iter_reports
 from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
@@ -226,41 +227,36 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
-    reports: list[CandidateReport] = []  # what the cohort needs of each, no more
+    with CohortSpool() as spool:
+        def each() -> Iterator[CandidateReport]:
+            for report in chain([first] if first else [], stream):
+                report = replace(report, similar=similar.lines_for(report.candidate))
+                _notebook, page = report_paths(outdir, report)
+                spool.add(for_cohort(report), page.relative_to(outdir).as_posix())
+                yield report
 
-    def each() -> Iterator[CandidateReport]:
-        for report in chain([first] if first else [], stream):
-            report = replace(report, similar=similar.lines_for(report.candidate))
-            reports.append(for_cohort(report))
-            yield report
-
-    if copies:
-        written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs,
-                               drafts=drafts)
-    else:
-        written = []
-        for _report in each():
-            pass
-    links = {}
-    for report in reports:
-        _notebook, page = report_paths(outdir, report)
-        if page.exists():
-            links[report.key] = page.relative_to(outdir).as_posix()
-    # the cohort page, its CSV/JSON and the ATS exports are made from these alone
-    print_ = fingerprint("cohort", title, date, sorted(links.items()), similar.section,
-                         *reports)
-    manifest = read_manifest(outdir)
-    names = [n for n in manifest.get("cohort-files", "").split("\n") if n]
-    files = [outdir / name for name in names]
-    if names and unchanged(manifest, "cohort", print_, files):
-        count = int(manifest.get("cohort-pages", "0"))
-        return ReportFiles(copies=tuple(written),
-                           cohort=(*files[:count], *similar.files),
-                           exports=tuple(files[count:]))
-    cohort = cohort_report(reports)
-    pages = write_cohort(cohort, outdir, title=title, report_date=date, copies=links,
-                         sections=(similar.section,))
-    exports = write_ats(cohort, outdir, report_date=date, copies=links)
+        if copies:
+            written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs,
+                                   drafts=drafts)
+        else:
+            written = []
+            for _report in each():
+                pass
+        spool.drop_missing_copies(outdir)
+        # the cohort page, its CSV/JSON and the ATS exports are made from these alone
+        print_ = fingerprint("cohort", title, date, similar.section, spool.digest())
+        manifest = read_manifest(outdir)
+        names = [n for n in manifest.get("cohort-files", "").split("\n") if n]
+        files = [outdir / name for name in names]
+        if names and unchanged(manifest, "cohort", print_, files):
+            count = int(manifest.get("cohort-pages", "0"))
+            return ReportFiles(copies=tuple(written),
+                               cohort=(*files[:count], *similar.files),
+                               exports=tuple(files[count:]))
+        links = spool.copies
+        pages = write_cohort(spool, outdir, title=title, report_date=date, copies=links,
+                             sections=(similar.section,))
+        exports = write_ats(spool, outdir, report_date=date, copies=links)
     made = [*pages, *exports]
     write_manifest(outdir, {"cohort": stamp(print_, made), "cohort-pages": str(len(pages)),
                             "cohort-files": "\n".join(p.relative_to(outdir).as_posix()
