@@ -27,6 +27,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grading.results import SubmissionStatus
 from workbook.model import Bank
 from workbook.report.graded_copy import GRADED_DIR
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from grading.gradebook import Gradebook
     from workbook.report.drafts import Drafts
     from workbook.report.graded_copy import CopySettings
+    from workbook.report.records import CandidateReport
     from workbook.report.stage import ReportFiles
     from workbook.similarity.cache import SimilarityCache
 
@@ -151,10 +153,13 @@ def serve(connection: Connection) -> None:
             prints = warm_cache.enter_context(SimilarityCache.of(outdir))
             _warm()
             backlog: deque[str] = deque()
+            frames_drawn = False
             while True:
                 if backlog and not connection.poll():
                     candidate = backlog.popleft()
-                    _draft(gradebook, bank, outdir, settings, drafts, candidate)
+                    drafted = _draft(gradebook, bank, outdir, settings, drafts, candidate)
+                    if drafted and not frames_drawn:
+                        frames_drawn = _draw_frames(drafted)
                     _fingerprint(gradebook, prints, candidate)
                     continue
                 kind, value = connection.recv()
@@ -178,12 +183,13 @@ def serve(connection: Connection) -> None:
 def _warm() -> None:
     """What every copy needs, built now while grading runs: the stack's imports, the
     prepared template and the HTML exporter."""
+    from workbook.report.cohort_page import draw_chart_frames
     from workbook.report.graded_copy import _prepared
     from workbook.report.html_export import _exporter
 
     _prepared()
     _exporter()
-    import matplotlib.figure  # noqa: F401  (the charts' import, the slowest but one)
+    draw_chart_frames()  # imports matplotlib, the slowest but one of the stack
 
 
 def _fingerprint(gradebook: Gradebook, cache: SimilarityCache, candidate: str) -> None:
@@ -196,16 +202,33 @@ def _fingerprint(gradebook: Gradebook, cache: SimilarityCache, candidate: str) -
 
 
 def _draft(gradebook: Gradebook, bank: Bank, outdir: Path, settings: CopySettings,
-           drafts: Drafts, candidate: str) -> None:
-    """Draft `candidate`'s copy. A draft that fails is only a copy rendered after grading,
-    as usual, and rendering it then says what is wrong, if anything still is."""
+           drafts: Drafts, candidate: str) -> list[CandidateReport]:
+    """Draft `candidate`'s copy; returns the reports drafted. A draft that fails is only a
+    copy rendered after grading, as usual, and rendering it then says what is wrong, if
+    anything still is."""
     from workbook.report.from_gradebook import load_reports
 
+    drafted = []
     try:
         for report in load_reports(gradebook, bank, candidate=candidate):
             drafts.draft(report, outdir, settings)
+            drafted.append(report)
     except Exception:
         pass
+    return drafted
+
+
+def _draw_frames(drafted: list[CandidateReport]) -> bool:
+    """The cohort page's chart frames, its questions taken from the first graded
+    candidate (a cohort that sat one workbook has the same); whether that was done."""
+    from workbook.report.cohort_page import draw_chart_frames
+
+    graded = [r for r in drafted if r.status is SubmissionStatus.GRADED]
+    if not graded:
+        return False
+    with contextlib.suppress(Exception):  # the page draws them itself then
+        draw_chart_frames([q.title for q in graded[0].questions])
+    return True
 
 
 def main(argv: list[str]) -> None:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import io
 import json
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
 from grading.results import SubmissionStatus
 from grading.spreadsheet import csv_rows, csv_text
-from workbook.report.charts import histogram, horizontal_bars
+from workbook.model import COMPETENCIES
+from workbook.report.charts import HISTOGRAM_EDGES, histogram, horizontal_bars
 from workbook.report.cohort import (
     CheckStats,
     Cohort,
@@ -242,6 +243,20 @@ def _charts(overview: CohortOverview) -> str:
         _competency_labels((c.title, c.weight) for c in overview.competencies),
         [c.mean_percent for c in overview.competencies], title=_COMPETENCIES))
     return "".join(f'<img alt="chart" src="data:image/png;base64,{png}">' for png in charts)
+
+
+def draw_chart_frames(question_titles: Sequence[str] = ()) -> None:
+    """Draw the frames of the page's charts now, as the page will ask for them (the
+    competencies', the histogram's, and the pass rates' for questions with these titles,
+    in this order): the reports worker does it while grading runs, so the page costs
+    only its bars once grading ends. A frame the page then asks for differently is only
+    drawn then."""
+    histogram([0] * (len(HISTOGRAM_EDGES) - 1), title=_HISTOGRAM)
+    labels = _competency_labels(COMPETENCIES.values())
+    horizontal_bars(labels, [None] * len(labels), title=_COMPETENCIES)
+    if question_titles:
+        labels = _question_labels(question_titles)
+        horizontal_bars(labels, [None] * len(labels), title=_PASS_RATES)
 
 
 def write_cohort_page(out: TextIO, overview: CohortOverview, rows: Iterable[RankedCandidate],
