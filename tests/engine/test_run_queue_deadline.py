@@ -11,6 +11,8 @@ a timeout, with no more forgiven than the allowance."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -207,3 +209,24 @@ def test_a_main_thread_starved_by_its_own_processes_is_forgiven_no_more_than_the
             client.close()
     assert run.status == "timeout", run
     assert 0 < run.forgiven <= ATTACK_LIMIT * RUN_QUEUE_ALLOWANCE, run
+
+
+def test_the_grader_knows_a_kernels_host_pid_from_the_zygote(kernels: KernelFactory) -> None:
+    with kernels.kernel() as live:
+        inside = live.value("import os", "os.getpid()")
+        host_pid = live.handle.host_pid
+        assert host_pid is not None
+        with open(f"/proc/{host_pid}/status", encoding="ascii") as status:
+            names = next(line for line in status if line.startswith("NSpid:")).split()[1:]
+        assert names[0] == str(host_pid) and names[-1] == str(inside)
+
+
+def test_a_process_whose_wait_cannot_be_read_has_a_wall_clock_deadline() -> None:
+    with open("/proc/sys/kernel/pid_max", encoding="ascii") as pid_max:
+        beyond = int(pid_max.read()) + 1  # no process can have this pid
+    assert RunQueueClock.open(beyond) is None
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    assert RunQueueClock.open(exited.pid) is None
+    deadline = Deadline.start(0.0, 1.0, RunQueueClock.open(beyond))
+    assert not deadline.reached(0.999) and deadline.reached(1.0)
