@@ -4,6 +4,8 @@ recommendation, and panels that say when their kernel stopped."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +31,9 @@ from workbook.report.graded_copy import copy_paths
 
 pytestmark = pytest.mark.browser
 
+#: the README's picture, rewritten only when asked (a test run leaves the clone as it was)
 SCREENSHOT = REPO / "docs" / "interviewer-view.png"
+UPDATE_SCREENSHOT = "WORKBOOK_UPDATE_SCREENSHOT"
 SCREEN_HEIGHT = 900
 
 
@@ -57,7 +61,8 @@ def opacity(locator: Any) -> float:
 
 
 def test_the_candidates_code_rubric_score_and_checks_fit_one_screen(
-        live_interview: LiveInterview, page: Any, screen: Any, shipped_bank: Bank) -> None:
+        live_interview: LiveInterview, page: Any, screen: Any, shipped_bank: Bank,
+        tmp_path: Path) -> None:
     question = shipped_bank.get(CODING_QUESTION)
     answer = next(decoy for decoy in question.decoys if decoy.name == "no-validation").code
     candidate_file = live_interview.prepared.candidate_notebook
@@ -89,8 +94,9 @@ def test_the_candidates_code_rubric_score_and_checks_fit_one_screen(
 
     panel.evaluate("node => node.scrollIntoView({block: 'start'})")
     screen.wait_for_timeout(500)  # let the notebook settle after the scroll
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    screen.screenshot(path=str(SCREENSHOT))
+    shot = SCREENSHOT if os.environ.get(UPDATE_SCREENSHOT) else tmp_path / SCREENSHOT.name
+    screen.screenshot(path=str(shot))
+    assert shot.stat().st_size > 0
     for part in (".workbook-answer pre", ".workbook-rubric", ".widget-toggle-buttons",
                  ".workbook-selected-score", ".workbook-verdict", ".workbook-check",
                  "button.workbook-run-checks", ".widget-textarea"):
