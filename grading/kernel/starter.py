@@ -46,6 +46,8 @@ class Endpoints:
 
 class KernelHandle(Protocol):
     endpoints: Endpoints
+    #: the kernel's pid in the grader's pid namespace, where it is known
+    host_pid: int | None
 
     def exit_fd(self) -> int:
         """A descriptor that becomes readable when the kernel may have exited."""
