@@ -12,29 +12,33 @@ on a shared machine only the ratios compare between runs.
 The breakdown runs one more rerun in a fresh interpreter with a timer around each part
 (the imports it needs, loading the bank, the gradebook, the ledger, the batch loop, the
 results files, each report step) and says which heavy libraries it imported: the rerun
-should import none of nbformat, nbconvert, papermill, matplotlib, jinja2 or pandas.
+should import none of SQLAlchemy, nbformat, nbconvert, papermill, matplotlib, jinja2 or
+pandas.
 
-Last breakdown (2026-12-02, 2 cores at load average 25-30, so CPU seconds; the same
-script on 7ef8d9a for "before"; a part that walks another's generator includes its time):
+Last breakdown (2026-12-02, second session, 2 cores at load average 23-34, so CPU
+seconds; "before" is 9446041, "after" 5a81b60 and the two commits after it, both with
+every module's bytecode written):
 
-    part                                  before    after
-    imports of those parts                 0.48 s   0.49 s   SQLAlchemy ~0.33 s of it
-    load the bank                          0.07     0.08     63 question files parsed
-    batch: read files, look up gradebook   1.72     0.04     was nbformat + jsonschema
-    record the --issued ledger             0.03     0.03
-    reports: read the gradebook            0.04     0.03
-    reports: similarity                    0.05     0.02     nothing recomputed
-    the rest                               0.04     0.04
-    in all, after start-up                 2.50     0.73
+    part (CPU seconds)                    before    after
+    imports of those parts                 0.455    0.077    no SQLAlchemy, no grader
+    load the bank                          0.070    0.008    kept by digest (bank_cache.py)
+    open the gradebook                     0.015    0.001    the driver, not an engine
+    record the --issued ledger             0.018    0.001
+    batch: read files, look up gradebook   0.039    0.006
+    reports: read the gradebook            0.033    0.005
+    reports: similarity                    0.017    0.004
+    the rest                               0.047    0.021
+    in all, after start-up                 0.694    0.123
 
-The whole command (this bench without the breakdown, load average 13-15): the rerun took
-2.24 s of CPU before (86x `python -c pass`), 0.76 s after (31x). Issue 13 measured the
-rerun before at 1.19 s on a quieter machine; scaled by the CPU, about 0.4 s now.
+The whole command (this bench, 5 rounds each, the two runs back to back at load 23-34):
+the rerun took 0.698 s of CPU before (27.8x `python -c pass`), 0.191 s after (7.5x). At
+the ~0.025 s an idle machine's `python -c pass` takes, that is ~0.19 s, from the 0.70 s
+measured before on an idle machine.
 
-Before, one nbformat-3 sample was converted on every run, importing jsonschema, whose
-"iri" checker compiles 39 lark grammars at import. What is left is mostly importing
-SQLAlchemy for the gradebook. Where PYTHONDONTWRITEBYTECODE is set (as on the machine
-above) this project's own ~80 modules are also compiled on every run: ~0.1 s of CPU.
+What is left is importing this project's own modules (the report and similarity stages,
+the model's dataclasses) and the interpreter. Where PYTHONDONTWRITEBYTECODE is set, every
+module changed since bytecode was last written is compiled on every run; the commands
+here run without it, as a user's do.
 """
 
 from __future__ import annotations
