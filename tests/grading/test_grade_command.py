@@ -242,8 +242,9 @@ def test_a_killed_batch_resumes_without_grading_anything_twice(grading_bank: Ban
 
 
 @pytest.mark.postgres
-def test_grading_into_a_postgresql_gradebook(cohort: Path, tmp_path: Path,
-                                             postgres_server: Server) -> None:
+def test_grading_into_a_postgresql_gradebook_and_again_skips_what_it_holds(
+        cohort: Path, tmp_path: Path, postgres_server: Server,
+        capsys: pytest.CaptureFixture[str]) -> None:
     url = postgres_server.new_database()
 
     assert grade(cohort, "-o", tmp_path / "out", "--gradebook", url) == 0
@@ -252,6 +253,12 @@ def test_grading_into_a_postgresql_gradebook(cohort: Path, tmp_path: Path,
     totals = {r.candidate: r.points for r in book.results()}
     book.close()
     assert totals == {"ada": 8, "ben": 6, "cleo": 4}
+    capsys.readouterr()
+    # the rerun reads the server through psycopg's pooled connection (grading/gradebook)
+    assert grade(cohort, "-o", tmp_path / "out", "--gradebook", url) == 0
+    assert "graded 0 of 3 submissions" in capsys.readouterr().out
+    assert {name: record["total"] for name, record in records(tmp_path / "out").items()} \
+        == totals
 
 
 def test_an_output_folder_inside_the_input_folder_is_not_graded(
