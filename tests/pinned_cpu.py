@@ -1,5 +1,5 @@
 """Deterministic CPU contention for tests: kernels and busy loops pinned to one CPU, so a
-kernel gets a known fraction of it at most, whatever else the machine does."""
+kernel gets about a known fraction of it, or less when the machine is busy."""
 
 from __future__ import annotations
 

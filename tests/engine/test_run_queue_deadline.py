@@ -42,8 +42,8 @@ pytestmark = confined_only()
 
 #: the limit the attack tests give each stretch: small, so a hostile step ends soon
 ATTACK_LIMIT = 0.3
-#: busy loops sharing the kernel's CPU in the verdict test: the kernel gets a sixth of
-#: it at most
+#: busy loops sharing the kernel's CPU in the verdict test: the kernel gets about a sixth
+#: of it (less when the machine is busy)
 BUSY_LOOPS = 5
 
 

@@ -19,7 +19,7 @@ from workbook.model import Question
 from workbook.questionfile import parse_question
 from workbook.tasks import task_for
 
-#: busy loops sharing the kernel's CPU: it gets a sixth of it at most
+#: busy loops sharing the kernel's CPU: it gets about a sixth of it
 BUSY_LOOPS = 5
 GENERATORS = '''## Generators
 
