@@ -8,8 +8,8 @@ The zygote (and so every kernel) and N busy loops, each in a session of its own,
 pinned to one CPU, so a kernel gets about 1/(N+1) of it over a long run (less when the
 machine is busy: the load is printed; a short burst after a sleep gets more, as the
 scheduler lets a task that slept run ahead). For each timed check (by default the three
-whose slow decoys only its timeout catches: ds-lru-cache constant-time-operations, ds-top-k-frequent
-large-stream, code-build-order deep-chain-and-wide-graph), with the
+whose slow decoys only its timeout catches: ds-lru-cache constant-time-operations,
+ds-top-k-frequent large-stream, code-build-order deep-chain-and-wide-graph), with the
 question's own timeout, the reference, every accepted alternative and every decoy that
 check catches by its timeout are graded on that check alone, once with the run-queue
 allowance of the product and once with none (wall-clock deadlines). A line per subject:
