@@ -9,7 +9,7 @@ removed or renamed, another folder or another parser is another key, and the ban
 parsed again and kept in the entry's place.
 
 The entry is plain data (tuples, dicts, text, numbers) written with `marshal`, one file
-per bank folder in the user's cache folder, beside `parsed_code`'s. Reading it builds
+per bank folder in this project's cache folder (`parsed_code.cache_dir`). Reading it builds
 only the model's own dataclasses and enums, named in `_RECORDS` and `_ENUMS`: nothing in
 the file is run.
 A missing, stale, unreadable or malformed entry only means parsing the bank again.
@@ -28,7 +28,7 @@ from typing import Any
 
 from workbook import model
 from workbook.model import Bank
-from workbook.parsed_code import cache_file
+from workbook.parsed_code import cache_dir
 
 #: bump when the entry's layout changes
 FORMAT = b"bank-cache 2"
@@ -68,7 +68,7 @@ def _code_files() -> list[Path]:
 def entry_file(folder: Path) -> Path:
     """Where the entry of the bank in `folder` is kept: one per folder."""
     name = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
-    return cache_file().parent / "banks" / f"{name[:32]}.marshal"
+    return cache_dir() / "banks" / f"{name[:32]}.marshal"
 
 
 def cached_bank(folder: Path, files: Sequence[Path], load: Callable[[], Bank]) -> Bank:

@@ -13,9 +13,18 @@ import sys
 from pathlib import Path
 
 
+def cache_dir() -> Path:
+    """This project's cache folder: `$WORKBOOK_CACHE_DIR`, else `interview-workbook` in
+    `$XDG_CACHE_HOME` or `~/.cache`."""
+    configured = os.environ.get("WORKBOOK_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "interview-workbook"
+
+
 def cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "interview-workbook" / "parsed-code.txt"
+    return cache_dir() / "parsed-code.txt"
 
 
 def digest(code: str) -> str:

@@ -24,15 +24,15 @@ BANK = REPO / "tests" / "grading" / "bank"
 @contextmanager
 def _cache_home(folder: Path) -> Iterator[None]:
     """The user's cache folder (the kept banks among it) is `folder` meanwhile."""
-    before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(folder)
+    before = os.environ.get("WORKBOOK_CACHE_DIR")
+    os.environ["WORKBOOK_CACHE_DIR"] = str(folder)
     try:
         yield
     finally:
         if before is None:
-            del os.environ["XDG_CACHE_HOME"]
+            del os.environ["WORKBOOK_CACHE_DIR"]
         else:
-            os.environ["XDG_CACHE_HOME"] = before
+            os.environ["WORKBOOK_CACHE_DIR"] = before
 
 
 def _outcome(folder: Path, cache: Path) -> str:
@@ -126,7 +126,7 @@ def test_a_second_load_of_an_unchanged_bank_parses_no_question_file(tmp_path: Pa
     script = ("import sys\nfrom pathlib import Path\nfrom workbook.bank import load_bank\n"
               f"load_bank(Path({str(BANK)!r}))\n"
               "print('workbook.questionfile' in sys.modules)\n")
-    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    environment = {**os.environ, "WORKBOOK_CACHE_DIR": str(tmp_path / "cache")}
 
     parsed = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                              check=True, cwd=REPO, env=environment).stdout.strip()

@@ -32,6 +32,7 @@ from typing import Any
 from grading.judge import plain_data_problem
 from workbook.errors import QuestionFileError
 from workbook.model import Property, Question
+from workbook.parsed_code import cache_dir
 
 
 def seed_for(question: Question, prop: Property) -> int:
@@ -103,14 +104,6 @@ def drawn_inputs(question: Question, prop: Property) -> tuple[Cases, Seeds]:
 
 class _DrawError(Exception):
     """Why the generators could not give plain inputs for a property."""
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get("WORKBOOK_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "interview-workbook"
 
 
 def _cache_path(generators: str, inputs: tuple[str, ...], count: int, seed: int) -> Path:
