@@ -12,7 +12,8 @@ cohort: its memory stays flat from a hundred candidates to ten thousand
 Why a file beside the gradebook rather than the gradebook: a summary is what the report
 assembles from results, live scores and the returned notebook, none of which the
 gradebook stores in one row, and the gradebook may be a server the report stage should
-not write to. The file is temporary, in the system's temporary folder, removed on close.
+not write to. The file is temporary, in the report folder (a temporary folder may be
+memory, which is what it saves), removed on close.
 
 The order is `cohort.rank_key`'s, in SQL: graded first by percentage and points (REAL
 columns: the same doubles), then by name compared as UTF-8 bytes (with surrogates passed
@@ -61,10 +62,12 @@ def _name(candidate: str) -> bytes:
 
 
 class CohortSpool:
-    """Candidate summaries in a temporary SQLite file; `ranked()` reads them in order."""
+    """Candidate summaries in a temporary SQLite file in `folder` (default: the system's
+    temporary folder); `ranked()` reads them in order."""
 
-    def __init__(self) -> None:
-        handle, name = tempfile.mkstemp(prefix="workbook-cohort-", suffix=".sqlite")
+    def __init__(self, folder: Path | None = None) -> None:
+        handle, name = tempfile.mkstemp(prefix=".cohort-spool-", suffix=".sqlite",
+                                        dir=folder)
         os.close(handle)
         self.path = Path(name)
         self._db = sqlite3.connect(self.path)
