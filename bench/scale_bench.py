@@ -13,7 +13,8 @@ each), a fresh cluster per size. `--workdir` keeps the generated submissions the
 the next run (the graded output folders are always fresh).
 
 While a run goes, the grader process's peak resident memory (VmHWM in /proc; the
-kernels are processes of their own) is sampled, and with `--dask` each worker's too.
+kernels are processes of their own) is sampled, and with `--dask` each worker's too, and
+with `--reports` the report worker's the grader starts (`workbook.report.ahead`).
 Printed per size: seconds per submission and peak RSS, each also as a ratio to the
 smallest size measured in the same run: time should grow linearly (ratio near 1.0) and
 memory stay flat. The load average is printed too: on a shared machine only the ratios
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,8 @@ from workbook.bank import load_bank  # noqa: E402
 
 #: seconds a Dask scheduler or worker gets to come up
 CLUSTER_START = 120
+#: the module a grader runs its report worker as
+REPORT_WORKER = "workbook.report.ahead"
 
 
 def _peak_rss_kib(pid: int) -> int | None:
@@ -56,12 +60,32 @@ def _peak_rss_kib(pid: int) -> int | None:
     return None
 
 
+def _children(pid: int, marker: str) -> list[int]:
+    """The child processes of `pid` whose command line holds `marker`."""
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids = [int(child) for child in children.read_text(encoding="ascii").split()]
+        except OSError:
+            continue
+        for child in pids:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in command:
+                found.append(child)
+    return found
+
+
 class PeakSampler:
-    """The highest VmHWM seen for each of some processes, sampled on a thread."""
+    """The highest VmHWM seen for each of some processes, sampled on a thread; also
+    for the report worker a grader starts (`workbook.report.ahead`)."""
 
     def __init__(self) -> None:
         self.pids: list[int] = []
         self.peaks: dict[int, int] = {}
+        self.helpers: dict[int, set[int]] = {}  # grader pid -> its report workers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -69,6 +93,11 @@ class PeakSampler:
         while not self._stop.wait(0.05):
             for pid in list(self.pids):
                 self.peaks[pid] = max(self.peaks.get(pid, 0), _peak_rss_kib(pid) or 0)
+            for pid, helpers in list(self.helpers.items()):
+                for child in _children(pid, REPORT_WORKER):
+                    if child not in helpers:
+                        helpers.add(child)
+                        self.pids.append(child)
 
     def __enter__(self) -> PeakSampler:
         self._thread.start()
@@ -130,8 +159,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def grade(folder: Path, outdir: Path, sampler: PeakSampler, *, jobs: int, reports: bool,
-          scheduler: str | None = None) -> tuple[float, int]:
-    """Seconds `workbook grade` took, and the grader's peak RSS in KiB."""
+          scheduler: str | None = None) -> tuple[float, int, int]:
+    """Seconds `workbook grade` took, the grader's peak RSS in KiB and its report
+    worker's (0 when it started none)."""
     command = [sys.executable, "-m", "workbook", "grade", str(folder), "-o", str(outdir)]
     command += [] if reports else ["--no-report"]
     command += ["--jobs", str(jobs)] if jobs else []
@@ -139,6 +169,7 @@ def grade(folder: Path, outdir: Path, sampler: PeakSampler, *, jobs: int, report
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                cwd=REPO)
+    sampler.helpers[process.pid] = set()
     sampler.pids.append(process.pid)
     _out, err = process.communicate()
     seconds = time.perf_counter() - started
@@ -146,7 +177,7 @@ def grade(folder: Path, outdir: Path, sampler: PeakSampler, *, jobs: int, report
         tail = err.decode(errors="replace").strip().splitlines()[-3:]
         raise SystemExit(f"workbook grade exited {process.returncode} on {folder}: "
                          + " | ".join(tail))
-    return seconds, sampler.peak([process.pid])
+    return seconds, sampler.peak([process.pid]), sampler.peak(list(sampler.helpers[process.pid]))
 
 
 def submissions(root: Path, size: int) -> Path:
@@ -179,14 +210,15 @@ def main() -> None:
           + (f"; on a local Dask cluster of {args.dask} workers" if args.dask else ""))
     print(f"{'jobs':>5} {'submissions':>11} {'seconds':>9} {'s/submission':>12} "
           f"{'vs smallest':>11} {'peak RSS MiB':>12} {'vs smallest':>11}"
-          + (f" {'worker MiB':>10} {'vs smallest':>11}" if args.dask else ""))
+          + (f" {'worker MiB':>10} {'vs smallest':>11}" if args.dask else "")
+          + (f" {'reports MiB':>11} {'vs smallest':>11}" if args.reports else ""))
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         inputs = args.workdir or scratch
         inputs.mkdir(parents=True, exist_ok=True)
         sampler = stack.enter_context(PeakSampler())
         for jobs in jobs_values:
-            first: tuple[float, int, int] | None = None
+            first: tuple[float, int, int, int] | None = None
             for size in sizes:
                 folder = submissions(inputs, size)
                 outdir = scratch / f"out-{jobs}-{size}"
@@ -196,15 +228,20 @@ def main() -> None:
                     if args.dask:
                         scheduler, workers = cluster.enter_context(
                             dask_cluster(scratch, args.dask, sampler))
-                    seconds, peak = grade(folder, outdir, sampler, jobs=jobs,
-                                          reports=args.reports, scheduler=scheduler)
+                    seconds, peak, reports_peak = grade(
+                        folder, outdir, sampler, jobs=jobs, reports=args.reports,
+                        scheduler=scheduler)
                     worker_peak = sampler.peak(workers)
+                shutil.rmtree(outdir)  # 10,000 graded copies are gigabytes: one size at a time
                 per = seconds / size
-                first = first or (per, peak, worker_peak)
+                first = first or (per, peak, worker_peak, reports_peak)
                 line = (f"{jobs or 'all':>5} {size:>11} {seconds:9.1f} {per:12.3f} "
                         f"{per / first[0]:10.2f}x {peak / 1024:12.1f} {peak / first[1]:10.2f}x")
                 if args.dask:
                     line += f" {worker_peak / 1024:10.1f} {worker_peak / first[2]:10.2f}x"
+                if args.reports:
+                    line += (f" {reports_peak / 1024:11.1f} "
+                             f"{reports_peak / max(first[3], 1):10.2f}x")
                 print(line, flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
