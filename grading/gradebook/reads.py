@@ -49,7 +49,8 @@ class Read:
         self._sqlite = sqlite
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of a SELECT written with `?` placeholders."""
+        """The rows of a SELECT written with `?` placeholders (and no other `?` or `%`:
+        every `?` becomes psycopg's `%s`, and psycopg reads `%` as the start of one)."""
         self._cursor.execute(sql if self._sqlite else sql.replace("?", "%s"), tuple(params))
         return [tuple(row) for row in self._cursor.fetchall()]
 
