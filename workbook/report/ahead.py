@@ -189,7 +189,7 @@ def _warm() -> None:
 
     _prepared()
     _exporter()
-    draw_chart_frames()  # imports matplotlib, the slowest but one of the stack
+    draw_chart_frames()  # kept from an earlier run, or drawn now by matplotlib
 
 
 def _fingerprint(gradebook: Gradebook, cache: SimilarityCache, candidate: str) -> None:
