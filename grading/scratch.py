@@ -6,6 +6,12 @@ has seen, where each result's record lies, which files claim a candidate. Those 
 a scratch database instead: SQLite's temporary database (an empty file name), which SQLite
 unlinks the moment it creates it, so it is gone with the process however it ends, and
 whose pages beyond a small cache are written out to that file, not kept.
+
+SQLite puts that file in $SQLITE_TMPDIR or $TMPDIR when set, else in /var/tmp, which is
+a disk where /tmp is memory (tmpfs): point either variable at a disk if neither is. It
+is not kept beside the results, as the cohort's spool is, because SQLite refuses to write
+a database file once it is unlinked, and only an unlinked file is sure to go with a
+grader that is killed.
 """
 
 from __future__ import annotations
