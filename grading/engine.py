@@ -92,7 +92,7 @@ from grading.kernel.inside.protocol import (
     Report,
 )
 from grading.kernel.kernelspec import ensure_kernelspec
-from grading.kernel.starter import ZygoteStarter
+from grading.kernel.starter import ZygoteStarter, adopt_or_start
 from grading.kernel.uids import UidLeases
 from grading.results import CheckResult, Event, EventKind, TaskResult
 from grading.tasks import Answer, Check, Task
@@ -220,7 +220,7 @@ class Grader:
         """Start the kernel zygote and build (or fetch) the answer key."""
         ensure_kernelspec()
         if self._starter is None:
-            self._starter = ZygoteStarter(self.config)
+            self._starter = adopt_or_start(self.config)
             self._starter.precompile([(task.check_setup, check.code) for task in self.tasks
                                       for check in task.hidden_checks]
                                      + [("", task.public_checks) for task in self.tasks])

@@ -24,6 +24,7 @@ from workbook.notebook import ROLE_ANSWER, cell_id
 
 if TYPE_CHECKING:
     from grading.batch import BatchReport, Prepared
+    from grading.config import GradingConfig
     from grading.gradebook import Gradebook
     from grading.submission import NotebookFile, Refusal
     from grading.tasks import Task
@@ -278,15 +279,51 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
     `scheduler` grades on a Dask cluster instead of local kernels; `issued` names ledgers
     of assignments issued elsewhere, recorded in the gradebook first (`workbook.issue`);
     `lease`: seconds a claim outlives a grader that died (`grading.claims`)."""
+    from grading.config import GradingConfig
+
+    paths = find_submissions(inputs, exclude=outdir)
+    config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
+    prestarted = _prestart_zygote(config, paths, outdir, gradebook_url, force, scheduler)
+    try:
+        return _grade(bank, paths, config, outdir=outdir, jobs=jobs,
+                      gradebook_url=gradebook_url, force=force, progress=progress,
+                      scheduler=scheduler, issued=issued, lease=lease, after=after)
+    finally:
+        if prestarted:
+            from grading.kernel.starter import discard_prestarted
+
+            discard_prestarted()
+
+
+def _prestart_zygote(config: GradingConfig, paths: Submissions, outdir: Path,
+                     gradebook_url: str | None, force: bool, scheduler: str | None) -> bool:
+    """Launch the kernel zygote now when this run will surely grade here (a first run into
+    a new gradebook, or --force), so that it comes up while this process imports the
+    gradebook and engine; a rerun that may have nothing to grade launches nothing (and
+    imports nothing of it). Whether one was launched."""
+    first_run = gradebook_url is None and not (outdir / DEFAULT_GRADEBOOK).exists()
+    if not paths or scheduler is not None or not (first_run or force):
+        return False
+    from grading.errors import GradingError
+    from grading.kernel.starter import prestart
+
+    try:
+        prestart(config)
+    except (GradingError, OSError):
+        return False  # the Grader starts its own, and says what is wrong
+    return True
+
+
+def _grade(bank: Bank, paths: Submissions, config: GradingConfig, *, outdir: Path,
+           jobs: int | None, gradebook_url: str | None, force: bool, progress: bool | None,
+           scheduler: str | None, issued: Sequence[Path], lease: float | None,
+           after: Sequence[Stage]) -> GradingRun:
     from grading.batch import grade_batch
     from grading.claims import DEFAULT_LEASE
-    from grading.config import GradingConfig
     from grading.export import ResultsWriter
     from grading.gradebook import Gradebook
     from workbook.issue import read_ledger, record_ledger
 
-    paths = find_submissions(inputs, exclude=outdir)
-    config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
     outdir.mkdir(parents=True, exist_ok=True)
     address = str(gradebook_url or outdir / DEFAULT_GRADEBOOK)
     gradebook = Gradebook.open(address)

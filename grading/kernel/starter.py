@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,7 +223,9 @@ def _world_readable_python() -> bool:
 class ZygoteStarter:
     """Forks confined kernels from one warm zygote (see the module docstring)."""
 
-    def __init__(self, config: GradingConfig) -> None:
+    def __init__(self, config: GradingConfig, *, wait: bool = True) -> None:
+        """Launch the zygote and, unless `wait` is false, wait until it is ready (then
+        `wait_ready` must be called before the first kernel)."""
         self.config = config
         self.confined = confinement_available(config)
         self.run = RunFolder()
@@ -244,13 +247,23 @@ class ZygoteStarter:
                                          stdout=subprocess.PIPE, stderr=self._log,
                                          pass_fds=self._launch.fds)
         self._launch.started()
+        self._ready = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait (at most the startup timeout) for the zygote to say it is ready."""
+        if self._ready:
+            return
         assert self._process.stdout is not None
-        ready, _, _ = select.select([self._process.stdout], [], [], config.startup_timeout)
+        ready, _, _ = select.select([self._process.stdout], [], [],
+                                    self.config.startup_timeout)
         line = self._process.stdout.readline() if ready else b""
         if line.strip() != b"ready":
             log = (self.run.path / "control" / "zygote.log").read_text(errors="replace")
             self.close()
             raise KernelStartError(f"the kernel zygote did not start: {log[-2000:].strip()}")
+        self._ready = True
 
     def start(self, uid: int) -> ZygoteKernel:
         kernel_id = secrets.token_hex(6)
@@ -306,3 +319,44 @@ class ZygoteStarter:
         self._log.close()
         self._launch.cleanup()
         self.run.remove()
+
+
+# A zygote takes about as long to come up as the grader takes to import its gradebook and
+# engine (SQLAlchemy, jupyter_client) and read the first submissions: a caller that knows
+# it will grade locally launches one first, and the first Grader with the same config
+# adopts it instead of launching its own and waiting for it.
+_prestarted: ZygoteStarter | None = None
+_prestarted_lock = threading.Lock()
+
+
+def prestart(config: GradingConfig) -> None:
+    """Launch a zygote for `config` now, without waiting for it to be ready, for the next
+    `adopt_or_start(config)` to take; it stays until taken or `discard_prestarted()`."""
+    global _prestarted
+    with _prestarted_lock:
+        if _prestarted is None:
+            _prestarted = ZygoteStarter(config, wait=False)
+
+
+def adopt_or_start(config: GradingConfig) -> ZygoteStarter:
+    """A ready zygote for `config`: the prestarted one if it was launched with an equal
+    config, else a new one."""
+    global _prestarted
+    with _prestarted_lock:
+        starter, _prestarted = _prestarted, None
+    if starter is not None and starter.config != config:
+        starter.close()
+        starter = None
+    if starter is None:
+        return ZygoteStarter(config)
+    starter.wait_ready()  # closes it and raises when it did not start
+    return starter
+
+
+def discard_prestarted() -> None:
+    """Stop the prestarted zygote if nothing took it."""
+    global _prestarted
+    with _prestarted_lock:
+        starter, _prestarted = _prestarted, None
+    if starter is not None:
+        starter.close()
