@@ -217,8 +217,7 @@ def grade_batch(paths: Batch, *, prepare: Prepare, gradebook: Gradebook,
                 yield _pending(position, path, item), item
             elif claims.take(key):
                 result = item if isinstance(item, SubmissionResult) else item.as_result()
-                tally(position, _record(gradebook, result, {}))
-                claims.release(key)
+                tally(position, _record(gradebook, result, {}, releasing=claims.owner))
             else:
                 elsewhere.append((position, key, item if isinstance(item, SubmissionResult)
                                   else item.as_result()))
@@ -237,8 +236,7 @@ def grade_batch(paths: Batch, *, prepare: Prepare, gradebook: Gradebook,
                         source, config=config, jobs=jobs, scheduler=scheduler,
                         claim=claims.take, held=held.append, defer=defer,
                         stored_keys=gradebook):
-                    result = _record(gradebook, result, meta)
-                    claims.release(result.content_hash)
+                    result = _record(gradebook, result, meta, releasing=claims.owner)
                     graded += result.status is SubmissionStatus.GRADED
                     tally(position, result)
                 if not deferred:
@@ -346,13 +344,14 @@ def _unreadable(path: Path, error: Exception) -> SubmissionResult:
                                 f"{reason}", 500)),))
 
 
-def _record(gradebook: Gradebook, result: SubmissionResult, meta: dict[str, Any]
-            ) -> SubmissionResult:
-    """Record `result` (its text made storable first); if the gradebook refuses this one
-    submission, record it as ERROR with the reason instead. What was recorded."""
+def _record(gradebook: Gradebook, result: SubmissionResult, meta: dict[str, Any], *,
+            releasing: str) -> SubmissionResult:
+    """Record `result` (its text made storable first) and drop `releasing`'s claim on it
+    in the same transaction; if the gradebook refuses this one submission, record it as
+    ERROR with the reason instead. What was recorded."""
     result = storable_result(result)
     try:
-        gradebook.record_submission(result, workbook_meta=meta)
+        gradebook.record_submission(result, workbook_meta=meta, releasing=releasing)
         return result
     except GradebookError as error:
         failure = Event(kind=EventKind.ERROR, detail=one_line(
@@ -363,7 +362,7 @@ def _record(gradebook: Gradebook, result: SubmissionResult, meta: dict[str, Any]
                                     status=SubmissionStatus.ERROR, events=(failure,),
                                     seconds=result.seconds)
         # a gradebook that refuses this too is broken for everyone: that error stands
-        gradebook.record_submission(fallback, workbook_meta={})
+        gradebook.record_submission(fallback, workbook_meta={}, releasing=releasing)
         return fallback
 
 

@@ -309,9 +309,13 @@ class Gradebook:
                 [content_hash, *map(str, SETTLED)]))
 
     def record_submission(self, result: SubmissionResult, *,
-                          workbook_meta: Mapping[str, Any]) -> None:
-        """Write one submission and everything in it, in one transaction."""
-        self._writes().record_submission(result, workbook_meta=workbook_meta)
+                          workbook_meta: Mapping[str, Any],
+                          releasing: str | None = None) -> None:
+        """Write one submission and everything in it, in one transaction; with
+        `releasing` (an owner), that owner's claim on it is dropped in the same one (a
+        commit waits for the disk: one per submission less)."""
+        self._writes().record_submission(result, workbook_meta=workbook_meta,
+                                         releasing=releasing)
 
     def submission(self, content_hash: str) -> SubmissionResult | None:
         """The latest recorded result of the submission with this hash, if any."""

@@ -183,10 +183,14 @@ class Writes:
             session.execute(query)
 
     def record_submission(self, result: SubmissionResult, *,
-                          workbook_meta: Mapping[str, Any]) -> None:
+                          workbook_meta: Mapping[str, Any],
+                          releasing: str | None = None) -> None:
         with self.transaction(f"record {result.source}") as session:
             candidate_id = self._candidate_id(session, result.candidate)
             session.add(_submission_row(result, candidate_id, dict(workbook_meta)))
+            if releasing is not None:
+                session.execute(delete(ClaimRow).where(
+                    ClaimRow.owner == releasing, ClaimRow.content_hash == result.content_hash))
 
     def _candidate_id(self, session: Session, name: str) -> int:
         found = session.scalar(select(CandidateRow.id).where(CandidateRow.name == name))

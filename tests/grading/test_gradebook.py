@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,27 @@ def test_results_keep_only_the_latest_submission_of_each_candidate(
 
     assert latest == {"ada": "h3", "bob": "h2"}
     assert [r.points for r in gradebook.results("ada")] == [4]
+
+
+def test_recording_a_submission_drops_the_recording_graders_claim_on_it_only(
+        gradebook: Gradebook) -> None:
+    lease = timedelta(minutes=5)
+    for content_hash, owner in (("h-ada", "me"), ("h-bob", "me"), ("h-ada-2", "other")):
+        assert gradebook.claim(content_hash, owner, lease)
+    gradebook.record_submission(graded("ada", "h-ada"), workbook_meta={}, releasing="me")
+    gradebook.record_submission(graded("ada", "h-ada-2"), workbook_meta={}, releasing="me")
+
+    assert gradebook.claim_owner("h-ada") is None
+    assert gradebook.claim_owner("h-bob") == "me"
+    assert gradebook.claim_owner("h-ada-2") == "other"
+
+
+def test_a_claim_outlives_a_recording_that_failed(gradebook: Gradebook) -> None:
+    assert gradebook.claim("h-eve", "me", timedelta(minutes=5))
+    with pytest.raises(GradebookError):
+        gradebook.record_submission(graded("eve", "h-eve"),
+                                    workbook_meta={"not json": object()}, releasing="me")
+    assert gradebook.claim_owner("h-eve") == "me"
 
 
 def test_a_submission_that_fails_to_write_leaves_nothing_behind(gradebook: Gradebook) -> None:
