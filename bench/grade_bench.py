@@ -27,7 +27,8 @@ and all.
 Both sides run `--jobs` notebooks at once. Ratios above 1 mean the engine is faster.
 Hidden checks cost what the questions make them cost (some time a quadratic decoy out on
 purpose), so engine-full is the honest end-to-end figure and engine-cells the like-for-like
-one. nbgrader's autograde was measured on this machine at ~1.05 s per 8-question notebook.
+one. nbgrader itself is measured beside `workbook grade`, on the same course and students,
+by bench/nbgrader_bench.py.
 A failed generated-input check is shrunk to a smaller counterexample in the kernel (up to
 protocol.SHRINK_SECONDS of CPU per check), work nbgrader does not do: `--no-shrink` grades
 without it, for nbgrader's work.
@@ -50,8 +51,6 @@ from grading.tasks import Answer, Task
 from workbook.bank import load_bank
 from workbook.model import Question
 from workbook.tasks import task_for
-
-NBGRADER_SECONDS_PER_NOTEBOOK = 1.05
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,6 @@ def report(baseline: Figures, engines: list[Figures]) -> None:
               f"{baseline.per_notebook / figures.per_notebook:14.2f}"
               f"{baseline.quantile(0.5) / figures.quantile(0.5):10.2f}"
               f"{baseline.quantile(0.9) / figures.quantile(0.9):8.2f}")
-    for figures in engines:
-        print(f"{figures.label}: {NBGRADER_SECONDS_PER_NOTEBOOK / figures.per_notebook:.1f}x "
-              f"nbgrader's ~{NBGRADER_SECONDS_PER_NOTEBOOK} s/notebook")
 
 
 def main() -> None:
