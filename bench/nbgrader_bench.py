@@ -27,6 +27,7 @@ average before and after. The machine is shared: only the ratios mean anything.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -117,6 +118,7 @@ def run(work: Path, count: int, rounds: int, jobs: int) -> None:
                                         (labels[2], [], jobs),
                                         (labels[3], ["--no-report"], 1)):
             out = work / f"out-{number}-{labels.index(label)}"
+            shutil.rmtree(out, ignore_errors=True)  # a kept --workdir: grade afresh
             seconds[label].append(_timed(
                 _workbook, "grade", str(returned), "-o", str(out), "--bank", str(bank),
                 "--jobs", str(job_count), *flags))
