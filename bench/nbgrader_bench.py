@@ -27,6 +27,7 @@ average before and after. The machine is shared: only the ratios mean anything.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -105,7 +106,8 @@ def run(work: Path, count: int, rounds: int, jobs: int) -> None:
               "-o", str(bank))
     returned = work / "returned"
     returned_workbooks(bank, returned, students, COURSE_QUESTIONS)
-    print(f"{count} students x 8 questions (15 test cells); workbook --jobs {jobs}; "
+    print(f"{count} students x 8 questions (15 test cells); nbgrader autograde grades one "
+          f"notebook at a time, workbook grade --jobs {jobs} ({os.cpu_count()} cores); "
           f"median of {rounds} rounds")
     print(f"load before: {_uptime()}")
     labels = ["nbgrader autograde", "workbook grade --no-report", "workbook grade",
