@@ -270,3 +270,30 @@ def test_an_output_folder_inside_the_input_folder_is_not_graded(
     assert grade(cohort, "-o", outdir) == 0
 
     assert "graded 3 of 3 submissions" in capsys.readouterr().out
+
+
+def _zygotes_of_this_process() -> list[str]:
+    mine = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in
+                          status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # gone meanwhile
+        if fields.get("PPid", "").strip() == str(os.getpid()) and b"zygote" in command:
+            mine.append(command.decode(errors="replace"))
+    return mine
+
+
+def test_a_first_run_that_grades_nothing_leaves_no_kernel_zygote_running(
+        tmp_path: Path) -> None:
+    # a first run launches the zygote before it knows whether anything needs a kernel
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write(inbox / "plain.ipynb", {"cells": [], "metadata": {}, "nbformat": 4,
+                                  "nbformat_minor": 5})
+    assert grade(inbox, "-o", tmp_path / "out", "--no-report") == 1
+    assert json.loads((tmp_path / "out" / "results.json").read_text())[0]["status"] \
+        == "refused"
+    assert _zygotes_of_this_process() == []
