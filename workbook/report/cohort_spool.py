@@ -5,15 +5,15 @@ and each candidate's cohort summary (`stage.for_cohort`: the report less its ans
 outputs) goes into a SQLite file of its own as it passes, with its sort keys as columns.
 The ranking is then an ORDER BY over that file, read a row at a time as often as the
 cohort page, CSV, JSON and ATS exports need it, and the statistics are taken from one
-such read (`cohort.CohortTally`). So the report stage holds one candidate, never the
-cohort: its memory stays flat from a hundred candidates to ten thousand
-(bench/report_memory_bench.py).
+such read (`cohort.CohortTally`). So the cohort files hold one candidate, never the
+cohort (what still grows with it in the report stage is the similarity step, which
+compares every answer: bench/report_memory_bench.py).
 
-Why a file beside the gradebook rather than the gradebook: a summary is what the report
-assembles from results, live scores and the returned notebook, none of which the
-gradebook stores in one row, and the gradebook may be a server the report stage should
-not write to. The file is temporary, in the report folder (a temporary folder may be
-memory, which is what it saves), removed on close.
+Why a scratch database (`grading.scratch`: SQLite's temporary database, on disk, unlinked
+as it is made, so gone with the process however it ends) rather than the gradebook: a
+summary is what the report assembles from results, live scores and the returned notebook,
+none of which the gradebook stores in one row, and the gradebook may be a server the
+report stage should not write to.
 
 The order is `cohort.rank_key`'s, in SQL: graded first by percentage and points (REAL
 columns: the same doubles), then by name compared as UTF-8 bytes (with surrogates passed
@@ -24,15 +24,14 @@ they were added.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Self
 
 from grading.results import SubmissionStatus
+from grading.scratch import scratch_database
 from workbook.report.cohort import CohortOverview, CohortTally, RankedCandidate
 from workbook.report.records import CandidateReport
 
@@ -62,17 +61,11 @@ def _name(candidate: str) -> bytes:
 
 
 class CohortSpool:
-    """Candidate summaries in a temporary SQLite file in `folder` (default: the system's
-    temporary folder); `ranked()` reads them in order."""
+    """Candidate summaries in a scratch database on disk; `ranked()` reads them in order."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        handle, name = tempfile.mkstemp(prefix=".cohort-spool-", suffix=".sqlite",
-                                        dir=folder)
-        os.close(handle)
-        self.path = Path(name)
-        self._db = sqlite3.connect(self.path)
-        # a scratch file: a crash loses nothing that is not made again on the next run
-        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+    def __init__(self) -> None:
+        self._db = scratch_database()
+        self._db.executescript(_SCHEMA)
         self._digest = hashlib.sha256()
         self.counts: dict[SubmissionStatus, int] = {}
         self._overview: CohortOverview | None = None
@@ -85,7 +78,6 @@ class CohortSpool:
 
     def close(self) -> None:
         self._db.close()
-        self.path.unlink(missing_ok=True)
 
     def add(self, summary: CandidateReport, copy: str | None) -> None:
         """The next candidate's summary, and their graded copy's page (relative to the

@@ -227,8 +227,7 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
-    outdir.mkdir(parents=True, exist_ok=True)
-    with CohortSpool(outdir) as spool:
+    with CohortSpool() as spool:
         def each() -> Iterator[CandidateReport]:
             for report in chain([first] if first else [], stream):
                 report = replace(report, similar=similar.lines_for(report.candidate))
