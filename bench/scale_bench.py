@@ -29,7 +29,7 @@ noise, and the memory is what counts). A 10,000 row is the running grader read e
     size     s/sub  vs 100   RSS MiB  vs 100
     100      1.196  1.00x    72.2     1.00x
     1,000    0.947  0.79x    75.6     1.05x
-    10,000   (at 1,752 of 10,000)    77.8     1.08x
+    10,000   (at 7,087 of 10,000)    78.5     1.09x  (76.0, 1.05x, at 1,752)
 
     the same before the three fixes below   (load 9.5)
     100      0.630  1.00x    71.7     1.00x
@@ -39,7 +39,7 @@ noise, and the memory is what counts). A 10,000 row is the running grader read e
     --sizes 100,1000,3000 --jobs 1             (load 9.7)
     100      1.965  1.00x    70.8     1.00x
     1,000    2.221  1.13x    74.0     1.05x
-    3,000    (at 384 of 3,000)       76.1     1.07x
+    3,000    0.612  0.31x    76.2     1.08x  (load fell to 5 meanwhile)
 
     --sizes 100,1000 --dask 2                  (load 9.7; driver, then each worker)
     100      1.328  1.00x    91.7     1.00x    worker 88.4   1.00x
@@ -51,10 +51,14 @@ noise, and the memory is what counts). A 10,000 row is the running grader read e
     --sizes 100,1000 --reports                 (load 19.0; grader, then report worker)
     100      1.765  1.00x    73.9     1.00x    reports 135.6  1.00x
     1,000    1.582  0.90x    77.6     1.05x    reports 160.6  1.18x
+    the same on main before this session's report work (9446041, load 12.9)
+    100      0.653  1.00x    74.5     1.00x    reports 153.7  1.00x
+    1,000    0.632  0.97x    78.2     1.05x    reports 182.3  1.19x
 
 What the grader held per submission before (tracemalloc): the sorted list of every path
 found (375 bytes), the content hashes seen (260 bytes) and the results spool's index
-(480 bytes); what is left from 100 to 1,000 is SQLite's page caches filling (bounded).
+(480 bytes); what is left is SQLite's page caches filling (the gradebook's, and the
+scratch databases', now 512 KiB each: these runs had SQLite's 2 MiB).
 A Dask worker's growth is Dask's statistical profiler: up to 1,000 one-second profiles.
 """
 
