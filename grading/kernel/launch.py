@@ -142,13 +142,15 @@ def _supervise(command: list[str], fds: list[int], socket_dir: Path, sockets: li
         while (process.poll() is None and time.monotonic() < deadline
                and not all(path.exists() for path in sockets)):
             time.sleep(0.005)
-        os.chown(socket_dir, owner.st_uid, owner.st_gid)
+        # the mode before the owner: ipykernel may be reading these right now, and a
+        # folder or file changing hands keeps its old, private mode until the chmod
         os.chmod(socket_dir, stat.S_IMODE(owner.st_mode) & ~0o022)
+        os.chown(socket_dir, owner.st_uid, owner.st_gid)
         # its connection file stays (ipykernel reads it once more) but becomes read-only
         connection_file = socket_dir / "kernel-confined.json"
         with contextlib.suppress(OSError):
-            os.chown(connection_file, owner.st_uid, owner.st_gid)
             os.chmod(connection_file, 0o644)
+            os.chown(connection_file, owner.st_uid, owner.st_gid)
         return process.wait()
     finally:
         if process.poll() is None:
