@@ -100,10 +100,11 @@ def _create_core_tables(connection: Connection) -> None:
     meta.create_all(connection)
 
 
-def _create_scores_table(connection: Connection) -> None:
-    # Released before live scores moved to the interview side, which owns this table now
-    # (`workbook/live/migrations.py`); kept, as history is append-only, so every gradebook
-    # replays the same steps.
+def create_scores_table(connection: Connection) -> None:
+    """The live scores table, unless it exists. Released before live scores moved to the
+    interview side, which owns the table now and creates it with this same step where
+    0002 never ran (`workbook/live/migrations.py`); kept, as history is append-only, so
+    every gradebook replays the same steps."""
     from sqlalchemy import (
         JSON,
         Column,
@@ -178,7 +179,7 @@ def _create_answer_keys_table(connection: Connection) -> None:
 #: every migration in the order it must run; append, never reorder or rename
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001-core-tables", _create_core_tables),
-    ("0002-live-scores", _create_scores_table),
+    ("0002-live-scores", create_scores_table),
     ("0003-assignments", _create_assignment_tables),
     ("0004-claims", _create_claims_table),
     ("0005-answer-keys", _create_answer_keys_table),

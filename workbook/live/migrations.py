@@ -12,36 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from grading.gradebook.migrations import Migration
+from grading.gradebook.migrations import Migration, create_scores_table
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
-
-
-def _create_scores_table(connection: Connection) -> None:
-    from sqlalchemy import (
-        JSON,
-        Column,
-        DateTime,
-        Integer,
-        MetaData,
-        Table,
-        Text,
-        UniqueConstraint,
-    )
-
-    meta = MetaData()
-    Table("scores", meta,
-          Column("id", Integer, primary_key=True),
-          Column("session", Text, nullable=False),
-          Column("candidate", Text, nullable=False),
-          Column("question", Text, nullable=False),
-          Column("field", Text, nullable=False),
-          Column("value", JSON, nullable=True),
-          Column("updated_at", DateTime(timezone=True), nullable=False),
-          UniqueConstraint("session", "candidate", "question", "field",
-                           name="uq_scores_field"))
-    meta.create_all(connection, checkfirst=True)
 
 
 def _create_evidence_table(connection: Connection) -> None:
@@ -64,6 +38,6 @@ def _create_evidence_table(connection: Connection) -> None:
 
 #: the interview side's migrations in the order they run; append, never reorder or rename
 LIVE_MIGRATIONS: tuple[tuple[str, Migration], ...] = (
-    ("live-0001-scores", _create_scores_table),
+    ("live-0001-scores", create_scores_table),
     ("live-0002-evidence", _create_evidence_table),
 )
