@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 
 from grading.config import GradingConfig
 from grading.engine import Grader
@@ -35,37 +33,22 @@ from grading.tasks import Answer, Task
 from workbook.bank import load_bank
 from workbook.tasks import task_for
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pinned_cpu import busy_loops, opened_on_one_cpu
+
 TIMED = ("ds-lru-cache:constant-time-operations", "ds-top-k-frequent:large-stream",
          "code-build-order:deep-chain-and-wide-graph")
 
 
-@contextmanager
-def busy_loops(cpu: int, count: int) -> Iterator[None]:
-    code = (f"import os, sys\nos.sched_setaffinity(0, {{{cpu}}})\n"
-            "sys.stdout.write('pinned\\n'); sys.stdout.flush()\nwhile True:\n    pass\n")
-    loops = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, start_new_session=True)
-             for _ in range(count)]
-    try:
-        for loop in loops:
-            assert loop.stdout is not None and loop.stdout.readline() == b"pinned\n"
-        yield
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
-            if loop.stdout is not None:
-                loop.stdout.close()
-
-
 def pinned_grader(task: Task, cpu: int) -> Grader:
-    mine = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
-    try:
+    """A grader for `task` opened with its zygote, and so every kernel, pinned to `cpu`."""
+    def opened() -> Grader:
         grader = Grader([task], config=GradingConfig(shrink_counterexamples=False))
         grader.open()
-    finally:
-        os.sched_setaffinity(0, mine)
+        return grader
+
+    grader, _cpu = opened_on_one_cpu(opened, cpu)
     return grader
 
 

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.pinned_cpu import busy_loops, opened_on_one_cpu
 from grading.config import GradingConfig
 from grading.engine import Grader
 from grading.kernel.client import KernelClient
@@ -31,7 +32,6 @@ from grading.kernel.runqueue import (
 )
 from grading.results import EventKind
 from grading.tasks import Answer
-from tests.pinned_cpu import busy_loops, opened_on_one_cpu
 from workbook.bank import load_bank
 from workbook.tasks import task_for
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from bench.pinned_cpu import busy_loops, opened_on_one_cpu
 from grading.config import GradingConfig
 from grading.engine import Grader
 from grading.kernel.inside.protocol import GENERATED_SHARE
 from grading.tasks import Answer
-from tests.pinned_cpu import busy_loops, opened_on_one_cpu
 from tests.workbook.question_text import replace
 from workbook.generated.draw import draw
 from workbook.model import Question

@@ -1,5 +1,5 @@
-"""Deterministic CPU contention for tests: kernels and busy loops pinned to one CPU, so a
-kernel gets about a known fraction of it, or less when the machine is busy."""
+"""Deterministic CPU contention for tests and benches: kernels and busy loops pinned to
+one CPU, so a kernel gets about a known fraction of it, or less when the machine is busy."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def opened_on_one_cpu(open_grader: Callable[[], T]) -> tuple[T, int]:
-    """Run `open_grader` (which starts a zygote) pinned to one CPU, so the zygote and every
-    kernel it forks keep that affinity; this process gets its CPUs back afterwards."""
+def opened_on_one_cpu(open_grader: Callable[[], T], cpu: int | None = None
+                      ) -> tuple[T, int]:
+    """Run `open_grader` (which starts a zygote) pinned to `cpu` (by default this process's
+    last), so the zygote and every kernel it forks keep that affinity; this process gets
+    its CPUs back afterwards."""
     mine = os.sched_getaffinity(0)
-    cpu = max(mine)
+    cpu = max(mine) if cpu is None else cpu
     os.sched_setaffinity(0, {cpu})
     try:
         return open_grader(), cpu
