@@ -6,23 +6,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
 
-T = TypeVar("T")
+from grading.config import GradingConfig
+from grading.engine import Grader
+from grading.tasks import Task
 
 
-def opened_on_one_cpu(open_grader: Callable[[], T], cpu: int | None = None
-                      ) -> tuple[T, int]:
-    """Run `open_grader` (which starts a zygote) pinned to `cpu` (by default this process's
-    last), so the zygote and every kernel it forks keep that affinity; this process gets
-    its CPUs back afterwards."""
+def grader_on_one_cpu(tasks: Sequence[Task], config: GradingConfig,
+                      cpu: int | None = None) -> tuple[Grader, int]:
+    """A grader for `tasks`, opened pinned to `cpu` (by default this process's last), so
+    its zygote and every kernel it forks keep that affinity; this process gets its CPUs
+    back afterwards. The caller closes the grader."""
     mine = os.sched_getaffinity(0)
     cpu = max(mine) if cpu is None else cpu
     os.sched_setaffinity(0, {cpu})
     try:
-        return open_grader(), cpu
+        grader = Grader(tasks, config=config)
+        grader.open()
+        return grader, cpu
     finally:
         os.sched_setaffinity(0, mine)
 

@@ -27,29 +27,17 @@ import time
 from pathlib import Path
 
 from grading.config import GradingConfig
-from grading.engine import Grader
 from grading.kernel import runqueue
-from grading.tasks import Answer, Task
+from grading.tasks import Answer
 from workbook.bank import load_bank
 from workbook.tasks import task_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pinned_cpu import busy_loops, opened_on_one_cpu
+from pinned_cpu import busy_loops, grader_on_one_cpu
 
 TIMED = ("ds-lru-cache:constant-time-operations", "ds-top-k-frequent:large-stream",
          "code-build-order:deep-chain-and-wide-graph")
-
-
-def pinned_grader(task: Task, cpu: int) -> Grader:
-    """A grader for `task` opened with its zygote, and so every kernel, pinned to `cpu`."""
-    def opened() -> Grader:
-        grader = Grader([task], config=GradingConfig(shrink_counterexamples=False))
-        grader.open()
-        return grader
-
-    grader, _cpu = opened_on_one_cpu(opened, cpu)
-    return grader
 
 
 def main() -> None:
@@ -72,7 +60,8 @@ def main() -> None:
         subjects = [("reference", question.reference),
                     *((f"alternative {a.name}", a.code) for a in question.alternatives),
                     *((f"decoy {d.name}", d.code) for d in question.decoys)]
-        grader = pinned_grader(task, cpu)
+        grader, _cpu = grader_on_one_cpu(
+            [task], GradingConfig(shrink_counterexamples=False), cpu)
         try:
             # keep the decoys this check catches by its timeout (the others fail it anyway)
             caught = []

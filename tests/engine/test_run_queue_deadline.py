@@ -20,9 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.pinned_cpu import busy_loops, opened_on_one_cpu
+from bench.pinned_cpu import busy_loops, grader_on_one_cpu
 from grading.config import GradingConfig
-from grading.engine import Grader
 from grading.kernel.client import KernelClient
 from grading.kernel.runqueue import (
     RUN_QUEUE_ALLOWANCE,
@@ -119,12 +118,7 @@ def test_a_timed_question_keeps_its_verdicts_when_its_kernel_gets_a_sixth_of_a_c
     task = dataclasses.replace(task, hidden_checks=(timed,), public_checks="", timeout=limit)
     decoy = next(d for d in question.decoys if d.name == "list-tracks-recency")
 
-    def open_grader() -> Grader:
-        opened = Grader([task], config=GradingConfig(timeout=limit, interrupt_grace=0.5))
-        opened.open()
-        return opened
-
-    grader, cpu = opened_on_one_cpu(open_grader)
+    grader, cpu = grader_on_one_cpu([task], GradingConfig(timeout=limit, interrupt_grace=0.5))
     try:
         with busy_loops(cpu, BUSY_LOOPS):
             fair, = grader.grade([Answer(task_id=task.id, code=task.reference)])

@@ -8,9 +8,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from bench.pinned_cpu import busy_loops, opened_on_one_cpu
+from bench.pinned_cpu import busy_loops, grader_on_one_cpu
 from grading.config import GradingConfig
-from grading.engine import Grader
 from grading.kernel.inside.protocol import GENERATED_SHARE
 from grading.tasks import Answer
 from tests.workbook.question_text import replace
@@ -77,12 +76,7 @@ def test_a_fair_answers_inputs_are_not_named_as_hangs_when_its_kernel_gets_a_six
     subject = dataclasses.replace(subject, timeout=share / GENERATED_SHARE)
     task = task_for(subject)
 
-    def open_grader() -> Grader:
-        opened = Grader([task], config=GradingConfig(timeout=share / GENERATED_SHARE))
-        opened.open()
-        return opened
-
-    grader, cpu = opened_on_one_cpu(open_grader)
+    grader, cpu = grader_on_one_cpu([task], GradingConfig(timeout=share / GENERATED_SHARE))
     try:
         with busy_loops(cpu, BUSY_LOOPS):
             fair, = grader.grade([Answer(task_id=task.id, code=subject.reference)])
