@@ -455,8 +455,11 @@ def _grade_stream(source: Iterator[tuple[_Pending, Prepared | SubmissionResult]]
             else:
                 from grading.engine import Grader
 
+                # the first kernels run while the answer key is built: a grading error
+                # from its build (a broken reference) still fails the whole batch below
                 grader = stack.enter_context(Grader(list(tasks), config=config,
-                                                    stored_keys=stored_keys))
+                                                    stored_keys=stored_keys,
+                                                    key_in_background=True))
                 graded = grader.grade_many(items(), jobs=jobs)
             for key, outcome in graded:
                 pending, prepared, handed_out = in_flight.pop(key)

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -193,7 +193,8 @@ class Grader:
 
     def __init__(self, tasks: Sequence[Task], *, config: GradingConfig | None = None,
                  answer_keys: AnswerKeyCache = SHARED_ANSWER_KEYS,
-                 stored_keys: StoredAnswerKeys | None = None) -> None:
+                 stored_keys: StoredAnswerKeys | None = None,
+                 key_in_background: bool = False) -> None:
         self.tasks = tuple(tasks)
         self.config = config or GradingConfig()
         self._answer_keys = answer_keys
@@ -202,7 +203,10 @@ class Grader:
         if len(self._by_id) != len(self.tasks):
             raise GradingError("two tasks share an id; task ids must be unique")
         self._starter: ZygoteStarter | None = None
-        self._answer_key: AnswerKey = {}
+        #: the answer key, being built (or fetched) by `_key_builder` once open
+        self._answer_key: Future[AnswerKey] = Future()
+        self._key_builder: threading.Thread | None = None
+        self._key_in_background = key_in_background
         self._uids = UidLeases(self.config.uid_base)
         self._reapers: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -217,20 +221,45 @@ class Grader:
         self.close()
 
     def open(self) -> None:
-        """Start the kernel zygote and build (or fetch) the answer key."""
+        """Start the kernel zygote and build (or fetch) the answer key; raise its
+        AnswerKeyError here, or, made with `key_in_background`, return at once and let
+        submissions' kernels run while the key is built (`grade_many` raises its error;
+        no submission is judged before the key exists)."""
         ensure_kernelspec()
         if self._starter is None:
             self._starter = adopt_or_start(self.config)
-            self._starter.precompile([(task.check_setup, check.code) for task in self.tasks
-                                      for check in task.hidden_checks]
-                                     + [("", task.public_checks) for task in self.tasks])
+            self._starter.precompile(
+                [(task.check_setup, check.code) for task in self.tasks
+                 for check in task.hidden_checks]
+                + [("", task.public_checks) for task in self.tasks],
+                shrinker=self.config.shrink_counterexamples and any(
+                    check.shrink is not None for task in self.tasks
+                    for check in task.hidden_checks))
+        if self._key_builder is None:
+            self._key_builder = threading.Thread(target=self._keep_answer_key,
+                                                 name="answer-key", daemon=True)
+            self._key_builder.start()
+        if self._key_in_background:
+            return
         try:
-            self._answer_key = self._build_answer_key()
+            self._key()
         except BaseException:
             self.close()
             raise
 
+    def _keep_answer_key(self) -> None:
+        try:
+            self._answer_key.set_result(self._build_answer_key())
+        except BaseException as error:
+            self._answer_key.set_exception(error)
+
+    def _key(self) -> AnswerKey:
+        """The answer key, once built; its build's error if it failed."""
+        return self._answer_key.result()
+
     def close(self) -> None:
+        if self._key_builder is not None:  # its kernel goes with the zygote below
+            self._key_builder.join()
         for reaper in self._reapers:  # finished kernels still being cleaned up
             reaper.join(timeout=10)
         self._reapers.clear()
@@ -243,9 +272,10 @@ class Grader:
     def expected(self, task_id: str) -> dict[str, Observation]:
         """What the reference observed in each hidden check of `task_id` (the answer key)."""
         task = self._by_id.get(task_id)
-        if task is None or task_id not in self._answer_key:
+        key = self._key()
+        if task is None or task_id not in key:
             raise UnknownTaskError(f"no task '{task_id}' in this grader")
-        return {check.name: self._answer_key[task_id][index]
+        return {check.name: key[task_id][index]
                 for index, check in enumerate(task.hidden_checks, 1)}
 
     def grade(self, answers: Sequence[Answer]) -> tuple[TaskResult, ...]:
@@ -259,10 +289,11 @@ class Grader:
             if answer.task_id not in self._by_id:
                 raise UnknownTaskError(f"answer for unknown task '{answer.task_id}'")
         try:
-            records, order = self._run(self._plan(answers), with_public=True)
+            records, order = self._run(self._plan(answers), with_public=True,
+                                       against=self._key)
             return tuple(self._judge(self._by_id[task_id], records[task_id])
                          for task_id in order)
-        except SubmissionError:
+        except (SubmissionError, AnswerKeyError):
             raise
         except Exception as error:
             raise SubmissionError.caused_by(error) from error
@@ -291,6 +322,8 @@ class Grader:
                     outcome: Graded
                     try:
                         outcome = future.result()
+                    except AnswerKeyError:
+                        raise  # no submission can be judged: the batch's error
                     except Exception as error:
                         outcome = (error if isinstance(error, SubmissionError)
                                    else SubmissionError.caused_by(error))
@@ -312,8 +345,11 @@ class Grader:
             present.add(task.id)
         return plan
 
-    def _run(self, plan: list[tuple[Task, str]], *, with_public: bool
-             ) -> tuple[dict[str, _TaskRecord], list[str]]:
+    def _run(self, plan: list[tuple[Task, str]], *, with_public: bool,
+             against: Callable[[], AnswerKey]) -> tuple[dict[str, _TaskRecord], list[str]]:
+        """Run `plan` in a fresh kernel; observations are decoded against the key
+        `against` gives (asked for only once the kernel has reported, so a submission's
+        kernel runs while the key is still being built)."""
         assert self._starter is not None
         records: dict[str, _TaskRecord] = {}
         for task, code in plan:
@@ -322,7 +358,7 @@ class Grader:
         kernel = CandidateKernel(self._starter, uid, self.config)
         try:
             for outcome in kernel.run(self._steps(plan, with_public=with_public)):
-                self._fold(records, outcome)
+                self._fold(records, outcome, against)
             if with_public and self.config.shrink_counterexamples:
                 self._shrink(kernel, records)
         finally:
@@ -344,7 +380,7 @@ class Grader:
                 if (check.shrink is None or record.answer_fault is not None
                         or not isinstance(seen, Observation)):
                     continue
-                start = shrink_start(self._answer_key[task_id][index], seen, check.cases,
+                start = shrink_start(self._key()[task_id][index], seen, check.cases,
                                      exact_types=check.exact_types)
                 if start is not None:
                     steps.append(Step(task_id, f"_wb_start = {start}\n{check.shrink.code}",
@@ -363,10 +399,12 @@ class Grader:
             if shrunk is not None:
                 records[step.task_id].shrunk[step.check] = shrunk
 
-    def _fold(self, records: dict[str, _TaskRecord], outcome: Outcome) -> None:
+    def _fold(self, records: dict[str, _TaskRecord], outcome: Outcome,
+              against: Callable[[], AnswerKey]) -> None:
         """Take one step's outcome into its task's record."""
         if isinstance(outcome, Reported):
-            self._reported(records[outcome.step.task_id], outcome.step, outcome.reports)
+            self._reported(records[outcome.step.task_id], outcome.step, outcome.reports,
+                           against)
         elif isinstance(outcome, Faulted):
             record = records[outcome.step.task_id]
             if outcome.replay:
@@ -391,10 +429,12 @@ class Grader:
                       for number, check in enumerate(task.hidden_checks, 1)]
         return steps
 
-    def _reported(self, record: _TaskRecord, step: Step, reports: tuple[Report, ...]) -> None:
+    def _reported(self, record: _TaskRecord, step: Step, reports: tuple[Report, ...],
+                  against: Callable[[], AnswerKey]) -> None:
         if step.check is not None:
             task = self._by_id[step.task_id]
-            record.seen[step.check] = self._observation(task, step.check, reports, record)
+            record.seen[step.check] = self._observation(task, step.check, reports, record,
+                                                        against)
             return
         if len(reports) > 1:
             record.events.append(Event(
@@ -439,7 +479,8 @@ class Grader:
         return PUBLIC_CHECKS_NAME if index == 0 else task.hidden_checks[index - 1].name
 
     def _observation(self, task: Task, index: int, reports: tuple[Report, ...],
-                     record: _TaskRecord) -> Observation | _Failure:
+                     record: _TaskRecord, against: Callable[[], AnswerKey]
+                     ) -> Observation | _Failure:
         name = self._check_name(task, index)
         if len(reports) > 1:
             detail = f"check '{name}' reported {len(reports)} observations; only one is allowed"
@@ -453,7 +494,7 @@ class Grader:
             record.events.append(Event(kind=EventKind.ERROR, task_id=task.id, detail=detail))
             return _Failure(detail, EventKind.ERROR)
         try:
-            observation = decode(report, self._answer_key.get(task.id, {}).get(index))
+            observation = decode(report, against().get(task.id, {}).get(index))
         except BadObservation as error:
             detail = f"check '{name}': {error}"
             record.events.append(Event(kind=EventKind.BAD_OBSERVATION, task_id=task.id,
@@ -475,7 +516,7 @@ class Grader:
             self._answer_keys.put(digest, cached)
             return cached
         records, _ = self._run([(task, task.reference) for task in self.tasks],
-                               with_public=False)
+                               with_public=False, against=dict)
         key: AnswerKey = {}
         for task in self.tasks:
             record = records[task.id]
@@ -506,7 +547,7 @@ class Grader:
             elif isinstance(seen, _Failure):
                 message = seen.message
             else:
-                problem = judge(self._answer_key[task.id][index], seen,
+                problem = judge(self._key()[task.id][index], seen,
                                 exact_types=check.exact_types, cases=check.cases,
                                 shrunk=record.shrunk.get(index))
                 message = "" if problem is None else problem

@@ -41,6 +41,7 @@ from grading.gradebook.reads import (
     reason,
     sqlite_url,
 )
+from grading.gradebook.sqlite_steps import migrate_file
 from grading.results import (
     CheckResult,
     Event,
@@ -99,6 +100,16 @@ def _migrated_file(database: Path) -> bool:
         reads.close()
 
 
+def _migrated_by_sqlite(database: Path) -> bool:
+    """Whether the file could be brought up to date (created if absent) with the
+    migrations' SQLite text (`sqlite_steps.py`), without SQLAlchemy; anything unexpected
+    leaves it to SQLAlchemy's migration, which says what is wrong."""
+    try:
+        return migrate_file(database)
+    except sqlite3.Error:
+        return False
+
+
 class Gradebook:
     """Candidates, submissions, question and check results, and events."""
 
@@ -125,7 +136,7 @@ class Gradebook:
             except OSError as exc:
                 raise GradebookError(f"gradebook {shown}: cannot create its folder: "
                                      f"{exc.strerror}") from None
-            if _migrated_file(database):
+            if _migrated_file(database) or _migrated_by_sqlite(database):
                 return cls(shown, dialect="sqlite", reads=SqliteReads(database),
                            make_writes=lambda: _writes_for(database_url(database), shown),
                            key_path=key_file(str(database)))
@@ -249,10 +260,12 @@ class Gradebook:
     def answer_key(self, digest: str) -> bytes | None:
         """The answer key kept under `digest` (grading/answer_keys.py), or None: none
         kept, or its signature fails (then it is made again, and kept in its place)."""
-        kept = self._writes().answer_key(digest)
-        if kept is None:
+        with self.reading("read an answer key") as read:
+            rows = read.rows("SELECT data, signature FROM answer_keys WHERE digest = ?",
+                             (digest,))
+        if not rows:
             return None
-        data, recorded = kept
+        data, recorded = bytes(rows[0][0]), str(rows[0][1])
         if not hmac.compare_digest(self._answer_key_signature(digest, data), recorded):
             return None
         return data

@@ -151,12 +151,6 @@ class Writes:
                                       issued_at=datetime.now(UTC),
                                       signature=signature(assignment, key)))
 
-    def answer_key(self, digest: str) -> tuple[bytes, str] | None:
-        """The answer key's data and recorded signature, if one is kept."""
-        with self.transaction("read an answer key") as session:
-            row = session.get(AnswerKeyRow, digest)
-            return None if row is None else (bytes(row.data), row.signature)
-
     def keep_answer_key(self, digest: str, data: bytes, signed: str) -> None:
         with self.transaction("keep an answer key") as session:
             session.execute(delete(AnswerKeyRow).where(AnswerKeyRow.digest == digest))

@@ -295,10 +295,11 @@ class ZygoteStarter:
             raise KernelStartError(f"cannot reach the kernel zygote: {error}") from error
         return conn
 
-    def precompile(self, checks: list[tuple[str, str]]) -> int:
+    def precompile(self, checks: list[tuple[str, str]], *, shrinker: bool = False) -> int:
         """Have the zygote compile these (setup, code) check pairs once, for every kernel
-        it forks afterwards; returns how many sources compiled."""
-        with self._send({"precompile": checks}) as conn:
+        it forks afterwards, and with `shrinker` import what shrinking a generated input
+        needs; returns how many sources compiled."""
+        with self._send({"precompile": checks, "shrinker": shrinker}) as conn:
             conn.settimeout(self.config.startup_timeout)
             answer = b""
             try:

@@ -5,6 +5,7 @@ while an edited key or a changed bank is made afresh. Real kernels, a real SQLit
 from __future__ import annotations
 
 import marshal
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,10 +16,11 @@ from sqlalchemy import update
 from grading.answer_keys import AnswerKeyCache, key_digest
 from grading.config import GradingConfig
 from grading.engine import Grader
+from grading.errors import AnswerKeyError
 from grading.gradebook import Gradebook
 from grading.gradebook.models import AnswerKeyRow
 from grading.kernel.starter import ZygoteKernel, ZygoteStarter
-from grading.tasks import Check, Task
+from grading.tasks import Answer, Check, Task
 
 TRIPLE = Task(
     id="triple",
@@ -84,3 +86,59 @@ def test_a_changed_reference_or_check_is_another_key(
         assert _expected(gradebook, changed_reference) == {"small": 6, "text": "ababab"}
         assert _expected(gradebook, changed_check) == {"small": 15, "text": "ababab"}
         assert len(kernels_started) == 3
+
+
+class _GatedKeys:
+    """Stored answer keys that keep none, and answer the look-up only once the first
+    submission has been handed to a kernel: a grader that waited for its key before
+    grading would never get there (the gate then gives up and says so)."""
+
+    def __init__(self) -> None:
+        self.submission_taken = threading.Event()
+        self.overlapped: bool | None = None
+
+    def answer_key(self, _digest: str) -> bytes | None:
+        self.overlapped = self.submission_taken.wait(timeout=60)
+        return None
+
+    def keep_answer_key(self, _digest: str, _data: bytes) -> None:
+        return None
+
+
+def test_with_the_key_in_background_submissions_run_while_the_key_is_built() -> None:
+    gate = _GatedKeys()
+    answers = {"right": "def triple(x):\n    return x * 3\n",
+               "wrong": "def triple(x):\n    return x + 3\n"}
+
+    def items() -> Iterator[tuple[str, list[Answer]]]:
+        for name, code in answers.items():
+            gate.submission_taken.set()
+            yield name, [Answer(task_id="triple", code=code)]
+
+    with Grader([TRIPLE], config=GradingConfig(), answer_keys=AnswerKeyCache(),
+                stored_keys=gate, key_in_background=True) as grader:
+        graded = dict(grader.grade_many(items(), jobs=2))
+    assert gate.overlapped is True
+    points = {name: sum(task.points for task in outcome) for name, outcome in graded.items()
+              if not isinstance(outcome, Exception)}
+    assert points == {"right": 2, "wrong": 0}
+
+
+def test_a_reference_that_fails_in_background_fails_grade_many_not_each_submission() -> None:
+    broken = replace(TRIPLE, reference="raise ValueError('no reference')\n")
+
+    def items() -> Iterator[tuple[str, list[Answer]]]:
+        for name in ("a", "b", "c"):
+            yield name, [Answer(task_id="triple", code=TRIPLE.reference)]
+
+    with Grader([broken], config=GradingConfig(), answer_keys=AnswerKeyCache(),
+                key_in_background=True) as grader, pytest.raises(AnswerKeyError) as raised:
+        list(grader.grade_many(items(), jobs=2))
+    assert "fix the question so its reference passes its own checks" in str(raised.value)
+
+
+def test_without_the_key_in_background_opening_raises_the_key_error() -> None:
+    broken = replace(TRIPLE, reference="raise ValueError('no reference')\n")
+    with pytest.raises(AnswerKeyError), \
+            Grader([broken], config=GradingConfig(), answer_keys=AnswerKeyCache()):
+        pass
