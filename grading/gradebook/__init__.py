@@ -5,9 +5,10 @@
     gb.record_submission(result, workbook_meta=meta)  # one transaction per submission
     gb.results()                                      # latest submission per candidate
 
-SQLAlchemy is imported here and nowhere else in the engine, and only to write (or to open
-a server, or a SQLite file whose migrations have not all run): reads go through the
-driver (reads.py).
+SQLAlchemy is imported here and nowhere else in the engine, and only to write what a
+grading run does not (issued assignments, other owners' tables), to open a server, or to
+open a SQLite file whose migrations have not all run: reads, and a run's claims, results
+and answer keys, go through the driver (reads.py, recorder.py).
 """
 
 from grading.gradebook.store import Gradebook, database_url

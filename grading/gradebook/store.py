@@ -6,10 +6,14 @@ written in one transaction, so a batch killed at any instant leaves whole submis
 none. SQLite runs in WAL mode with a busy timeout and takes its write lock when a
 transaction begins, so a batch and a live scoring panel can share one file.
 
-Reads go through the database's driver (`reads.py`), writes through SQLAlchemy's ORM
-(`writes.py`), made on the first write: a SQLite gradebook whose migrations have all run
-is opened, read and closed without importing SQLAlchemy, which is most of what a rerun on
-a graded folder would otherwise spend (issue 13).
+Reads go through the database's driver (`reads.py`), and so do the writes every graded
+submission makes: its claim, its results and the claim's release, as plain SQL
+(`recorder.py`; through the ORM they cost a third of a batch's main thread). The rest
+(issued assignments, answer keys, migrations, other owners' tables) goes through
+SQLAlchemy's ORM (`writes.py`), made on the first such write: a SQLite gradebook whose
+migrations have all run is opened, read, graded into and closed without importing
+SQLAlchemy, which is most of what a rerun on a graded folder would otherwise spend
+(issue 13).
 
 The engine knows submissions, tasks, checks and events. Other parts of a program may keep
 their own tables in the same database (the interview side keeps live scores there): they
@@ -29,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from grading.assignment import Assignment, AssignmentState, is_authentic
 from grading.errors import GradebookError
+from grading.gradebook.claiming import SETTLED
+from grading.gradebook.driver import PooledWrites, SqliteWrites
 from grading.gradebook.keys import file_key, key_file
 from grading.gradebook.migrations import MIGRATIONS, Migration
 from grading.gradebook.reads import (
@@ -41,6 +47,7 @@ from grading.gradebook.reads import (
     reason,
     sqlite_url,
 )
+from grading.gradebook.recorder import Recorder
 from grading.gradebook.sqlite_steps import migrate_file
 from grading.results import (
     CheckResult,
@@ -57,8 +64,6 @@ if TYPE_CHECKING:
 
     from grading.gradebook.writes import Writes
 
-#: statuses that settle a submission: grading it again would give the same outcome
-SETTLED = (SubmissionStatus.GRADED, SubmissionStatus.REFUSED)
 #: keys (content hashes, assignment ids, submission ids) per look-up query (old SQLite
 #: builds allow 999 parameters)
 _HASHES_PER_QUERY = 500
@@ -113,12 +118,13 @@ def _migrated_by_sqlite(database: Path) -> bool:
 class Gradebook:
     """Candidates, submissions, question and check results, and events."""
 
-    def __init__(self, url: str, *, dialect: str, reads: Reads,
+    def __init__(self, url: str, *, dialect: str, reads: Reads, recorder: Recorder,
                  writes: Writes | None = None, make_writes: Callable[[], Writes] | None = None,
                  key_path: Path | None = None) -> None:
         self.url = url
         self._dialect = dialect
         self._reads = reads
+        self._recorder = recorder
         self._writes_made = writes
         self._make_writes = make_writes
         self._key_path = key_path
@@ -138,6 +144,7 @@ class Gradebook:
                                      f"{exc.strerror}") from None
             if _migrated_file(database) or _migrated_by_sqlite(database):
                 return cls(shown, dialect="sqlite", reads=SqliteReads(database),
+                           recorder=Recorder(SqliteWrites(database), shown),
                            make_writes=lambda: _writes_for(database_url(database), shown),
                            key_path=key_file(str(database)))
         return cls._opened_by_sqlalchemy(database_url(text_form))
@@ -165,11 +172,15 @@ class Gradebook:
         dialect = writes.engine.dialect.name
         driver_error: type[Exception] = writes.engine.dialect.loaded_dbapi.Error
         on_file = dialect == "sqlite" and database not in (None, "", ":memory:")
+        errors = (SQLAlchemyError, driver_error)
         reads: Reads = (SqliteReads(Path(str(database))) if on_file
                         else ServerReads(writes.engine.raw_connection,
-                                         sqlite=dialect == "sqlite",
-                                         errors=(SQLAlchemyError, driver_error)))
-        return cls(shown, dialect=dialect, reads=reads, writes=writes,
+                                         sqlite=dialect == "sqlite", errors=errors))
+        recorder = Recorder(SqliteWrites(Path(str(database))) if on_file
+                            else PooledWrites(writes.engine.raw_connection,
+                                              sqlite=dialect == "sqlite", errors=errors),
+                            shown)
+        return cls(shown, dialect=dialect, reads=reads, recorder=recorder, writes=writes,
                    key_path=key_file(str(database)) if on_file else None)
 
     def _writes(self) -> Writes:
@@ -180,6 +191,7 @@ class Gradebook:
 
     def close(self) -> None:
         self._reads.close()
+        self._recorder.close()
         if self._writes_made is not None:
             self._writes_made.close()
 
@@ -274,7 +286,7 @@ class Gradebook:
         """Keep an answer key under `digest`, signed, in place of any row there (one that
         failed its signature). Of two graders keeping one at once, the first stays: they
         made the same key."""
-        self._writes().keep_answer_key(digest, data,
+        self._recorder.keep_answer_key(digest, data,
                                        self._answer_key_signature(digest, data))
 
     # -- claims: graders sharing one gradebook -------------------------------------------
@@ -288,20 +300,20 @@ class Gradebook:
 
         The claim is a row whose key is the submission: of two graders inserting it at
         once the database lets one through, whatever the isolation level."""
-        return self._writes().claim(content_hash, owner, lease, unless_settled=unless_settled,
+        return self._recorder.claim(content_hash, owner, lease, unless_settled=unless_settled,
                                     is_gone=is_gone)
 
     def claim_owner(self, content_hash: str) -> str | None:
         """Who holds a live (unexpired) claim on the submission, if anyone."""
-        return self._writes().claim_owner(content_hash)
+        return self._recorder.claim_owner(content_hash)
 
     def renew_claims(self, owner: str, lease: timedelta) -> None:
         """Extend every claim `owner` holds by `lease` from now."""
-        self._writes().renew_claims(owner, lease)
+        self._recorder.renew_claims(owner, lease)
 
     def release(self, owner: str, content_hash: str | None = None) -> None:
         """Drop `owner`'s claim on one submission, or all of them."""
-        self._writes().release(owner, content_hash)
+        self._recorder.release(owner, content_hash)
 
     def recorded_since(self, content_hash: str, since: datetime) -> SubmissionResult | None:
         """The latest result of the submission recorded at or after `since`, if any."""
@@ -327,7 +339,7 @@ class Gradebook:
         """Write one submission and everything in it, in one transaction; with
         `releasing` (an owner), that owner's claim on it is dropped in the same one (a
         commit waits for the disk: one per submission less)."""
-        self._writes().record_submission(result, workbook_meta=workbook_meta,
+        self._recorder.record_submission(result, workbook_meta=workbook_meta,
                                          releasing=releasing)
 
     def submission(self, content_hash: str) -> SubmissionResult | None:

@@ -96,7 +96,7 @@ def test_evidence_reads_back_in_order_after_a_given_row(live_gradebook: Gradeboo
     assert [item.code for _who, _session, item in later] == ["x = 1", "x = 2"]
 
 
-def test_a_migrated_sqlite_gradebook_is_read_without_sqlalchemy_and_written_with_it(
+def test_a_migrated_sqlite_gradebook_is_read_and_graded_into_without_sqlalchemy(
         tmp_path: Path) -> None:
     path = tmp_path / "gradebook.sqlite"
     issued = Assignment(id="a-1", tasks=("clamp-value",), candidate="ada",
@@ -108,6 +108,8 @@ def test_a_migrated_sqlite_gradebook_is_read_without_sqlalchemy_and_written_with
         expected = repr(book.results())
     script = f"""
 import json, sys
+from datetime import timedelta
+from grading.assignment import Assignment
 from grading.gradebook import Gradebook
 from workbook.live.migrations import LIVE_MIGRATIONS
 from workbook.live.store import read_fields
@@ -116,14 +118,19 @@ book.migrate_also(LIVE_MIGRATIONS)
 read = [repr(book.results()), book.is_graded("h-ada"), book.is_graded("h-none"),
         book.assignment("a-1")[1], [f.value for f in read_fields(book)]]
 before = "sqlalchemy" in sys.modules
-book.record_submission(book.results()[0], workbook_meta={{}})  # a write brings the ORM
-print(json.dumps([read, before, "sqlalchemy" in sys.modules, len(book.results())]))
+assert book.claim("h-ada", "me", timedelta(minutes=1), unless_settled=False)
+book.record_submission(book.results()[0], workbook_meta={{}}, releasing="me")
+book.keep_answer_key("d" * 64, b"key")
+recorded = "sqlalchemy" in sys.modules
+book.issue(Assignment(id="a-2", tasks=("clamp-value",)))  # another write brings the ORM
+print(json.dumps([read, before, recorded, "sqlalchemy" in sys.modules, len(book.results()),
+                  book.claim_owner("h-ada"), book.answer_key("d" * 64).decode()]))
 book.close()
 """
 
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, cwd=REPO)
 
-    read, before, after, count = json.loads(done.stdout.strip().splitlines()[-1])
+    read, *written = json.loads(done.stdout.strip().splitlines()[-1])
     assert read == [expected, True, False, True, [2]]
-    assert (before, after, count) == (False, True, 1)
+    assert written == [False, False, True, 1, None, "key"]
