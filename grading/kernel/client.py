@@ -115,10 +115,17 @@ class KernelClient:
     def wait_ready(self, timeout: float) -> None:
         """Return once the kernel answers kernel_info and its iopub reaches us."""
         deadline = time.monotonic() + timeout
+        # The SUB socket's subscription reaches the kernel a little after it connects;
+        # any iopub message (the welcome ipykernel sends a new subscriber, or a request's
+        # status) shows it has. Without one, the request is sent again: soon, then less
+        # often (a fixed quarter second cost one kernel start in thirty that much).
+        asked: set[str] = set()
+        replied = heard = False
+        wait = 0.02
         while time.monotonic() < deadline:
-            msg_id = self._request(self.shell, "kernel_info_request", {})
-            replied = heard = False
-            retry_at = time.monotonic() + 0.25
+            asked.add(self._request(self.shell, "kernel_info_request", {}))
+            retry_at = time.monotonic() + wait
+            wait = min(2 * wait, 0.25)
             while not (replied and heard) and time.monotonic() < min(retry_at, deadline):
                 events = dict(self.poller.poll(10))
                 if self.handle.exit_fd() in events and self.handle.exit_code() is not None:
@@ -131,9 +138,8 @@ class KernelClient:
                         except ProtocolViolation as error:  # no candidate code ran yet
                             raise KernelStartError(f"a starting kernel sent a malformed "
                                                    f"message: {error}") from None
-                        if message.parent_id == msg_id:
-                            replied |= sock is self.shell
-                            heard |= sock is self.iopub
+                        heard |= sock is self.iopub
+                        replied |= sock is self.shell and message.parent_id in asked
             if replied and heard:
                 return
         raise KernelStartError(f"kernel did not answer within {timeout:g} s")

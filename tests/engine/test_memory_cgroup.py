@@ -78,3 +78,30 @@ def test_a_kernel_sees_no_cgroup_folder_its_own_or_its_neighbours() -> None:
         factory.close()
     assert shown == []
     assert memory_line and "workbook-" in memory_line[0]  # yet it is in its cgroup
+
+
+def test_the_file_the_kernel_joined_its_cgroup_through_is_closed_before_any_code_runs(
+        ) -> None:
+    """The move into the cgroup is written through a file opened before the uid drop
+    (confine.CgroupJoin); candidate code must not find it open (it would let the kernel
+    move processes of its own uid into that cgroup later)."""
+    factory = KernelFactory(GradingConfig(confined=True))
+    try:
+        with factory.kernel() as kernel:
+            targets = kernel.value(
+                "import os\n"
+                "def _targets():\n"
+                "    found = []\n"
+                "    for fd in os.listdir('/proc/self/fd'):\n"
+                "        try:\n"
+                "            found.append(os.readlink(f'/proc/self/fd/{fd}'))\n"
+                "        except OSError:\n"
+                "            pass\n"
+                "    return found\n",
+                "_targets()")
+            memory_line = kernel.value("", "[line for line in open('/proc/self/cgroup') "
+                                           "if 'memory' in line]")
+    finally:
+        factory.close()
+    assert targets and not [target for target in targets if "cgroup" in target]
+    assert memory_line and "workbook-" in memory_line[0]

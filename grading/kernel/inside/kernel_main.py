@@ -177,7 +177,7 @@ def confine_and_run(request: protocol.KernelRequest,
     uid = request.get("uid")
     kernel_dir = request["kernel_dir"]
     os.makedirs(kernel_dir, mode=0o700, exist_ok=True)
-    confine.isolate(request, uid if uid is not None else os.getuid())
+    cgroup_join = confine.isolate(request, uid if uid is not None else os.getuid())
     workdir = request["workdir"]
     os.makedirs(workdir, mode=0o700, exist_ok=True)
     connection_file = os.path.join(kernel_dir, "kernel-confined.json")
@@ -196,7 +196,17 @@ def confine_and_run(request: protocol.KernelRequest,
         confine.drop_privileges(uid)
     confine.seal(request)
     random.seed()  # children of one zygote would otherwise share the parent's state
-    start_kernel(connection_file, request["output_limit"], on_bound=on_bound)
+    if cgroup_join is None:
+        start_kernel(connection_file, request["output_limit"], on_bound=on_bound)
+        return
+    cgroup_join.start()  # overlaps the application's start below
+
+    def in_cgroup_then_bound() -> None:
+        cgroup_join.wait()  # before the grader is told it may send code
+        if on_bound is not None:
+            on_bound()
+
+    start_kernel(connection_file, request["output_limit"], on_bound=in_cgroup_then_bound)
 
 
 if __name__ == "__main__":  # one-shot kernel: python -I kernel_main.py REQUEST.json
