@@ -77,3 +77,36 @@ def test_rendering_the_page_leaves_the_notebook_as_it_was(notebooks: list[Any]) 
         notebook_html(nb)
 
         assert json.dumps(nb, sort_keys=True) == before
+
+
+_RENDER = ("import sys, nbformat\n"
+           "from workbook.report.html_export import notebook_html\n"
+           "sys.stdout.write(notebook_html(nbformat.read(sys.argv[1], 4)))\n")
+
+
+def test_pages_are_the_same_with_the_templates_compiled_code_kept_missing_or_damaged(
+        notebooks: list[Any], tmp_path: Any) -> None:
+    """The lab templates' compiled code is kept in the cache folder between processes;
+    a cold cache, a warm one and one whose files were overwritten give the same page."""
+    import os
+    import subprocess
+    import sys
+
+    import nbformat
+
+    path = tmp_path / "copy.ipynb"
+    nbformat.write(notebooks[0], path)
+    environment = {**os.environ, "WORKBOOK_CACHE_DIR": str(tmp_path / "cache")}
+
+    def page() -> str:
+        return subprocess.run([sys.executable, "-c", _RENDER, str(path)], env=environment,
+                              capture_output=True, text=True, check=True).stdout
+
+    cold = page()
+    kept = sorted((tmp_path / "cache" / "jinja").iterdir())
+    assert kept  # the compiled templates were kept
+    warm = page()
+    for file in kept:
+        file.write_bytes(b"not what jinja wrote")
+    damaged = page()
+    assert cold == warm == damaged == notebook_html(nbformat.read(path, 4))

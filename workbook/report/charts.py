@@ -17,6 +17,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from workbook.parsed_code import cache_dir
+
 DPI = 80
 BAR_COLOUR = "#3b6ea5"
 
@@ -37,8 +39,7 @@ _FRAME_FORMAT = 1
 
 def _frames_folder() -> Path:
     """Where drawn frames are kept between runs: the user's cache folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "interview-workbook" / "chart-frames"
+    return cache_dir() / "chart-frames"
 
 
 def _matplotlib_version() -> str:
