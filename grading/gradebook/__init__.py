@@ -7,8 +7,8 @@
 
 SQLAlchemy is imported here and nowhere else in the engine, and only to write what a
 grading run does not (issued assignments, other owners' tables), to open a server, or to
-open a SQLite file whose migrations have not all run: reads, and a run's claims, results
-and answer keys, go through the driver (reads.py, recorder.py).
+open a SQLite file its migrations' SQLite text cannot bring up to date: reads, and a
+run's claims, results and answer keys, go through the driver (reads.py, recorder.py).
 """
 
 from grading.gradebook.store import Gradebook, database_url

@@ -6,14 +6,14 @@ written in one transaction, so a batch killed at any instant leaves whole submis
 none. SQLite runs in WAL mode with a busy timeout and takes its write lock when a
 transaction begins, so a batch and a live scoring panel can share one file.
 
-Reads go through the database's driver (`reads.py`), and so do the writes every graded
-submission makes: its claim, its results and the claim's release, as plain SQL
-(`recorder.py`; through the ORM they cost a third of a batch's main thread). The rest
-(issued assignments, answer keys, migrations, other owners' tables) goes through
-SQLAlchemy's ORM (`writes.py`), made on the first such write: a SQLite gradebook whose
-migrations have all run is opened, read, graded into and closed without importing
-SQLAlchemy, which is most of what a rerun on a graded folder would otherwise spend
-(issue 13).
+Reads go through the database's driver (`reads.py`), and so do the writes a grading run
+makes: each submission's claim, its results and the claim's release, and answer keys, as
+plain SQL (`recorder.py`; through the ORM they cost a third of a batch's main thread).
+The rest (issued assignments, a server's migrations, other owners' tables) goes through
+SQLAlchemy's ORM (`writes.py`), made on the first such write: a SQLite gradebook (made or
+brought up to date by `sqlite_steps.py`) is opened, read, graded into and closed without
+importing SQLAlchemy, which is most of what a rerun on a graded folder would otherwise
+spend (issue 13).
 
 The engine knows submissions, tasks, checks and events. Other parts of a program may keep
 their own tables in the same database (the interview side keeps live scores there): they

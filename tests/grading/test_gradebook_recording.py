@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from grading.assignment import AssignmentState
+from grading.errors import GradebookError
 from grading.gradebook import Gradebook, database_url
 from grading.results import (
     CheckResult,
@@ -235,3 +236,27 @@ def test_any_recorded_result_reads_back_equal_through_the_models_and_the_store(
     assert orm_read(session, content_hash) == (
         result, meta, None if bank_version is None else str(bank_version))
     assert book.submission(content_hash) == result
+
+
+@pytest.mark.parametrize("where", ["candidate", "answer", "check message", "event detail"])
+def test_text_the_driver_cannot_store_is_one_line_naming_the_file_and_leaves_nothing(
+        gradebook_url: str, where: str) -> None:
+    lone = "a\ud800b"  # what a non-UTF-8 file name gives Python; text.storable escapes it
+    base = odd_result("ada", "h-1")
+    task = base.tasks[0]
+    broken = {
+        "candidate": replace(base, candidate=lone),
+        "answer": replace(base, tasks=(replace(task, answer=lone),)),
+        "check message": replace(base, tasks=(replace(task, checks=(
+            CheckResult(name="c", passed=False, points=0, max_points=1, message=lone),)),)),
+        "event detail": replace(base, events=(Event(kind=EventKind.ERROR, detail=lone),)),
+    }[where]
+    with Gradebook.open(gradebook_url) as book:
+        assert book.claim("h-1", "me", timedelta(minutes=1))
+        with pytest.raises(GradebookError) as raised:
+            book.record_submission(broken, workbook_meta={}, releasing="me")
+
+        message = str(raised.value)
+        assert message.startswith(f"gradebook {book.url}: cannot record {base.source}: ")
+        assert "\n" not in message and "Traceback" not in message
+        assert book.results() == [] and book.claim_owner("h-1") == "me"
