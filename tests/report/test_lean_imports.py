@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+from tests.report.conftest import GradedCohort
+from workbook.report.from_gradebook import load_reports
 from workbook.report.lean_imports import IRI_CHECKER
+from workbook.report.stage import bank_folder
 
 _WITHOUT = f"""
 import sys
@@ -37,3 +41,15 @@ def test_importing_nbformat_imports_the_iri_checker() -> None:
 
 def test_a_report_process_validates_and_renders_without_it() -> None:
     assert _run(_WITHOUT) == "False"
+
+
+def test_the_report_command_leaves_it_out_too(rendered: GradedCohort, tmp_path: Path) -> None:
+    with rendered.gradebook() as gradebook:
+        candidate = next(iter(load_reports(gradebook, rendered.bank))).candidate
+    code = (f"import sys\nfrom workbook.cli import main\n"
+            f"code = main(['report', {candidate!r}, '-o', {str(tmp_path)!r}, '--gradebook', "
+            f"{str(rendered.gradebook_path)!r}, '--bank', {bank_folder(rendered.bank)!r}])\n"
+            f"assert code == 0, code\n"
+            f"print(sys.modules.get('{IRI_CHECKER}') is not None)\n")
+    assert _run(code).splitlines()[-1] == "False"
+    assert list((tmp_path / "graded").glob("*.html"))
