@@ -1,4 +1,5 @@
-"""`workbook grade` on a folder graded already: nothing rewritten, no heavy import."""
+"""`workbook grade` on a folder graded already: nothing rewritten, no heavy import; and a
+new notebook in it graded and recorded without SQLAlchemy."""
 
 from __future__ import annotations
 
