@@ -42,6 +42,7 @@ def _frames_folder() -> Path:
     return cache_dir() / "chart-frames"
 
 
+@cache  # reading installed packages' metadata is ~15 ms, and every frame's key needs it
 def _matplotlib_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
