@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from grading.errors import GradebookError
-from grading.gradebook.reads import SQLITE_BUSY_TIMEOUT_MS, reason
+from grading.gradebook.reads import PerThread, reason, sqlite_connection
 
 #: SQLAlchemy's SQLite DATETIME storage format (sqlalchemy/dialects/sqlite/base.py): the
 #: fields as given, no zone, always six digits of microseconds
@@ -93,27 +92,20 @@ class SqliteWrites:
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = PerThread()
+
+    def _opened(self, durable: bool) -> sqlite3.Connection:
+        connection = sqlite_connection(self.database)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        # in WAL mode, FULL waits for the disk at every commit; NORMAL leaves the commit
+        # in the log for the next FULL commit (or checkpoint) to make durable
+        connection.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        return connection
 
     def _connection(self, durable: bool) -> sqlite3.Connection:
-        name = "durable" if durable else "lax"
-        connection: sqlite3.Connection | None = getattr(self._local, name, None)
-        if connection is None:
-            # autocommit: each transaction says BEGIN IMMEDIATE and COMMIT itself
-            connection = sqlite3.connect(self.database, isolation_level=None,
-                                         check_same_thread=False)
-            connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA foreign_keys = ON")
-            # in WAL mode, FULL waits for the disk at every commit; NORMAL leaves the
-            # commit in the log for the next FULL commit (or checkpoint) to make durable
-            connection.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-            setattr(self._local, name, connection)
-            with self._lock:
-                self._opened.append(connection)
-        return connection
+        return self._connections.get("durable" if durable else "lax",
+                                     lambda: self._opened(durable))
 
     @contextmanager
     def transaction(self, *, durable: bool) -> Iterator[Write]:
@@ -128,11 +120,7 @@ class SqliteWrites:
             raise
 
     def close(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for connection in opened:
-            connection.close()
-        self._local = threading.local()
+        self._connections.close()
 
 
 class PooledWrites:

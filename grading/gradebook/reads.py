@@ -72,6 +72,40 @@ class Read:
         return bool(value)
 
 
+class PerThread:
+    """SQLite connections of one object, one per thread and use, opened on first use
+    (a sqlite3 connection is not for two threads at once), closed together."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def get(self, use: str, opened: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, use, None)
+        if connection is None:
+            connection = opened()
+            setattr(self._local, use, connection)
+            with self._lock:
+                self._opened.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for connection in opened:
+            connection.close()
+        self._local = threading.local()
+
+
+def sqlite_connection(database: Path) -> sqlite3.Connection:
+    """A connection to a gradebook file in autocommit mode (each transaction says BEGIN
+    and COMMIT itself), waiting for a writer's lock rather than failing at once."""
+    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    return connection
+
+
 class SqliteReads:
     """Read transactions on a SQLite file, one connection per thread, opened on first use."""
 
@@ -80,26 +114,12 @@ class SqliteReads:
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            # autocommit: each read says BEGIN and COMMIT itself; WAL lets it read a
-            # snapshot while a writer works
-            connection = sqlite3.connect(self.database, isolation_level=None,
-                                         check_same_thread=False)
-            connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            self._local.connection = connection
-            with self._lock:
-                self._opened.append(connection)
-        return connection
+        self._connections = PerThread()
 
     @contextmanager
     def read(self) -> Iterator[Read]:
-        connection = self._connection()
+        # WAL lets a read see a snapshot while a writer works
+        connection = self._connections.get("read", lambda: sqlite_connection(self.database))
         connection.execute("BEGIN")
         try:
             yield Read(connection.cursor(), sqlite=True)
@@ -107,11 +127,7 @@ class SqliteReads:
             connection.execute("COMMIT")
 
     def close(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for connection in opened:
-            connection.close()
-        self._local = threading.local()
+        self._connections.close()
 
 
 class ServerReads:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grading.gradebook.migrations import MIGRATIONS
-from grading.gradebook.reads import SQLITE_BUSY_TIMEOUT_MS
+from grading.gradebook.reads import sqlite_connection
 
 #: the table naming the migrations a database has run (`migrations._applied`)
 MIGRATIONS_TABLE = """
@@ -160,9 +160,8 @@ def migrate_file(database: Path) -> bool:
     migration has no SQLite text here: SQLAlchemy's migration runs it then. Raises
     sqlite3.Error when the file cannot be opened or changed (not a database, read-only):
     the caller's SQLAlchemy path then says why in its own words."""
-    connection = sqlite3.connect(database, isolation_level=None)
+    connection = sqlite_connection(database)
     try:
-        connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA journal_mode = WAL")  # kept in the file from now on
         connection.execute("BEGIN IMMEDIATE")  # one migrator at a time
         try:
