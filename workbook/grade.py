@@ -102,13 +102,13 @@ class _ReportsAhead:
 
     def expect(self, content_hash: str) -> None:
         if self._ahead is None and not self._failed:
-            from workbook.live.migrations import LIVE_MIGRATIONS
+            from workbook.live.migrations import LIVE_MIGRATIONS, LIVE_SQLITE_STEPS
             from workbook.report.ahead import ReportsAhead
 
             # the reports' tables, made before the worker reads beside this process's
             # writes; a gradebook that refuses gets no worker, and the stage says why
             try:
-                self._start.gradebook.migrate_also(LIVE_MIGRATIONS)
+                self._start.gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS)
             except Exception:
                 self._failed = True
                 return

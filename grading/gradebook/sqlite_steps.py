@@ -14,10 +14,11 @@ migrated through SQLAlchemy as before.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grading.gradebook.migrations import MIGRATIONS
+from grading.gradebook.migrations import MIGRATIONS, Migration
 from grading.gradebook.reads import sqlite_connection
 
 #: the table naming the migrations a database has run (`migrations._applied`)
@@ -28,7 +29,24 @@ CREATE TABLE gradebook_migrations (
     PRIMARY KEY (name)
 )"""
 
-#: each migration's statements on SQLite, in the order it runs them
+#: the live scores table (`migrations.create_scores_table`), which two steps make: the
+#: engine's 0002 and, where that never ran, the interview side's live-0001
+SCORES_TABLE = """CREATE TABLE scores (
+    id INTEGER NOT NULL,
+    session TEXT NOT NULL,
+    candidate TEXT NOT NULL,
+    question TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value JSON,
+    updated_at DATETIME NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_scores_field UNIQUE (session, candidate, question, field)
+)"""
+
+#: what a migration runs on SQLite, by name: its statements in order
+SqliteSteps = Mapping[str, tuple[str, ...]]
+
+#: each of the engine's migrations' statements on SQLite, in the order it runs them
 SQLITE_STEPS: dict[str, tuple[str, ...]] = {
     "0001-core-tables": (
         """CREATE TABLE candidates (
@@ -96,19 +114,7 @@ SQLITE_STEPS: dict[str, tuple[str, ...]] = {
         )""",
         "CREATE INDEX ix_events_submission_id ON events (submission_id)",
     ),
-    "0002-live-scores": (
-        """CREATE TABLE scores (
-            id INTEGER NOT NULL,
-            session TEXT NOT NULL,
-            candidate TEXT NOT NULL,
-            question TEXT NOT NULL,
-            field TEXT NOT NULL,
-            value JSON,
-            updated_at DATETIME NOT NULL,
-            PRIMARY KEY (id),
-            CONSTRAINT uq_scores_field UNIQUE (session, candidate, question, field)
-        )""",
-    ),
+    "0002-live-scores": (SCORES_TABLE,),
     "0003-assignments": (
         """CREATE TABLE assignments (
             id VARCHAR(64) NOT NULL,
@@ -154,10 +160,12 @@ def stored_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def migrate_file(database: Path) -> bool:
-    """Run the engine's migrations a SQLite file lacks (creating it if absent) in one
+def migrate_file(database: Path, migrations: tuple[tuple[str, Migration], ...] = MIGRATIONS,
+                 steps: SqliteSteps = SQLITE_STEPS) -> bool:
+    """Run the `migrations` a SQLite file lacks (creating it if absent) from their SQLite
+    text in `steps` (the engine's own by default; another owner brings its own), in one
     transaction; whether it then has them all. False, with nothing changed, when a missing
-    migration has no SQLite text here: SQLAlchemy's migration runs it then. Raises
+    migration has no text there: SQLAlchemy's migration runs it then. Raises
     sqlite3.Error when the file cannot be opened or changed (not a database, read-only):
     the caller's SQLAlchemy path then says why in its own words."""
     connection = sqlite_connection(database)
@@ -165,7 +173,7 @@ def migrate_file(database: Path) -> bool:
         connection.execute("PRAGMA journal_mode = WAL")  # kept in the file from now on
         connection.execute("BEGIN IMMEDIATE")  # one migrator at a time
         try:
-            ran = _run_missing(connection)
+            ran = _run_missing(connection, migrations, steps)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -175,20 +183,21 @@ def migrate_file(database: Path) -> bool:
         connection.close()
 
 
-def _run_missing(connection: sqlite3.Connection) -> bool:
+def _run_missing(connection: sqlite3.Connection,
+                 migrations: tuple[tuple[str, Migration], ...], steps: SqliteSteps) -> bool:
     has_table = connection.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gradebook_migrations'"
     ).fetchone() is not None
     applied = ({name for (name,) in connection.execute("SELECT name FROM gradebook_migrations")}
                if has_table else set())
-    missing = [name for name, _step in MIGRATIONS if name not in applied]
-    if any(name not in SQLITE_STEPS for name in missing):
+    missing = [name for name, _step in migrations if name not in applied]
+    if any(name not in steps for name in missing):
         return False
     if not has_table:
         connection.execute(MIGRATIONS_TABLE)
     now = stored_time(datetime.now(UTC))
     for name in missing:
-        for statement in SQLITE_STEPS[name]:
+        for statement in steps[name]:
             connection.execute(statement)
         connection.execute("INSERT INTO gradebook_migrations (name, applied_at) VALUES (?, ?)",
                            (name, now))

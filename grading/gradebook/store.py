@@ -48,7 +48,7 @@ from grading.gradebook.reads import (
     sqlite_url,
 )
 from grading.gradebook.recorder import Recorder
-from grading.gradebook.sqlite_steps import migrate_file
+from grading.gradebook.sqlite_steps import SQLITE_STEPS, SqliteSteps, migrate_file
 from grading.results import (
     CheckResult,
     Event,
@@ -105,12 +105,14 @@ def _migrated_file(database: Path) -> bool:
         reads.close()
 
 
-def _migrated_by_sqlite(database: Path) -> bool:
+def _migrated_by_sqlite(database: Path,
+                        migrations: tuple[tuple[str, Migration], ...] = MIGRATIONS,
+                        steps: SqliteSteps = SQLITE_STEPS) -> bool:
     """Whether the file could be brought up to date (created if absent) with the
     migrations' SQLite text (`sqlite_steps.py`), without SQLAlchemy; anything unexpected
     leaves it to SQLAlchemy's migration, which says what is wrong."""
     try:
-        return migrate_file(database)
+        return migrate_file(database, migrations, steps)
     except sqlite3.Error:
         return False
 
@@ -206,12 +208,20 @@ class Gradebook:
         """The database's SQLAlchemy dialect name ("sqlite", "postgresql", ...)."""
         return self._dialect
 
-    def migrate_also(self, migrations: tuple[tuple[str, Migration], ...]) -> list[str]:
-        """Run another owner's migrations (their own names, recorded with the engine's)."""
+    def migrate_also(self, migrations: tuple[tuple[str, Migration], ...],
+                     sqlite_steps: SqliteSteps | None = None) -> list[str]:
+        """Run another owner's migrations (their own names, recorded with the engine's);
+        on a SQLite file from `sqlite_steps`, their SQLite text, when it has every one
+        missing (no SQLAlchemy then: `sqlite_steps.py`)."""
         if isinstance(self._reads, SqliteReads):
             with self.reading("look up its migrations") as read:
-                if applied_names(read) >= {name for name, _step in migrations}:
-                    return []
+                missing = [name for name, _step in migrations
+                           if name not in applied_names(read)]
+            if not missing:
+                return []
+            if sqlite_steps is not None and _migrated_by_sqlite(
+                    self._reads.database, migrations, sqlite_steps):
+                return missing
         return self._writes().migrate_also(migrations)
 
     def transaction(self, doing: str) -> AbstractContextManager[Session]:

@@ -20,6 +20,7 @@ from grading.gradebook.migrations import MIGRATIONS, migrate
 from grading.gradebook.sqlite_steps import SQLITE_STEPS, migrate_file
 from grading.gradebook.store import database_url
 from grading.gradebook.writes import engine_for
+from workbook.live.migrations import LIVE_MIGRATIONS, LIVE_SQLITE_STEPS
 
 
 def _normal(sql: str) -> str:
@@ -95,23 +96,52 @@ def test_a_gradebook_from_an_older_release_gets_only_the_steps_it_lacks(tmp_path
 
 
 def test_a_migration_without_sqlite_text_is_left_to_sqlalchemy_untouched(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from grading.gradebook import sqlite_steps
-
+        tmp_path: Path) -> None:
     def later_step(connection: object) -> None:
         from sqlalchemy import text
 
         connection.execute(text("CREATE TABLE later (id INTEGER)"))  # type: ignore[attr-defined]
 
     steps = (*MIGRATIONS, ("0099-later", later_step))
-    monkeypatch.setattr(sqlite_steps, "MIGRATIONS", steps)
-    assert migrate_file(tmp_path / "gradebook.sqlite") is False
+    assert migrate_file(tmp_path / "gradebook.sqlite", steps) is False
     assert _schema(tmp_path / "gradebook.sqlite") == {}  # nothing half-made
+
+
+def test_the_interview_sides_steps_have_sqlite_text_equal_to_what_sqlalchemy_runs(
+        tmp_path: Path) -> None:
+    reference = tmp_path / "reference.sqlite"
+    _by_sqlalchemy(reference)
+    emitted = _by_sqlalchemy(reference, LIVE_MIGRATIONS)
+    assert list(LIVE_SQLITE_STEPS) == [name for name, _step in LIVE_MIGRATIONS]
+    assert emitted["live-0001-scores"] == []  # the engine's 0002 made the table already
+    assert sorted(map(_normal, LIVE_SQLITE_STEPS["live-0002-evidence"])) \
+        == sorted(emitted["live-0002-evidence"])
+    new = tmp_path / "new.sqlite"
+    with Gradebook.open(new) as gradebook:
+        assert gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS) \
+            == [name for name, _step in LIVE_MIGRATIONS]
+        assert gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS) == []
+    assert _schema(new) == _schema(reference)
+    assert _applied(new) == _applied(reference)
+
+
+def test_the_scores_step_makes_the_table_where_the_engines_step_never_ran(
+        tmp_path: Path) -> None:
+    """A gradebook from before the engine's 0002 gets `scores` from live-0001."""
+    older, reference = tmp_path / "older.sqlite", tmp_path / "reference.sqlite"
+    _by_sqlalchemy(older, MIGRATIONS[:1])
+    assert migrate_file(older, (*MIGRATIONS[:1], LIVE_MIGRATIONS[0]), LIVE_SQLITE_STEPS)
+    _by_sqlalchemy(reference, MIGRATIONS[:1])
+    _by_sqlalchemy(reference, LIVE_MIGRATIONS[:1])
+    assert _schema(older) == _schema(reference)
+    assert "scores" in _schema(older)
 
 
 def test_making_a_new_gradebook_imports_no_sqlalchemy(tmp_path: Path) -> None:
     code = ("import sys\nfrom grading.gradebook import Gradebook\n"
-            f"Gradebook.open({str(tmp_path / 'gradebook.sqlite')!r}).close()\n"
+            "from workbook.live.migrations import LIVE_MIGRATIONS, LIVE_SQLITE_STEPS\n"
+            f"with Gradebook.open({str(tmp_path / 'gradebook.sqlite')!r}) as gradebook:\n"
+            "    gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS)\n"
             "print('sqlalchemy' in sys.modules)\n")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.strip()

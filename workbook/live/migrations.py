@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from grading.gradebook.migrations import Migration, create_scores_table
+from grading.gradebook.sqlite_steps import SCORES_TABLE
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -41,3 +42,26 @@ LIVE_MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("live-0001-scores", create_scores_table),
     ("live-0002-evidence", _create_evidence_table),
 )
+
+#: the same as the SQL they run on SQLite, so a new SQLite gradebook gets them without
+#: SQLAlchemy (grading/gradebook/sqlite_steps.py; tests/grading/test_sqlite_steps.py
+#: holds them equal); SQLite keeps "IF NOT EXISTS" out of the schema's text
+LIVE_SQLITE_STEPS: dict[str, tuple[str, ...]] = {
+    "live-0001-scores": (SCORES_TABLE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS",
+                                              1),),
+    "live-0002-evidence": (
+        """CREATE TABLE live_evidence (
+            id INTEGER NOT NULL,
+            session TEXT NOT NULL,
+            candidate TEXT NOT NULL,
+            at DATETIME NOT NULL,
+            kind VARCHAR(16) NOT NULL,
+            question TEXT,
+            cell_id TEXT,
+            code TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            PRIMARY KEY (id)
+        )""",
+        "CREATE INDEX ix_live_evidence_session ON live_evidence (session)",
+    ),
+}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbook.live.binding import SessionBinding
-from workbook.live.migrations import LIVE_MIGRATIONS
+from workbook.live.migrations import LIVE_MIGRATIONS, LIVE_SQLITE_STEPS
 from workbook.live.state import CHECKS, verdict_from_json
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def open_live(url_or_path: str) -> Gradebook:
 
     gradebook = Gradebook.open(url_or_path)
     try:
-        gradebook.migrate_also(LIVE_MIGRATIONS)
+        gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS)
     except BaseException:
         gradebook.close()
         raise

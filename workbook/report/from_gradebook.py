@@ -46,10 +46,11 @@ def iter_reports(gradebook: Gradebook, bank: Bank, *,
     """`load_reports` one report at a time, built as it is asked for: a cohort of any
     size is walked holding one candidate's submissions (and the live scores, which come
     from interviews, not from the batch)."""
-    from workbook.live.migrations import LIVE_MIGRATIONS
+    from workbook.live.migrations import LIVE_MIGRATIONS, LIVE_SQLITE_STEPS
     from workbook.live.store import read_candidate_evidence, read_fields
 
-    gradebook.migrate_also(LIVE_MIGRATIONS)  # a gradebook opened by the engine alone
+    # a gradebook opened by the engine alone
+    gradebook.migrate_also(LIVE_MIGRATIONS, LIVE_SQLITE_STEPS)
     scores: dict[str, list[Any]] = defaultdict(list)
     for record in read_fields(gradebook, candidate=candidate):
         scores[record.candidate].append(record)
