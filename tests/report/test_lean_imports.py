@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.report.conftest import GradedCohort
 from workbook.report.from_gradebook import load_reports
-from workbook.report.lean_imports import IRI_CHECKER
+from workbook.report.lean_imports import FORMAT_CHECKERS
 from workbook.report.stage import bank_folder
 
 _WITHOUT = f"""
@@ -23,7 +23,7 @@ from workbook.report.html_export import notebook_html
 nb = nbformat.read(TEMPLATE, as_version=4)
 nbformat.validate(nb)
 assert "<html" in notebook_html(nb)
-print(sys.modules.get("{IRI_CHECKER}") is not None)  # None: "absent" to the importer
+print(any(sys.modules.get(name) is not None for name in {FORMAT_CHECKERS!r}))  # None: absent
 """
 
 
@@ -34,8 +34,10 @@ def _run(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_importing_nbformat_imports_the_iri_checker() -> None:
-    imported = _run(f"import sys, nbformat; print(sys.modules.get('{IRI_CHECKER}') is not None)")
+def test_importing_nbformat_imports_the_format_checkers() -> None:
+    imported = _run("import sys, nbformat\n"
+                    f"print(all(sys.modules.get(name) is not None\n"
+                    f"          for name in {FORMAT_CHECKERS!r}))")
     assert imported == "True"
 
 
@@ -50,6 +52,6 @@ def test_the_report_command_leaves_it_out_too(rendered: GradedCohort, tmp_path: 
             f"code = main(['report', {candidate!r}, '-o', {str(tmp_path)!r}, '--gradebook', "
             f"{str(rendered.gradebook_path)!r}, '--bank', {bank_folder(rendered.bank)!r}])\n"
             f"assert code == 0, code\n"
-            f"print(sys.modules.get('{IRI_CHECKER}') is not None)\n")
+            f"print(any(sys.modules.get(name) is not None for name in {FORMAT_CHECKERS!r}))\n")
     assert _run(code).splitlines()[-1] == "False"
     assert list((tmp_path / "graded").glob("*.html"))

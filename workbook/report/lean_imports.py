@@ -1,4 +1,4 @@
-"""One import the report stack does not need, and costs more than a second on 2 cores.
+"""Imports the report stack does not need; one costs more than a second on 2 cores.
 
 nbformat and nbconvert import jsonschema, whose format module imports `rfc3987_syntax`
 when it is installed (jupyter-events asks for it) to check the "iri" format; importing
@@ -17,12 +17,20 @@ import sys
 
 #: the module jsonschema imports for "iri" format checks
 IRI_CHECKER = "rfc3987_syntax"
+#: the other format checkers jsonschema imports when installed (jupyter-events asks for
+#: them), ~75 ms more: nbformat validates without a format checker, so none of them runs
+#: (idna and jsonpointer stay: requests, which papermill imports, needs idna)
+FORMAT_CHECKERS = (IRI_CHECKER, "fqdn", "rfc3339_validator", "rfc3986_validator",
+                   "webcolors", "uri_template", "isoduration")
 
 
 def skip_iri_checker() -> None:
-    """Make `import rfc3987_syntax` fail in this process if jsonschema has not imported
-    it yet; once jsonschema is loaded, nothing changes (it keeps what it found)."""
-    if "jsonschema" not in sys.modules and IRI_CHECKER not in sys.modules:
+    """Make `import rfc3987_syntax` and the other `FORMAT_CHECKERS` fail in this process
+    if jsonschema has not imported them yet; once jsonschema is loaded, nothing changes
+    (it keeps what it found)."""
+    if "jsonschema" in sys.modules:
+        return
+    for name in FORMAT_CHECKERS:
         # None in sys.modules is how the import system spells "absent": the import
         # raises ModuleNotFoundError, which jsonschema expects of a missing package
-        sys.modules[IRI_CHECKER] = None  # type: ignore[assignment]
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
