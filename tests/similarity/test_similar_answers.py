@@ -136,3 +136,25 @@ def test_a_cohort_of_one_answer_lists_a_bounded_number_of_pairs(question: Questi
     assert len(result.pairs) == 100
     assert result.similar_pairs == 2_000 * 1_999 // 2
     assert result.clusters == (tuple(owner for owner, _ in answers),)
+
+
+def test_a_report_keeps_no_fingerprint_per_answer_similar_to_the_reference(
+        question: Question) -> None:
+    """Every answer that copies the reference is listed beside it, however many; what the
+    report keeps for each is its owner, code and matched lines, not its fingerprint
+    (14 KB more per candidate before, held until the report was written)."""
+    import tracemalloc
+
+    kept: dict[int, int] = {}
+    for count in (400, 800):
+        answers = [(f"c{index:04}", question.reference) for index in range(count)]
+        tracemalloc.start()
+        try:
+            result = compare(question, answers)
+            kept[count], _peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert len([pair for pair in result.pairs if pair.right.kind == "reference"]) == count
+        assert all(not pair.left.fingerprint.spans for pair in result.pairs)
+        del result
+    assert (kept[800] - kept[400]) / 400 < 6_000  # bytes for each candidate more

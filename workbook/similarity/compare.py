@@ -18,7 +18,7 @@ are listed with their lines; the clusters still hold every candidate.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, combinations, islice
 
 from workbook.similarity.fingerprint import Fingerprint, fingerprint
@@ -85,10 +85,17 @@ class QuestionSimilarity:
         return len(self.pairs) + self.pairs_not_listed
 
 
+#: what a listed pair's sides carry in place of their fingerprints
+_SCORED = Fingerprint(spans={})
+
+
 def _score(left: Compared, right: Compared, question_id: str) -> Pair:
+    """The pair, its sides without their fingerprints: a report lists every answer similar
+    to a known source, so keeping them held ~25 KB per candidate of the cohort until the
+    report was written (the reports worker's growth with the batch, issue 13)."""
     shared = left.fingerprint.hashes & right.fingerprint.hashes
-    return Pair(question_id=question_id, left=left, right=right,
-                score=_overlap(left, right),
+    return Pair(question_id=question_id, left=replace(left, fingerprint=_SCORED),
+                right=replace(right, fingerprint=_SCORED), score=_overlap(left, right),
                 left_lines=left.fingerprint.lines(shared),
                 right_lines=right.fingerprint.lines(shared))
 
