@@ -20,9 +20,25 @@ smallest size measured in the same run: time should grow linearly (ratio near 1.
 memory stay flat. The load average is printed too: on a shared machine only the ratios
 mean anything.
 
-Last figures (2026-12-02, 2 cores shared with five other engineers' work, every run
-`nice -n 10`, several at once, `--workdir /tmp/scale-work`; load 10-40, so each time is
-noise, and the memory is what counts):
+Last figures (2026-12-02, third session, `nice -n 5`, `--workdir /tmp/scale-work`; the
+two runs shared the 2 cores with each other and a CI run for most of their time, after a
+quiet 100, so the times are noise and the memory is what counts):
+
+    --sizes 100,1000,10000 --jobs 1            (load 1.7 at start)
+    size     s/sub  vs 100   RSS MiB  vs 100
+    100      0.215  1.00x    46.8     1.00x
+    1,000    0.301  1.40x    48.9     1.04x
+    10,000   0.304  1.41x    52.2     1.11x
+
+    --sizes 100,1000,10000 --dask 2, DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False
+    (load 1.7; driver, then each worker)
+    100      0.195  1.00x    68.7     1.00x    worker 75.2   1.00x
+    1,000    0.197  1.01x    71.9     1.05x    worker 77.8   1.03x
+    10,000   0.181  0.93x    76.0     1.11x    worker 80.7   1.07x
+
+Earlier (2026-12-02, 2 cores shared with five other engineers' work, every run
+`nice -n 10`, several at once; load 10-40), before the grader stopped importing
+SQLAlchemy:
 
     --sizes 100,1000,10000 --jobs 0            (load 9.7 at start)
     size     s/sub  vs 100   RSS MiB  vs 100
