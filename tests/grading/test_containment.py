@@ -240,15 +240,6 @@ def test_a_submission_that_errors_is_the_only_one_a_rerun_grades_again(
     assert [r.points for r in kept_second.results] == [8, 6]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def gradebook_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "gradebook.sqlite")
-    server = request.getfixturevalue("postgres_server")
-    url: str = server.new_database()
-    return url
-
-
 def test_text_no_database_accepts_is_recorded_escaped_on_sqlite_and_postgresql(
         grading_bank: Bank, gradebook_url: str, tmp_path: Path) -> None:
     # NUL (refused by PostgreSQL) and lone surrogates (refused by every UTF-8 encoder) in

@@ -23,7 +23,6 @@ from grading.results import (
     SubmissionStatus,
     TaskResult,
 )
-from tests.grading.postgres import Server
 
 META = {"bank_version": "1+abc", "questions": ["clamp-value", "dedupe-keep-order"]}
 
@@ -47,15 +46,6 @@ def graded(candidate: str = "ada", content_hash: str = "h-ada", points: int = 3
         status=SubmissionStatus.GRADED, tasks=(clamp, dedupe), seconds=1.5,
         events=(Event(kind=EventKind.INTEGRITY, detail="answer cell restored",
                       task_id="dedupe-keep-order"),))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def gradebook_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where an empty gradebook goes: a SQLite file, and again a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "gradebook.sqlite")
-    server: Server = request.getfixturevalue("postgres_server")
-    return server.new_database()
 
 
 @pytest.fixture

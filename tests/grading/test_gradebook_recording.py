@@ -198,14 +198,6 @@ _METAS = st.dictionaries(_ANY_TEXT, _JSON, max_size=4) \
     | st.dictionaries(_ANY_TEXT, _JSON, max_size=3).map(lambda m: {**m, "bank_version": "1+x"})
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def gradebook_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "gradebook.sqlite")
-    server: Server = request.getfixturevalue("postgres_server")
-    return server.new_database()
-
-
 @pytest.fixture
 def book_and_session(gradebook_url: str) -> Iterator[tuple[Gradebook, Session]]:
     book = Gradebook.open(gradebook_url)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.grading.postgres import Server, running_server
 from workbook.live.context import open_context
 from workbook.live.session import PreparedSession, prepare_session
 from workbook.live.widgets import LivePanels
@@ -43,12 +42,3 @@ def open_panels(session: PreparedSession,
     for panels in opened:
         panels.stop()
         panels.context.store.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Server]:
-    """A real PostgreSQL server for this test session; skipped, with the reason, if none starts."""
-    with running_server() as server:
-        if isinstance(server, str):
-            pytest.skip(f"PostgreSQL not available: {server}")
-        yield server

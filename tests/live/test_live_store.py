@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, inspect
 
 from grading.gradebook import Gradebook, database_url
 from grading.gradebook.migrations import MIGRATIONS, migrate
-from tests.grading.postgres import Server
 from workbook.live.store import (
     Evidence,
     append_evidence,
@@ -25,15 +24,6 @@ from workbook.live.store import (
     set_field,
 )
 from workbook.live.tables import LiveBase
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def gradebook_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where an empty gradebook goes: a SQLite file, and again a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "gradebook.sqlite")
-    server: Server = request.getfixturevalue("postgres_server")
-    return server.new_database()
 
 
 @pytest.fixture
