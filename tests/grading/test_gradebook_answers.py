@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from grading.gradebook import Gradebook
 from grading.results import SubmissionResult, SubmissionStatus
-from tests.grading.test_gradebook import gradebook, gradebook_url, graded
+from tests.grading.test_gradebook import gradebook, graded
 
-__all__ = ["gradebook", "gradebook_url"]  # fixtures, used by name
+__all__ = ["gradebook"]  # a fixture, used by name
 
 # answers a query could trip on: placeholders, quotes, percent signs, non-ASCII, empty
 ODD = ("x = '?' if a % 2 else \"%s\"", "", "print('é ☃ 你好')\n" * 3, "-- ; DROP TABLE x")
