@@ -537,6 +537,7 @@ class Grader:
         return key
 
     def _judge(self, task: Task, record: _TaskRecord) -> TaskResult:
+        expected = self._key()[task.id]
         checks: list[CheckResult] = []
         for index, check in enumerate(task.hidden_checks, 1):
             seen = record.seen.get(index)
@@ -547,7 +548,7 @@ class Grader:
             elif isinstance(seen, _Failure):
                 message = seen.message
             else:
-                problem = judge(self._key()[task.id][index], seen,
+                problem = judge(expected[index], seen,
                                 exact_types=check.exact_types, cases=check.cases,
                                 shrunk=record.shrunk.get(index))
                 message = "" if problem is None else problem
