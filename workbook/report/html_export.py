@@ -19,6 +19,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from workbook.report.page_skeleton import PageSkeletons
+
 #: blocks of nbconvert's lab template that would reach the network
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -66,6 +68,19 @@ def _exporter() -> Any:
 
 def notebook_html(nb: Any) -> str:
     """The HTML page of a notebook node, with code inputs hidden and nothing fetched:
+    `rendered_page`'s, written into the page of the first notebook of the same shape
+    (`page_skeleton`: the template's walk over the same cells was most of a page)."""
+    return _skeletons().page(nb)
+
+
+@cache
+def _skeletons() -> PageSkeletons:
+    # the template's own escaping filter: the skeleton writes values as it does
+    return PageSkeletons(rendered_page, _exporter().environment.filters["escape_html"])
+
+
+def rendered_page(nb: Any) -> str:
+    """The HTML page of a notebook node as nbconvert's template renders it:
     what `HTMLExporter.from_notebook_node` renders, less what it spends on a notebook it
     cannot trust. It deep-copies the notebook twice, normalises and validates it against
     the schema, and parses its page again with BeautifulSoup; a graded copy is the checked

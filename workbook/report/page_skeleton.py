@@ -1,0 +1,182 @@
+"""Graded copies' pages, each written into a page rendered once for all copies alike.
+
+Every graded copy is the same template with different output values: the same cells,
+the same outputs' kinds, only the HTML, PNG and text inside them differ. nbconvert's
+template spends about 3 ms walking that same structure for every copy, most of a
+copy's page. So a notebook is split into its shape (everything but those values) and
+its values. The first copy of a shape is rendered by the template with a unique mark
+in place of each value: that page, its skeleton, shows where each value goes. Every
+copy of that shape then gets the skeleton with each mark replaced by its value, written
+as the template writes it: an HTML output as it is, a PNG and its alt text escaped.
+
+Exactness is checked, not assumed, once per shape: the skeleton is rendered a second
+time with hostile text after each mark (markup, quotes, a script, an ANSI escape), and
+used only when what the template made of it is what the substitution makes. A value
+whose mark the template does not show (a code cell's source, the parameters papermill
+records) must not appear at all. A shape that fails either check, or holds an output
+of another kind (a stream, an error, another MIME type), is rendered by the template
+for every copy, as before. Marks are random for each process and replaced in one pass
+over the skeleton, so no text in a value can be taken for a mark.
+tests/report/test_page_skeleton.py holds the pages equal to the template's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from secrets import token_hex
+from typing import Any
+
+#: how the template writes a value into the page, by what the value is
+SHOWN_AS_IS, ESCAPED, NOT_SHOWN = "as-is", "escaped", "not-shown"
+#: output values and how each is shown; any other MIME type means no skeleton
+_SHOWN = {"text/html": SHOWN_AS_IS, "image/png": ESCAPED, "text/plain": ESCAPED}
+#: outputs whose values sit in `data`; a stream or an error means no skeleton
+_DATA_OUTPUTS = ("display_data", "execute_result")
+#: notebook metadata the page never shows, which differs for each copy
+_UNSHOWN_METADATA = ("papermill", "workbook")
+#: written after each mark for the second rendering; a template that sanitised,
+#: escaped differently or converted ANSI codes would change it
+PROBE = "<script>x</script><b onclick=\"y\">&amp;'\x1b[31mé\n{{ z }}</b>"
+#: skeletons kept per process: a cohort has a handful of shapes
+LIMIT = 32
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A notebook taken apart: its shape (a key), its values, and how each is shown."""
+
+    key: str
+    values: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+class _Unsupported(Exception):
+    """The notebook holds something a skeleton does not handle."""
+
+
+def _text(value: Any) -> str:
+    # nbformat keeps multi-line text either as one string or as a list of lines
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    if isinstance(value, str):
+        return value
+    raise _Unsupported
+
+
+def _with_marks(nb: Any, mark: Callable[[int], str]) -> tuple[dict[str, Any], list[str],
+                                                                  list[str]]:
+    """`nb` as plain data with `mark(i)` in place of its i-th value; the values; how each
+    is shown."""
+    values: list[str] = []
+    kinds: list[str] = []
+
+    def marked(value: Any, kind: str) -> str:
+        values.append(_text(value))
+        kinds.append(kind)
+        return mark(len(values) - 1)
+
+    def hidden(tree: Any) -> Any:
+        if isinstance(tree, dict):
+            return {key: hidden(item) for key, item in tree.items()}
+        if isinstance(tree, list):
+            return [hidden(item) for item in tree]
+        return marked(tree, NOT_SHOWN) if isinstance(tree, str) else tree
+
+    cells = []
+    for cell in nb["cells"]:
+        cell = dict(cell)
+        if cell.get("cell_type") == "code":
+            cell["source"] = marked(cell.get("source", ""), NOT_SHOWN)
+            outputs = []
+            for output in cell.get("outputs", []):
+                if output.get("output_type") not in _DATA_OUTPUTS:
+                    raise _Unsupported
+                data = {}
+                for mime, value in output.get("data", {}).items():
+                    if mime not in _SHOWN:
+                        raise _Unsupported
+                    data[mime] = marked(value, _SHOWN[mime])
+                outputs.append({**output, "data": data})
+            cell["outputs"] = outputs
+        cells.append(cell)
+    metadata = {key: hidden(value) if key in _UNSHOWN_METADATA else value
+                for key, value in nb["metadata"].items()}
+    return {**nb, "cells": cells, "metadata": metadata}, values, kinds
+
+
+def _split(nb: Any) -> _Split | None:
+    try:
+        shape, values, kinds = _with_marks(nb, lambda index: f"\x00{index}")
+        key = json.dumps(shape, sort_keys=True, ensure_ascii=False)
+    except (_Unsupported, TypeError, ValueError, KeyError, AttributeError):
+        return None
+    return _Split(key, tuple(values), tuple(kinds))
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    page: str
+    kinds: tuple[str, ...]
+
+
+class PageSkeletons:
+    """Pages of notebooks through `render` (the template), each shape rendered once;
+    `escape` is the template's own escaping filter. Not for use from several threads."""
+
+    def __init__(self, render: Callable[[Any], str], escape: Callable[[str], str]) -> None:
+        self._render = render
+        self._escape = escape
+        self._prefix = f"wb{token_hex(12)}m"
+        self._marks = re.compile(re.escape(self._prefix) + r"([0-9]+)e")
+        #: shape -> its skeleton, or None when the shape is rendered in full every time
+        self._skeletons: OrderedDict[str, _Skeleton | None] = OrderedDict()
+
+    def page(self, nb: Any) -> str:
+        """`nb`'s page: what `render(nb)` returns."""
+        split = _split(nb)
+        if split is None:
+            return self._render(nb)
+        if split.key in self._skeletons:
+            self._skeletons.move_to_end(split.key)
+            skeleton = self._skeletons[split.key]
+        else:
+            skeleton = self._skeleton(nb, split.kinds)
+            self._skeletons[split.key] = skeleton
+            if len(self._skeletons) > LIMIT:
+                self._skeletons.popitem(last=False)
+        if skeleton is None:
+            return self._render(nb)
+        return self._fill(skeleton, split.values)
+
+    def _mark(self, index: int) -> str:
+        return f"{self._prefix}{index}e"
+
+    def _fill(self, skeleton: _Skeleton, values: tuple[str, ...]) -> str:
+        def value(found: re.Match[str]) -> str:
+            index = int(found[1])
+            text = values[index]
+            return text if skeleton.kinds[index] == SHOWN_AS_IS else self._escape(text)
+
+        return self._marks.sub(value, skeleton.page)
+
+    def _skeleton(self, nb: Any, kinds: tuple[str, ...]) -> _Skeleton | None:
+        import nbformat
+
+        marked, _values, _kinds = _with_marks(nb, self._mark)
+        page = self._render(nbformat.from_dict(marked))
+        shown = {int(index) for index in self._marks.findall(page)}
+        if any(kinds[index] == NOT_SHOWN for index in shown):
+            return None
+        skeleton = _Skeleton(page, kinds)
+        # the same shape with hostile text after each mark: the template's page of it
+        # must be what filling the skeleton gives
+        probed, _values, _kinds = _with_marks(nb, lambda index: self._mark(index) + PROBE)
+        expected = self._fill(skeleton, tuple(self._mark(index) + PROBE
+                                              for index in range(len(kinds))))
+        if self._render(nbformat.from_dict(probed)) != expected:
+            return None
+        return skeleton
