@@ -55,15 +55,21 @@ class GradingStart:
     gradebook: Gradebook
     #: the gradebook as it was named (a server URL keeps its password, unlike its `url`)
     address: str
+    #: show progress bars: None = on a terminal only
+    progress: bool | None = None
 
 
 class Started(Protocol):
     """A stage's work begun with grading: told of each submission about to be graded in
-    this run (by content hash) and of each result recorded, then finished, or closed."""
+    this run (by content hash) and of each result recorded, told when the last result is
+    recorded (`graded`: before the results files are written, so that work can start),
+    then finished, or closed."""
 
     def expect(self, content_hash: str) -> None: ...
 
     def recorded(self, result: SubmissionResult) -> None: ...
+
+    def graded(self) -> None: ...
 
     def finish(self, run: GradingRun) -> None: ...
 
@@ -120,6 +126,10 @@ class _ReportsAhead:
         if self._ahead is not None and result.content_hash in self._expected:
             self._expected.discard(result.content_hash)
             self._ahead.recorded(result.candidate)
+
+    def graded(self) -> None:
+        if self._ahead is not None:
+            self._ahead.request_finish(progress=self._start.progress)
 
     def finish(self, run: GradingRun) -> None:
         if self._ahead is None:
@@ -331,7 +341,8 @@ def _grade(bank: Bank, paths: Submissions, config: GradingConfig, *, outdir: Pat
     try:
         for ledger in issued:
             record_ledger(gradebook, read_ledger(ledger))
-        start = GradingStart(bank=bank, outdir=outdir, gradebook=gradebook, address=address)
+        start = GradingStart(bank=bank, outdir=outdir, gradebook=gradebook, address=address,
+                             progress=progress)
         for index, stage in enumerate(after):
             if isinstance(stage, EarlyStage):
                 started[index] = stage.begin(start)
@@ -359,6 +370,8 @@ def _grade(bank: Bank, paths: Submissions, config: GradingConfig, *, outdir: Pat
                                  lease=(DEFAULT_LEASE if lease is None
                                         else timedelta(seconds=lease)),
                                  on_result=recorded)
+            for begun in started.values():
+                begun.graded()
             results.write()
         run = GradingRun(bank=bank, outdir=outdir, gradebook=gradebook, report=report,
                          progress=progress)

@@ -98,3 +98,32 @@ def test_a_worker_killed_mid_batch_leaves_the_reports_to_the_grading_process(
     assert _contents(outdir) == written_after
     assert not list((outdir / "graded").glob(".drafts*")), "drafts are removed"
 
+
+
+def test_the_grading_process_leaves_the_report_stack_to_the_worker(
+        graded_cohort: GradedCohort, tmp_path: Path) -> None:
+    """Its threads judge every kernel message: importing the report modules there (80 ms
+    of CPU holding the GIL) slowed grading; the worker imports them. The reports are
+    still all written."""
+    import subprocess
+    import sys
+
+    from tests.report.conftest import REPORT_BANK
+
+    outdir = tmp_path / "out"
+    command = ["grade", str(graded_cohort.submissions), "-o", str(outdir),
+               "--bank", str(REPORT_BANK)]
+    script = ("import json, sys\nfrom workbook.cli import main\n"
+              f"code = main({command!r})\n"
+              "print(json.dumps([code, sorted(m for m in sys.modules\n"
+              "                  if m.startswith(('workbook.report.', 'workbook.similarity.',\n"
+              "                                   'nbconvert', 'papermill', 'matplotlib')))]))\n")
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 1  # dora's refusal
+    assert modules == ["workbook.report.ahead", "workbook.report.naming"]
+    assert (outdir / "cohort.html").is_file()
+    assert len(list((outdir / "graded").glob("*.html"))) == len(CANDIDATES)

@@ -29,7 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 from grading.results import SubmissionStatus
 from workbook.model import Bank
-from workbook.report.graded_copy import GRADED_DIR
+
+# the grading process imports this module: nothing here imports the report stack, which
+# is the worker's to import (~80 ms of the grading process's CPU otherwise)
+from workbook.report.naming import GRADED_DIR, ReportFiles
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -38,7 +41,6 @@ if TYPE_CHECKING:
     from workbook.report.drafts import Drafts
     from workbook.report.graded_copy import CopySettings
     from workbook.report.records import CandidateReport
-    from workbook.report.stage import ReportFiles
     from workbook.similarity.cache import SimilarityCache
 
 #: messages to the worker: what to work on, a candidate whose submission was recorded,
@@ -77,6 +79,7 @@ class ReportsAhead:
         self._drafts = outdir / GRADED_DIR / f".drafts-{os.getpid()}-{id(self):x}"
         self._sender = threading.Thread(target=self._send, name="workbook-reports-sender",
                                         daemon=True)
+        self._finish_requested = False
         self._sender.start()
         self._outbox.put((JOB, (address, bank, outdir, self._drafts)))
 
@@ -96,18 +99,26 @@ class ReportsAhead:
         """`candidate`'s submission is in the gradebook: their copy can be drafted."""
         self._outbox.put((RECORDED, candidate))
 
+    def request_finish(self, *, progress: bool | None) -> None:
+        """Grading has ended: have the worker start writing the reports now (`finish`
+        waits for them), while the grading process writes its results files."""
+        if not self._finish_requested:
+            self._finish_requested = True
+            self._outbox.put((FINISH, progress))
+
     def finish(self, gradebook: Gradebook, bank: Bank, outdir: Path, *,
                progress: bool | None) -> ReportFiles:
         """Every report, written by the worker, or here when it cannot."""
-        from workbook.report.stage import write_reports
-
-        reply = self._ask_finish(progress) if self._process is not None else None
+        reply = self._finished(progress) if self._process is not None else None
         if reply is not None:
             return reply
+        # imported only now: the grading process leaves the report stack to the worker
+        from workbook.report.stage import write_reports
+
         return write_reports(gradebook, bank, outdir, progress=progress)
 
-    def _ask_finish(self, progress: bool | None) -> ReportFiles | None:
-        self._outbox.put((FINISH, progress))
+    def _finished(self, progress: bool | None) -> ReportFiles | None:
+        self.request_finish(progress=progress)
         try:
             kind, files = self._connection.recv()  # EOF when the worker dies
         except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError):

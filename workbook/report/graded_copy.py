@@ -28,7 +28,7 @@ from typing import Any
 from workbook.errors import WorkbookError
 from workbook.report.copy_parts import PARTS
 from workbook.report.html_export import notebook_html
-from workbook.report.naming import report_stem
+from workbook.report.naming import GRADED_DIR, report_stem
 from workbook.report.records import CandidateReport
 
 #: the papermill template: in a checkout (or editable install) under notebooks/, and in an
@@ -36,7 +36,6 @@ from workbook.report.records import CandidateReport
 _CHECKOUT_TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "graded-copy.ipynb"
 _INSTALLED_TEMPLATE = Path(sys.prefix) / "share" / "interview-workbook" / "graded-copy.ipynb"
 TEMPLATE = _CHECKOUT_TEMPLATE if _CHECKOUT_TEMPLATE.exists() else _INSTALLED_TEMPLATE
-GRADED_DIR = "graded"
 INLINE, KERNEL = "inline", "kernel"
 ENGINES = (INLINE, KERNEL)
 

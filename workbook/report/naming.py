@@ -21,6 +21,23 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+#: the folder of graded copies, under the output folder
+GRADED_DIR = "graded"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportFiles:
+    """The files a report stage wrote. Defined here, beside the names, because the
+    reports worker sends it to the grading process, which imports nothing of the
+    report stack (`ahead.py`)."""
+
+    copies: tuple[Path, ...] = ()
+    cohort: tuple[Path, ...] = ()
+    exports: tuple[Path, ...] = ()
+
 
 #: characters of the readable part; the hash keeps names distinct, not the slug
 SLUG_LENGTH = 40

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date as _date
 from itertools import chain, islice
 from pathlib import Path
@@ -30,6 +30,7 @@ from workbook.report.drafts import Drafts
 from workbook.report.from_gradebook import iter_reports
 from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
 from workbook.report.lean_imports import skip_iri_checker
+from workbook.report.naming import ReportFiles
 from workbook.report.records import CandidateReport
 from workbook.report.unchanged import (
     fingerprint,
@@ -42,13 +43,6 @@ from workbook.similarity.stage import similarity_for_reports
 
 if TYPE_CHECKING:
     from grading.gradebook import Gradebook
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReportFiles:
-    copies: tuple[Path, ...] = ()
-    cohort: tuple[Path, ...] = ()
-    exports: tuple[Path, ...] = field(default=())
 
 
 def today() -> str:
