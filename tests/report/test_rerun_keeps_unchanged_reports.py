@@ -9,7 +9,8 @@ import pytest
 
 from tests.report.conftest import REPORT_DATE, SESSION, GradedCohort
 from workbook.live.store import open_live, set_field
-from workbook.report.graded_copy import GRADED_DIR, copy_paths
+from workbook.report.graded_copy import copy_paths
+from workbook.report.naming import GRADED_DIR
 from workbook.report.stage import write_reports
 from workbook.report.unchanged import MANIFEST
 

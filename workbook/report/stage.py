@@ -28,9 +28,9 @@ from workbook.report.cohort_page import write_cohort
 from workbook.report.cohort_spool import CohortSpool
 from workbook.report.drafts import Drafts
 from workbook.report.from_gradebook import iter_reports
-from workbook.report.graded_copy import GRADED_DIR, CopySettings, report_paths, write_copy
+from workbook.report.graded_copy import CopySettings, report_paths, write_copy
 from workbook.report.lean_imports import skip_iri_checker
-from workbook.report.naming import ReportFiles
+from workbook.report.naming import GRADED_DIR, ReportFiles
 from workbook.report.records import CandidateReport
 from workbook.report.unchanged import (
     fingerprint,
