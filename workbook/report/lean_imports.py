@@ -34,3 +34,26 @@ def skip_iri_checker() -> None:
         # None in sys.modules is how the import system spells "absent": the import
         # raises ModuleNotFoundError, which jsonschema expects of a missing package
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+#: modules nbconvert imports that rendering a graded copy never runs (~45 ms of CPU for
+#: each report process, a tenth of its start): soupsieve, which BeautifulSoup needs only
+#: for CSS selectors (nbconvert's exporter selects in a page's post-processing, which
+#: `html_export.rendered_page` leaves out), and the `--post serve` web server, which
+#: nbconvert itself treats as optional
+UNUSED_BY_RENDERING = ("soupsieve", "nbconvert.postprocessors.serve")
+#: what BeautifulSoup warns when soupsieve is absent: true, and not the user's concern
+_SOUPSIEVE_WARNING = "The soupsieve package is not installed"
+
+
+def skip_unused_renderer_modules() -> None:
+    """Leave out `UNUSED_BY_RENDERING` in this process, unless imported already. Only for
+    a process of our own that renders reports (the reports worker, `workbook report`):
+    in someone else's process, a library must not take CSS selectors away from
+    BeautifulSoup."""
+    import warnings
+
+    skip_iri_checker()
+    for name in UNUSED_BY_RENDERING:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    warnings.filterwarnings("ignore", message=_SOUPSIEVE_WARNING, category=UserWarning)
