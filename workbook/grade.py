@@ -79,9 +79,13 @@ class Started(Protocol):
 @dataclass(frozen=True)
 class EarlyStage:
     """A stage that begins when grading begins and ends, in its place among the stages,
-    once grading ends: `begin` starts it."""
+    once grading ends: `begin` starts it. `prestart`, when given, is called first thing
+    in a run that will surely grade here, for `begin` to take what it launched; the run
+    calls `discard` at its end in case nothing did."""
 
     begin: Callable[[GradingStart], Started]
+    prestart: Callable[[], None] | None = None
+    discard: Callable[[], None] | None = None
 
 
 #: a step run once grading ends, with the whole run in hand, or one begun with grading
@@ -142,8 +146,21 @@ class _ReportsAhead:
             self._ahead.close()
 
 
+def _prestart_reports() -> None:
+    from workbook.report.ahead import prestart
+
+    prestart()
+
+
+def _discard_reports() -> None:
+    from workbook.report.ahead import discard_prestarted
+
+    discard_prestarted()
+
+
 #: the reports stage as `workbook grade` runs it
-REPORTS = EarlyStage(begin=_ReportsAhead)
+REPORTS = EarlyStage(begin=_ReportsAhead, prestart=_prestart_reports,
+                     discard=_discard_reports)
 #: results files only: `workbook grade --no-report` (they are written as grading goes)
 RESULTS_ONLY: tuple[Stage, ...] = ()
 #: what runs after grading, in order
@@ -291,28 +308,41 @@ def grade_submissions(bank: Bank, inputs: Sequence[Path], *, outdir: Path,
     `lease`: seconds a claim outlives a grader that died (`grading.claims`)."""
     from grading.config import GradingConfig
 
-    paths = find_submissions(inputs, exclude=outdir)
-    config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
-    prestarted = _prestart_zygote(config, paths, outdir, gradebook_url, force, scheduler)
+    surely_grades = force or (gradebook_url is None
+                              and not (outdir / DEFAULT_GRADEBOOK).exists())
+    # launched before the notebooks are found: this process keeps one core busy until
+    # the kernels start, and a stage's worker starts on the other
+    prestarted_stages = [stage for stage in after
+                         if isinstance(stage, EarlyStage)] if surely_grades else []
     try:
-        return _grade(bank, paths, config, outdir=outdir, jobs=jobs,
-                      gradebook_url=gradebook_url, force=force, progress=progress,
-                      scheduler=scheduler, issued=issued, lease=lease, after=after)
+        for stage in prestarted_stages:
+            if stage.prestart is not None:
+                stage.prestart()
+        paths = find_submissions(inputs, exclude=outdir)
+        config = GradingConfig() if timeout is None else GradingConfig(timeout=timeout)
+        prestarted = _prestart_zygote(config, paths, surely_grades, scheduler)
+        try:
+            return _grade(bank, paths, config, outdir=outdir, jobs=jobs,
+                          gradebook_url=gradebook_url, force=force, progress=progress,
+                          scheduler=scheduler, issued=issued, lease=lease, after=after)
+        finally:
+            if prestarted:
+                from grading.kernel.starter import discard_prestarted
+
+                discard_prestarted()
     finally:
-        if prestarted:
-            from grading.kernel.starter import discard_prestarted
+        for stage in prestarted_stages:
+            if stage.discard is not None:
+                stage.discard()
 
-            discard_prestarted()
 
-
-def _prestart_zygote(config: GradingConfig, paths: Submissions, outdir: Path,
-                     gradebook_url: str | None, force: bool, scheduler: str | None) -> bool:
+def _prestart_zygote(config: GradingConfig, paths: Submissions, surely_grades: bool,
+                     scheduler: str | None) -> bool:
     """Launch the kernel zygote now when this run will surely grade here (a first run into
     a new gradebook, or --force), so that it comes up while this process imports the
     gradebook and engine; a rerun that may have nothing to grade launches nothing (and
     imports nothing of it). Whether one was launched."""
-    first_run = gradebook_url is None and not (outdir / DEFAULT_GRADEBOOK).exists()
-    if not paths or scheduler is not None or not (first_run or force):
+    if not paths or scheduler is not None or not surely_grades:
         return False
     from grading.errors import GradingError
     from grading.kernel.starter import prestart

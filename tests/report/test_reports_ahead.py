@@ -127,3 +127,59 @@ def test_the_grading_process_leaves_the_report_stack_to_the_worker(
     assert modules == ["workbook.report.ahead", "workbook.report.naming"]
     assert (outdir / "cohort.html").is_file()
     assert len(list((outdir / "graded").glob("*.html"))) == len(CANDIDATES)
+
+
+def _workers() -> list[int]:
+    """This process's children that are report workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == os.getpid() and b"workbook.report.ahead" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_prestarted_worker_is_the_one_that_writes_the_reports(
+        rendered: GradedCohort, tmp_path: Path) -> None:
+    from workbook.report.ahead import discard_prestarted, prestart
+
+    outdir = tmp_path / "out"
+    written_after = _serial(rendered, outdir)
+    address = _fresh(rendered, outdir)
+    prestart()
+    [launched] = _workers()
+    ahead = ReportsAhead(address, rendered.bank, outdir)
+    try:
+        assert ahead.pid == launched
+        discard_prestarted()  # nothing left to discard: the worker was taken
+        assert ahead.pid in _workers()
+        for candidate in CANDIDATES:
+            ahead.recorded(candidate)
+        from workbook.report.from_gradebook import open_gradebook
+
+        with open_gradebook(address) as gradebook:
+            ahead.finish(gradebook, rendered.bank, outdir, progress=False)
+    finally:
+        ahead.close()
+    assert _contents(outdir) == written_after
+    assert _workers() == []
+
+
+def test_a_run_that_stops_before_grading_leaves_no_worker_behind(
+        rendered: GradedCohort, tmp_path: Path) -> None:
+    import pytest
+
+    from workbook.errors import NotebookError
+    from workbook.grade import grade_submissions
+
+    empty = tmp_path / "returned"
+    empty.mkdir()  # a first run (no gradebook yet) launches a worker, then finds nothing
+    with pytest.raises(NotebookError, match="no notebooks"):
+        grade_submissions(rendered.bank, [empty], outdir=tmp_path / "out")
+    assert _workers() == []

@@ -21,6 +21,7 @@ import contextlib
 import os
 import queue
 import shutil
+import subprocess
 import sys
 from collections import deque
 from contextlib import ExitStack
@@ -62,19 +63,10 @@ class ReportsAhead:
     """
 
     def __init__(self, address: str, bank: Bank, outdir: Path) -> None:
-        import subprocess
         import threading
-        from multiprocessing import Pipe
 
-        self._connection, theirs = Pipe()
+        self._process, self._connection = _take_prestarted() or _launch()
         self._outbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
-        self._process: subprocess.Popen[bytes] | None = None
-        # no worker (OSError): the reports are written here once grading ends
-        with contextlib.suppress(OSError):
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "workbook.report.ahead", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        theirs.close()
         #: where the worker keeps its drafts, removed here too in case it was killed
         self._drafts = outdir / GRADED_DIR / f".drafts-{os.getpid()}-{id(self):x}"
         self._sender = threading.Thread(target=self._send, name="workbook-reports-sender",
@@ -142,27 +134,79 @@ class ReportsAhead:
         shutil.rmtree(self._drafts, ignore_errors=True)
 
 
-def serve(connection: Connection) -> None:
-    """The worker: draft copies as candidates are recorded, write the reports on FINISH."""
-    from workbook.report.lean_imports import skip_iri_checker
+def _launch() -> tuple[subprocess.Popen[bytes] | None, Connection]:
+    """A new worker process and our end of its socket; no process (OSError) means the
+    reports are written by the grading process once grading ends."""
+    from multiprocessing import Pipe
 
-    skip_iri_checker()
-    kind, (address, bank, outdir, folder) = connection.recv()
-    if kind != JOB:
-        return
+    ours, theirs = Pipe()
+    process = None
+    with contextlib.suppress(OSError):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbook.report.ahead", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+    theirs.close()
+    return process, ours
+
+
+#: a worker launched before grading starts, for the next ReportsAhead to take
+_prestarted: tuple[subprocess.Popen[bytes] | None, Connection] | None = None
+
+
+def prestart() -> None:
+    """Launch a worker now, for this process's next `ReportsAhead`: `workbook grade`
+    does so first thing on a run that will surely grade, while only one of its cores is
+    busy (finding the notebooks, before the kernels start), so the worker's start-up
+    imports run there instead of beside the kernels. It imports the report stack and
+    waits for its job; `discard_prestarted` stops it if nothing took it."""
+    global _prestarted
+    if _prestarted is None:
+        _prestarted = _launch()
+
+
+def _take_prestarted() -> tuple[subprocess.Popen[bytes] | None, Connection] | None:
+    global _prestarted
+    taken, _prestarted = _prestarted, None
+    return taken
+
+
+def discard_prestarted() -> None:
+    """Stop the prestarted worker if no ReportsAhead took it."""
+    taken = _take_prestarted()
+    if taken is not None:
+        process, connection = taken
+        connection.close()
+        if process is not None:
+            process.terminate()  # it may be importing still, not yet reading its socket
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def serve(connection: Connection) -> None:
+    """The worker: import and build what every copy needs while waiting for its job, then
+    draft copies as candidates are recorded, and write the reports on FINISH."""
+    from workbook.report.lean_imports import skip_unused_renderer_modules
+
+    skip_unused_renderer_modules()
     from grading.gradebook import Gradebook
     from workbook.report.drafts import Drafts
     from workbook.report.graded_copy import CopySettings
     from workbook.report.stage import bank_folder, today, write_reports
     from workbook.similarity.cache import SimilarityCache
 
+    _warm()
+    kind, (address, bank, outdir, folder) = connection.recv()
+    if kind != JOB:
+        return
     drafts = Drafts(folder)
     try:
         with Gradebook.open(address) as gradebook, ExitStack() as warm_cache:
             settings = CopySettings(gradebook=gradebook.url, date=today(),
                                     bank=bank_folder(bank))
             prints = warm_cache.enter_context(SimilarityCache.of(outdir))
-            _warm()
             backlog: deque[str] = deque()
             frames_drawn = False
             while True:
