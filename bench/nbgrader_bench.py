@@ -1,7 +1,7 @@
 """nbgrader's autograde and `workbook grade` on the same course and students, in one run.
 
     .venv/bin/python bench/nbgrader_bench.py [--students 40] [--rounds 3] [--jobs 2]
-                                             [--workdir DIR]
+                                             [--report-rounds 6] [--workdir DIR]
 
 Builds a real nbgrader course (`nbgrader_course.py`: 8 questions, 15 autograded test
 cells, hidden tests in half of them) released by `nbgrader generate_assignment`, and
@@ -21,7 +21,9 @@ each round, every command as its user runs it, on all the students:
 After every command each student's total is compared with nbgrader's: any difference
 stops the bench. Printed: the median round's seconds for all students, per notebook, and
 nbgrader's median over each row's (above 1: faster than nbgrader), with the load
-average before and after. The machine is shared: only the ratios mean anything.
+average before and after. Then what reports cost: `workbook grade` over `--no-report`,
+medians of those rounds and `--report-rounds` more of the two alone, alternating (the
+issue's target: at most 1.25x). The machine is shared: only the ratios mean anything.
 """
 
 from __future__ import annotations
@@ -90,14 +92,19 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path,
                         help="keep the course, bank and outputs here (default: a temporary "
                              "folder, removed)")
+    parser.add_argument("--report-rounds", type=int, default=6,
+                        help="more rounds of `workbook grade` with and without reports "
+                             "alone, for the reports' ratio")
     args = parser.parse_args()
-    if args.students < 1 or args.rounds < 1 or args.jobs < 1:
-        parser.error("--students, --rounds and --jobs must be at least 1")
+    if args.students < 1 or args.rounds < 1 or args.jobs < 1 or args.report_rounds < 0:
+        parser.error("--students, --rounds and --jobs must be at least 1, --report-rounds "
+                     "at least 0")
     with tempfile.TemporaryDirectory(prefix="nbgrader-bench-") as temporary:
-        run(args.workdir or Path(temporary), args.students, args.rounds, args.jobs)
+        run(args.workdir or Path(temporary), args.students, args.rounds, args.jobs,
+            args.report_rounds)
 
 
-def run(work: Path, count: int, rounds: int, jobs: int) -> None:
+def run(work: Path, count: int, rounds: int, jobs: int, report_rounds: int = 0) -> None:
     students = generated_students(count)
     course = work / "course"
     nbgrader_course(course, course_notebook(), students)
@@ -125,6 +132,17 @@ def run(work: Path, count: int, rounds: int, jobs: int) -> None:
                 _workbook, "grade", str(returned), "-o", str(out), "--bank", str(bank),
                 "--jobs", str(job_count), *flags))
             _same_totals(label, theirs, workbook_totals(out / "gradebook.sqlite"))
+    # the reports' cost is a small difference of two short runs: more rounds of those
+    # two alone, alternating, so the ratio is not one noisy round's
+    for number in range(rounds, rounds + report_rounds):
+        for label, flags in ((labels[1], ["--no-report"]), (labels[2], [])):
+            out = work / f"out-{number}-{labels.index(label)}"
+            shutil.rmtree(out, ignore_errors=True)
+            seconds[label].append(_timed(
+                _workbook, "grade", str(returned), "-o", str(out), "--bank", str(bank),
+                "--jobs", str(jobs), *flags))
+            _same_totals(label, theirs, workbook_totals(out / "gradebook.sqlite"))
+            shutil.rmtree(out, ignore_errors=True)
     print(f"load after:  {_uptime()}")
     nbgrader = statistics.median(seconds[labels[0]])
     print(f"\n| run | seconds for {count} | per notebook | vs nbgrader autograde |")
@@ -132,6 +150,10 @@ def run(work: Path, count: int, rounds: int, jobs: int) -> None:
     for label in labels:
         median = statistics.median(seconds[label])
         print(f"| {label} | {median:.1f} | {median / count:.3f} | {nbgrader / median:.1f}x |")
+    bare, full = (statistics.median(seconds[label]) for label in labels[1:3])
+    print(f"\nreports vs no reports (`workbook grade` vs `--no-report`, --jobs {jobs}, "
+          f"medians of {rounds + report_rounds} rounds): {full:.3f} / {bare:.3f} s = "
+          f"{full / bare:.2f}x (target: at most 1.25x)")
     print(f"\ntotals identical for all {count} students in every run; "
           f"rounds: " + "; ".join(f"{label} " + " ".join(f"{s:.1f}" for s in seconds[label])
                                   for label in labels))
