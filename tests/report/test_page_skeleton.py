@@ -1,6 +1,7 @@
 """A graded copy's page written into its shape's skeleton is, byte for byte, the page
 nbconvert's template renders (`workbook/report/page_skeleton.py`); a shape the skeleton
-cannot be trusted with is rendered by the template every time."""
+cannot be trusted with is rendered by the template every time. The same for the copy's
+notebook text and the JSON encoder."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from hypothesis import strategies as st
 
 from tests.report.conftest import REPORT_DATE, GradedCohort
 from workbook.report.from_gradebook import load_reports
-from workbook.report.graded_copy import CopySettings, filled, report_paths
+from workbook.report.graded_copy import (
+    CopySettings,
+    dumped_text,
+    filled,
+    notebook_text,
+    report_paths,
+)
 from workbook.report.html_export import _exporter, notebook_html, rendered_page
-from workbook.report.page_skeleton import PageSkeletons
+from workbook.report.page_skeleton import PageSkeletons, TextSkeletons
 
 
 @pytest.fixture(scope="module")
@@ -67,22 +74,19 @@ _hostile = st.one_of(
 @given(data=st.data())
 def test_any_values_in_a_copys_outputs_give_the_templates_page(
         notebooks: list[Any], data: st.DataObject) -> None:
-    nb = copy.deepcopy(data.draw(st.sampled_from(notebooks)))
+    original = data.draw(st.sampled_from(notebooks))
+    skeletons = _skeletons()
+    skeletons.page(original)  # the shape's skeleton, made from a real copy
+    assert all(skeleton is not None for skeleton in skeletons._skeletons.values())
+    nb = copy.deepcopy(original)
     for output in _outputs(nb):
         for mime in output.data:
             output.data[mime] = data.draw(_hostile)
     nb.metadata.papermill["parameters"]["candidate"] = data.draw(_hostile)
     nb.metadata.workbook["candidate"] = data.draw(_hostile)
     nb.cells[2].source = data.draw(_hostile)
-    skeletons = _skeletons()
-    # twice: the first copy of a shape makes its skeleton, the second is written into it
-    twin = copy.deepcopy(nb)
-    for output in _outputs(twin):
-        for mime in output.data:
-            output.data[mime] = data.draw(_hostile)
 
     assert skeletons.page(nb) == rendered_page(nb)
-    assert skeletons.page(twin) == rendered_page(twin)
 
 
 def test_text_spelling_this_processs_own_marks_is_written_as_text(
@@ -143,3 +147,44 @@ def test_a_template_that_shows_what_a_skeleton_hides_gets_no_skeleton(
 def test_the_page_function_writes_copies_through_skeletons(notebooks: list[Any]) -> None:
     for nb in notebooks:
         assert notebook_html(nb) == rendered_page(nb)
+
+
+def _texts() -> TextSkeletons:
+    return TextSkeletons(dumped_text)
+
+
+def test_every_copy_of_a_cohort_gets_its_notebook_text(notebooks: list[Any]) -> None:
+    texts = _texts()
+    for nb in notebooks:
+        assert texts.text(nb) == dumped_text(nb)
+        assert notebook_text(nb) == dumped_text(nb)
+    kept = texts._skeletons
+    assert 0 < len(kept) < len(notebooks)
+    assert all(skeleton is not None for skeleton in kept.values())
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_any_values_give_the_notebooks_own_text(notebooks: list[Any],
+                                                 data: st.DataObject) -> None:
+    texts = _texts()
+    original = data.draw(st.sampled_from(notebooks))
+    texts.text(original)  # the shape's skeleton, made from a real copy
+    assert all(skeleton is not None for skeleton in texts._skeletons.values())
+    nb = copy.deepcopy(original)
+    for output in _outputs(nb):
+        for mime in output.data:
+            output.data[mime] = data.draw(_hostile | st.just("\\\"\x00\x1f\u2028"))
+    nb.metadata.papermill["parameters"]["candidate"] = data.draw(_hostile)
+    nb.cells[1].source = data.draw(_hostile)
+    assert texts.text(nb) == dumped_text(nb)
+    assert json.loads(texts.text(nb)) == json.loads(dumped_text(nb))
+
+
+def test_a_value_kept_as_a_list_of_lines_is_dumped_as_it_is(notebooks: list[Any]) -> None:
+    texts = _texts()
+    nb = copy.deepcopy(notebooks[0])
+    _outputs(nb)[0].data["text/plain"] = ["first line\n", "second \"line\""]
+
+    assert texts.text(nb) == dumped_text(nb)
+    assert not texts._skeletons  # no skeleton for a shape it cannot write exactly

@@ -29,6 +29,7 @@ from workbook.errors import WorkbookError
 from workbook.report.copy_parts import PARTS
 from workbook.report.html_export import notebook_html
 from workbook.report.naming import GRADED_DIR, report_stem
+from workbook.report.page_skeleton import TextSkeletons
 from workbook.report.records import CandidateReport
 
 #: the papermill template: in a checkout (or editable install) under notebooks/, and in an
@@ -149,7 +150,18 @@ def filled(report: CandidateReport, settings: CopySettings, notebook_path: Path,
 
 def notebook_text(nb: Any) -> str:
     """nbformat's own layout, without validating again what is the checked template plus
-    outputs of our own making (validation was a fifth of a copy's time)."""
+    outputs of our own making (validation was a fifth of a copy's time), written into
+    the text of the first copy of the same shape (`page_skeleton.TextSkeletons`)."""
+    return _texts().text(nb)
+
+
+@cache
+def _texts() -> TextSkeletons:
+    return TextSkeletons(dumped_text)
+
+
+def dumped_text(nb: Any) -> str:
+    """nbformat's own layout of `nb`, as `nbformat.write` gives it."""
     import json
 
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"

@@ -58,24 +58,25 @@ class _Unsupported(Exception):
     """The notebook holds something a skeleton does not handle."""
 
 
-def _text(value: Any) -> str:
-    # nbformat keeps multi-line text either as one string or as a list of lines
-    if isinstance(value, list) and all(isinstance(line, str) for line in value):
-        return "".join(value)
+def _text(value: Any, *, exact: bool) -> str:
     if isinstance(value, str):
         return value
+    # nbformat keeps multi-line text either as one string or as a list of lines, which
+    # a page shows alike; a notebook's text (`exact`) does not
+    if not exact and isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
     raise _Unsupported
 
 
-def _with_marks(nb: Any, mark: Callable[[int], str]) -> tuple[dict[str, Any], list[str],
-                                                                  list[str]]:
+def _with_marks(nb: Any, mark: Callable[[int], str], *, exact: bool = False
+                ) -> tuple[dict[str, Any], list[str], list[str]]:
     """`nb` as plain data with `mark(i)` in place of its i-th value; the values; how each
-    is shown."""
+    is shown. `exact`: every value replaced is a string, and nothing is added."""
     values: list[str] = []
     kinds: list[str] = []
 
     def marked(value: Any, kind: str) -> str:
-        values.append(_text(value))
+        values.append(_text(value, exact=exact))
         kinds.append(kind)
         return mark(len(values) - 1)
 
@@ -90,6 +91,8 @@ def _with_marks(nb: Any, mark: Callable[[int], str]) -> tuple[dict[str, Any], li
     for cell in nb["cells"]:
         cell = dict(cell)
         if cell.get("cell_type") == "code":
+            if exact and "source" not in cell:
+                raise _Unsupported
             cell["source"] = marked(cell.get("source", ""), NOT_SHOWN)
             outputs = []
             for output in cell.get("outputs", []):
@@ -108,9 +111,9 @@ def _with_marks(nb: Any, mark: Callable[[int], str]) -> tuple[dict[str, Any], li
     return {**nb, "cells": cells, "metadata": metadata}, values, kinds
 
 
-def _split(nb: Any) -> _Split | None:
+def _split(nb: Any, *, exact: bool = False) -> _Split | None:
     try:
-        shape, values, kinds = _with_marks(nb, lambda index: f"\x00{index}")
+        shape, values, kinds = _with_marks(nb, lambda index: f"\x00{index}", exact=exact)
         key = json.dumps(shape, sort_keys=True, ensure_ascii=False)
     except (_Unsupported, TypeError, ValueError, KeyError, AttributeError):
         return None
@@ -180,3 +183,47 @@ class PageSkeletons:
         if self._render(nbformat.from_dict(probed)) != expected:
             return None
         return skeleton
+
+
+class TextSkeletons:
+    """Notebooks' JSON text through `dump` (nbformat's layout, by the Python encoder: a
+    millisecond a copy) the same way: the first notebook of a shape is dumped with marks
+    for its values, the others get that text with each mark replaced by its value as
+    JSON writes a string. Used for a shape only when each mark is in the text once and
+    its first notebook's text, so made, is what `dump` gives. Not for use from several
+    threads."""
+
+    def __init__(self, dump: Callable[[Any], str]) -> None:
+        self._dump = dump
+        self._prefix = f"wb{token_hex(12)}m"
+        self._marks = re.compile(re.escape(self._prefix) + r"([0-9]+)e")
+        self._skeletons: OrderedDict[str, str | None] = OrderedDict()
+
+    def text(self, nb: Any) -> str:
+        """`nb`'s text: what `dump(nb)` returns."""
+        split = _split(nb, exact=True)
+        if split is None:
+            return self._dump(nb)
+        if split.key in self._skeletons:
+            self._skeletons.move_to_end(split.key)
+            skeleton = self._skeletons[split.key]
+        else:
+            skeleton = self._skeleton(nb, split.values)
+            self._skeletons[split.key] = skeleton
+            if len(self._skeletons) > LIMIT:
+                self._skeletons.popitem(last=False)
+        return self._dump(nb) if skeleton is None else self._fill(skeleton, split.values)
+
+    def _fill(self, skeleton: str, values: tuple[str, ...]) -> str:
+        return self._marks.sub(
+            lambda found: json.dumps(values[int(found[1])], ensure_ascii=False)[1:-1],
+            skeleton)
+
+    def _skeleton(self, nb: Any, values: tuple[str, ...]) -> str | None:
+        marked, _values, _kinds = _with_marks(
+            nb, lambda index: f"{self._prefix}{index}e", exact=True)
+        skeleton = self._dump(marked)
+        found = [int(index) for index in self._marks.findall(skeleton)]
+        if sorted(found) != list(range(len(values))):
+            return None
+        return skeleton if self._fill(skeleton, values) == self._dump(nb) else None
