@@ -56,10 +56,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbook.report.lean_imports import skip_unused_renderer_modules
+    from workbook.report.lean_imports import skip_iri_checker
 
-    # before nbformat is first imported: 2 s of CPU for checks and modules never used
-    skip_unused_renderer_modules()
+    skip_iri_checker()  # before nbformat is first imported: 2 s of CPU for a check unused
     from workbook.report.from_gradebook import load_reports, open_gradebook
     from workbook.report.graded_copy import CopySettings, execute_copy, write_copy
     from workbook.report.stage import bank_folder, today, write_reports

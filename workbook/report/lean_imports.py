@@ -36,8 +36,8 @@ def skip_iri_checker() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
-#: modules nbconvert imports that rendering a graded copy never runs (~45 ms of CPU for
-#: each report process, a tenth of its start): soupsieve, which BeautifulSoup needs only
+#: modules nbconvert imports that rendering a graded copy never runs (~45 ms of CPU of
+#: the reports worker when it imports nbconvert): soupsieve, which BeautifulSoup needs only
 #: for CSS selectors (nbconvert's exporter selects in a page's post-processing, which
 #: `html_export.rendered_page` leaves out), and the `--post serve` web server, which
 #: nbconvert itself treats as optional
@@ -48,9 +48,9 @@ _SOUPSIEVE_WARNING = "The soupsieve package is not installed"
 
 def skip_unused_renderer_modules() -> None:
     """Leave out `UNUSED_BY_RENDERING` in this process, unless imported already. Only for
-    a process of our own that renders reports (the reports worker, `workbook report`):
-    in someone else's process, a library must not take CSS selectors away from
-    BeautifulSoup."""
+    the reports worker, a process that does nothing else: in any other (the `workbook`
+    command may be called as a function), a library must not take CSS selectors away
+    from BeautifulSoup."""
     import warnings
 
     skip_iri_checker()
