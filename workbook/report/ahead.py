@@ -237,13 +237,14 @@ def serve(connection: Connection) -> None:
 
 def _warm() -> None:
     """What every copy needs, built now while grading runs: the stack's imports, the
-    prepared template and the HTML exporter."""
+    prepared template, the chart's frame and the pages' skeleton store. nbconvert is
+    imported by the first page whose skeleton the store does not hold, if any."""
     from workbook.report.cohort_page import draw_chart_frames
     from workbook.report.graded_copy import _prepared
-    from workbook.report.html_export import _exporter
+    from workbook.report.html_export import _skeletons
 
     _prepared()
-    _exporter()
+    _skeletons()
     draw_chart_frames()  # kept from an earlier run, or drawn now by matplotlib
 
 

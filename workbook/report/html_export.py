@@ -75,8 +75,13 @@ def notebook_html(nb: Any) -> str:
 
 @cache
 def _skeletons() -> PageSkeletons:
-    # the template's own escaping filter: the skeleton writes values as it does
-    return PageSkeletons(rendered_page, _exporter().environment.filters["escape_html"])
+    import html
+
+    from workbook.report.skeleton_store import SkeletonStore
+
+    # nbconvert's escape_html filter is html.escape: each skeleton's probe checks it, and
+    # a skeleton from the store is used without importing nbconvert
+    return PageSkeletons(rendered_page, html.escape, SkeletonStore.in_cache())
 
 
 def rendered_page(nb: Any) -> str:

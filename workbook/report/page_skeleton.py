@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from secrets import token_hex
 from typing import Any
 
+from workbook.report.skeleton_store import SkeletonStore, StoredSkeleton
+
 #: how the template writes a value into the page, by what the value is
 SHOWN_AS_IS, ESCAPED, NOT_SHOWN = "as-is", "escaped", "not-shown"
 #: output values and how each is shown; any other MIME type means no skeleton
@@ -90,6 +92,10 @@ def _with_marks(nb: Any, mark: Callable[[int], str], *, exact: bool = False
     cells = []
     for cell in nb["cells"]:
         cell = dict(cell)
+        # an id papermill draws for the cell it injects differs in every process; the
+        # template tests only whether an id is empty
+        if isinstance(cell.get("id"), str) and cell["id"]:
+            cell["id"] = marked(cell["id"], ESCAPED)
         if cell.get("cell_type") == "code":
             if exact and "source" not in cell:
                 raise _Unsupported
@@ -120,21 +126,31 @@ def _split(nb: Any, *, exact: bool = False) -> _Split | None:
     return _Split(key, tuple(values), tuple(kinds))
 
 
+def _marks_of(prefix: str) -> re.Pattern[str]:
+    return re.compile(re.escape(prefix) + r"([0-9]+)e")
+
+
 @dataclass(frozen=True)
 class _Skeleton:
     page: str
     kinds: tuple[str, ...]
+    #: the marks in `page`, each with its value's index
+    marks: re.Pattern[str]
 
 
 class PageSkeletons:
     """Pages of notebooks through `render` (the template), each shape rendered once;
-    `escape` is the template's own escaping filter. Not for use from several threads."""
+    `escape` writes a value as the template's escaping filter does (checked for each
+    shape); `store` keeps skeletons between processes (`skeleton_store.py`). Not for use
+    from several threads."""
 
-    def __init__(self, render: Callable[[Any], str], escape: Callable[[str], str]) -> None:
+    def __init__(self, render: Callable[[Any], str], escape: Callable[[str], str],
+                 store: SkeletonStore | None = None) -> None:
         self._render = render
         self._escape = escape
+        self._store = store
         self._prefix = f"wb{token_hex(12)}m"
-        self._marks = re.compile(re.escape(self._prefix) + r"([0-9]+)e")
+        self._marks = _marks_of(self._prefix)
         #: shape -> its skeleton, or None when the shape is rendered in full every time
         self._skeletons: OrderedDict[str, _Skeleton | None] = OrderedDict()
 
@@ -147,13 +163,30 @@ class PageSkeletons:
             self._skeletons.move_to_end(split.key)
             skeleton = self._skeletons[split.key]
         else:
-            skeleton = self._skeleton(nb, split.kinds)
+            skeleton = self._stored(split)
+            if skeleton is None:
+                skeleton = self._skeleton(nb, split.kinds)
+                if skeleton is not None and self._store is not None:
+                    self._store.save(split.key, StoredSkeleton(
+                        prefix=self._prefix, page=skeleton.page, kinds=skeleton.kinds))
             self._skeletons[split.key] = skeleton
             if len(self._skeletons) > LIMIT:
                 self._skeletons.popitem(last=False)
         if skeleton is None:
             return self._render(nb)
         return self._fill(skeleton, split.values)
+
+    def _stored(self, split: _Split) -> _Skeleton | None:
+        """The shape's skeleton from the store, if it holds a sound one."""
+        stored = self._store.load(split.key, split.kinds) if self._store else None
+        if stored is None:
+            return None
+        marks = _marks_of(stored.prefix)
+        shown = {int(index) for index in marks.findall(stored.page)}
+        if any(index >= len(split.kinds) or split.kinds[index] == NOT_SHOWN
+               for index in shown):
+            return None
+        return _Skeleton(stored.page, split.kinds, marks)
 
     def _mark(self, index: int) -> str:
         return f"{self._prefix}{index}e"
@@ -164,7 +197,7 @@ class PageSkeletons:
             text = values[index]
             return text if skeleton.kinds[index] == SHOWN_AS_IS else self._escape(text)
 
-        return self._marks.sub(value, skeleton.page)
+        return skeleton.marks.sub(value, skeleton.page)
 
     def _skeleton(self, nb: Any, kinds: tuple[str, ...]) -> _Skeleton | None:
         import nbformat
@@ -174,7 +207,7 @@ class PageSkeletons:
         shown = {int(index) for index in self._marks.findall(page)}
         if any(kinds[index] == NOT_SHOWN for index in shown):
             return None
-        skeleton = _Skeleton(page, kinds)
+        skeleton = _Skeleton(page, kinds, self._marks)
         # the same shape with hostile text after each mark: the template's page of it
         # must be what filling the skeleton gives
         probed, _values, _kinds = _with_marks(nb, lambda index: self._mark(index) + PROBE)
