@@ -101,8 +101,9 @@ def write_reports(run: GradingRun) -> None:
 
 class _ReportsAhead:
     """`write_reports`, begun with grading: once a submission is to be graded in this run,
-    a worker process starts and drafts each graded copy as its submission is recorded
-    (`workbook.report.ahead`); a run that grades nothing (all in the gradebook) starts none."""
+    a worker process (the one `REPORTS.prestart` launched, or a new one) takes its job and
+    drafts each graded copy as its submission is recorded (`workbook.report.ahead`); a
+    run that grades nothing (all in the gradebook) starts none."""
 
     def __init__(self, start: GradingStart) -> None:
         self._start = start
