@@ -9,7 +9,7 @@ of everything that renders a page: the installed versions of nbconvert and the p
 its template rendering runs (read from their `.dist-info` folders' names, without
 importing them), every file of the `lab` and `base` templates on nbconvert's template
 path (a user's own copy in `~/.local/share/jupyter` included: name, size, time), and the
-source of `html_export.py` and `page_skeleton.py`. When any of that changes, the stamp
+source of `html_export.py`, `page_skeleton.py` and this module. When any of that changes, the stamp
 changes and the page is rendered and checked again as on a first run. When the stamp
 cannot be made (a package found without its metadata), nothing is kept. A file that is
 missing, damaged or does not match its shape only means rendering again. The folder
@@ -32,7 +32,7 @@ RENDERING_PACKAGES = ("nbconvert", "jinja2", "markupsafe", "pygments", "mistune"
 #: the template folders our offline template extends
 TEMPLATE_FOLDERS = ("lab", "base")
 #: our own modules that decide a page
-_RENDERING_SOURCES = ("html_export.py", "page_skeleton.py")
+_RENDERING_SOURCES = ("html_export.py", "page_skeleton.py", "skeleton_store.py")
 #: skeleton files kept
 LIMIT = 256
 _PREFIX = re.compile(r"wb[0-9a-f]{24}m")
@@ -59,9 +59,11 @@ def _distribution(name: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _template_files() -> list[str]:
-    from jupyter_core.paths import jupyter_path
-
+def _template_files() -> list[str] | None:
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return None  # nbconvert's template path cannot be known
     files = []
     for base in jupyter_path("nbconvert", "templates"):
         for folder in TEMPLATE_FOLDERS:
@@ -86,7 +88,10 @@ def renderer_stamp() -> str | None:
         if distribution is None:
             return None
         parts.append(distribution)
-    parts += _template_files()
+    templates = _template_files()
+    if templates is None:
+        return None
+    parts += templates
     here = Path(__file__).resolve().parent
     try:
         parts += [hashlib.sha256((here / source).read_bytes()).hexdigest()
