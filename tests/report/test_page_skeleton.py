@@ -50,7 +50,7 @@ def test_every_copy_of_a_cohort_gets_the_templates_page(notebooks: list[Any]) ->
     for nb in notebooks:
         assert skeletons.page(nb) == rendered_page(nb)
     # and the pages came from skeletons: fewer shapes than copies, every one trusted
-    kept = skeletons._skeletons
+    kept = skeletons.skeletons
     assert 0 < len(kept) < len(notebooks)
     assert all(skeleton is not None for skeleton in kept.values())
 
@@ -77,7 +77,7 @@ def test_any_values_in_a_copys_outputs_give_the_templates_page(
     original = data.draw(st.sampled_from(notebooks))
     skeletons = _skeletons()
     skeletons.page(original)  # the shape's skeleton, made from a real copy
-    assert all(skeleton is not None for skeleton in skeletons._skeletons.values())
+    assert all(skeleton is not None for skeleton in skeletons.skeletons.values())
     nb = copy.deepcopy(original)
     for output in _outputs(nb):
         for mime in output.data:
@@ -118,7 +118,7 @@ def test_a_copy_with_another_kind_of_output_is_rendered_by_the_template(
     skeletons = _skeletons()
 
     assert skeletons.page(nb) == rendered_page(nb)
-    assert not skeletons._skeletons  # no skeleton was made or kept
+    assert not skeletons.skeletons  # no skeleton was made or kept
 
 
 def test_a_template_that_sanitises_html_gets_no_skeleton(notebooks: list[Any]) -> None:
@@ -130,7 +130,7 @@ def test_a_template_that_sanitises_html_gets_no_skeleton(notebooks: list[Any]) -
         hostile = copy.deepcopy(nb)
         _outputs(hostile)[0].data["text/html"] = "<script>alert(1)</script>"
         assert skeletons.page(hostile) == sanitising(hostile)
-    assert all(skeleton is None for skeleton in skeletons._skeletons.values())
+    assert all(skeleton is None for skeleton in skeletons.skeletons.values())
 
 
 def test_a_template_that_shows_what_a_skeleton_hides_gets_no_skeleton(
@@ -141,7 +141,7 @@ def test_a_template_that_shows_what_a_skeleton_hides_gets_no_skeleton(
     skeletons = _skeletons(showing_parameters)
     pages = {skeletons.page(nb) for nb in notebooks}
     assert pages == {showing_parameters(nb) for nb in notebooks}
-    assert all(skeleton is None for skeleton in skeletons._skeletons.values())
+    assert all(skeleton is None for skeleton in skeletons.skeletons.values())
 
 
 def test_the_page_function_writes_copies_through_skeletons(notebooks: list[Any]) -> None:
@@ -158,7 +158,7 @@ def test_every_copy_of_a_cohort_gets_its_notebook_text(notebooks: list[Any]) -> 
     for nb in notebooks:
         assert texts.text(nb) == dumped_text(nb)
         assert notebook_text(nb) == dumped_text(nb)
-    kept = texts._skeletons
+    kept = texts.skeletons
     assert 0 < len(kept) < len(notebooks)
     assert all(skeleton is not None for skeleton in kept.values())
 
@@ -170,7 +170,7 @@ def test_any_values_give_the_notebooks_own_text(notebooks: list[Any],
     texts = _texts()
     original = data.draw(st.sampled_from(notebooks))
     texts.text(original)  # the shape's skeleton, made from a real copy
-    assert all(skeleton is not None for skeleton in texts._skeletons.values())
+    assert all(skeleton is not None for skeleton in texts.skeletons.values())
     nb = copy.deepcopy(original)
     for output in _outputs(nb):
         for mime in output.data:
@@ -187,4 +187,4 @@ def test_a_value_kept_as_a_list_of_lines_is_dumped_as_it_is(notebooks: list[Any]
     _outputs(nb)[0].data["text/plain"] = ["first line\n", "second \"line\""]
 
     assert texts.text(nb) == dumped_text(nb)
-    assert not texts._skeletons  # no skeleton for a shape it cannot write exactly
+    assert not texts.skeletons  # no skeleton for a shape it cannot write exactly

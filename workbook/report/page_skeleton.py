@@ -25,10 +25,10 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from secrets import token_hex
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from workbook.report.skeleton_store import SkeletonStore, StoredSkeleton
 
@@ -45,6 +45,8 @@ _UNSHOWN_METADATA = ("papermill", "workbook")
 PROBE = "<script>x</script><b onclick=\"y\">&amp;'\x1b[31mé\n{{ z }}</b>"
 #: skeletons kept per process: a cohort has a handful of shapes
 LIMIT = 32
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,34 @@ class _Skeleton:
     marks: re.Pattern[str]
 
 
-class PageSkeletons:
+class _Skeletons(Generic[T]):
+    """What both kinds of skeleton share: this process's random marks, and the last
+    `LIMIT` shapes' skeletons (None: that shape is made in full every time)."""
+
+    def __init__(self) -> None:
+        self._prefix = f"wb{token_hex(12)}m"
+        self._marks = _marks_of(self._prefix)
+        self._kept: OrderedDict[str, T | None] = OrderedDict()
+
+    @property
+    def skeletons(self) -> Mapping[str, object | None]:
+        """Each shape kept, with its skeleton or None."""
+        return self._kept
+
+    def _mark(self, index: int) -> str:
+        return f"{self._prefix}{index}e"
+
+    def _shape(self, key: str, make: Callable[[], T | None]) -> T | None:
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        made = self._kept[key] = make()
+        if len(self._kept) > LIMIT:
+            self._kept.popitem(last=False)
+        return made
+
+
+class PageSkeletons(_Skeletons[_Skeleton]):
     """Pages of notebooks through `render` (the template), each shape rendered once;
     `escape` writes a value as the template's escaping filter does (checked for each
     shape); `store` keeps skeletons between processes (`skeleton_store.py`). Not for use
@@ -146,35 +175,30 @@ class PageSkeletons:
 
     def __init__(self, render: Callable[[Any], str], escape: Callable[[str], str],
                  store: SkeletonStore | None = None) -> None:
+        super().__init__()
         self._render = render
         self._escape = escape
         self._store = store
-        self._prefix = f"wb{token_hex(12)}m"
-        self._marks = _marks_of(self._prefix)
-        #: shape -> its skeleton, or None when the shape is rendered in full every time
-        self._skeletons: OrderedDict[str, _Skeleton | None] = OrderedDict()
 
     def page(self, nb: Any) -> str:
         """`nb`'s page: what `render(nb)` returns."""
         split = _split(nb)
         if split is None:
             return self._render(nb)
-        if split.key in self._skeletons:
-            self._skeletons.move_to_end(split.key)
-            skeleton = self._skeletons[split.key]
-        else:
-            skeleton = self._stored(split)
-            if skeleton is None:
-                skeleton = self._skeleton(nb, split.kinds)
-                if skeleton is not None and self._store is not None:
-                    self._store.save(split.key, StoredSkeleton(
-                        prefix=self._prefix, page=skeleton.page, kinds=skeleton.kinds))
-            self._skeletons[split.key] = skeleton
-            if len(self._skeletons) > LIMIT:
-                self._skeletons.popitem(last=False)
+        skeleton = self._shape(split.key, lambda: self._found(nb, split))
         if skeleton is None:
             return self._render(nb)
         return self._fill(skeleton, split.values)
+
+    def _found(self, nb: Any, split: _Split) -> _Skeleton | None:
+        """The shape's skeleton from the store, else made now (and stored)."""
+        skeleton = self._stored(split)
+        if skeleton is None:
+            skeleton = self._skeleton(nb, split.kinds)
+            if skeleton is not None and self._store is not None:
+                self._store.save(split.key, StoredSkeleton(
+                    prefix=self._prefix, page=skeleton.page, kinds=skeleton.kinds))
+        return skeleton
 
     def _stored(self, split: _Split) -> _Skeleton | None:
         """The shape's skeleton from the store, if it holds a sound one."""
@@ -187,9 +211,6 @@ class PageSkeletons:
                for index in shown):
             return None
         return _Skeleton(stored.page, split.kinds, marks)
-
-    def _mark(self, index: int) -> str:
-        return f"{self._prefix}{index}e"
 
     def _fill(self, skeleton: _Skeleton, values: tuple[str, ...]) -> str:
         def value(found: re.Match[str]) -> str:
@@ -218,7 +239,7 @@ class PageSkeletons:
         return skeleton
 
 
-class TextSkeletons:
+class TextSkeletons(_Skeletons[str]):
     """Notebooks' JSON text through `dump` (nbformat's layout, by the Python encoder: a
     millisecond a copy) the same way: the first notebook of a shape is dumped with marks
     for its values, the others get that text with each mark replaced by its value as
@@ -227,24 +248,15 @@ class TextSkeletons:
     threads."""
 
     def __init__(self, dump: Callable[[Any], str]) -> None:
+        super().__init__()
         self._dump = dump
-        self._prefix = f"wb{token_hex(12)}m"
-        self._marks = re.compile(re.escape(self._prefix) + r"([0-9]+)e")
-        self._skeletons: OrderedDict[str, str | None] = OrderedDict()
 
     def text(self, nb: Any) -> str:
         """`nb`'s text: what `dump(nb)` returns."""
         split = _split(nb, exact=True)
         if split is None:
             return self._dump(nb)
-        if split.key in self._skeletons:
-            self._skeletons.move_to_end(split.key)
-            skeleton = self._skeletons[split.key]
-        else:
-            skeleton = self._skeleton(nb, split.values)
-            self._skeletons[split.key] = skeleton
-            if len(self._skeletons) > LIMIT:
-                self._skeletons.popitem(last=False)
+        skeleton = self._shape(split.key, lambda: self._skeleton(nb, split.values))
         return self._dump(nb) if skeleton is None else self._fill(skeleton, split.values)
 
     def _fill(self, skeleton: str, values: tuple[str, ...]) -> str:
@@ -254,7 +266,7 @@ class TextSkeletons:
 
     def _skeleton(self, nb: Any, values: tuple[str, ...]) -> str | None:
         marked, _values, _kinds = _with_marks(
-            nb, lambda index: f"{self._prefix}{index}e", exact=True)
+            nb, self._mark, exact=True)
         skeleton = self._dump(marked)
         found = [int(index) for index in self._marks.findall(skeleton)]
         if sorted(found) != list(range(len(values))):
