@@ -16,8 +16,14 @@ whose mark the template does not show (a code cell's source, the parameters pape
 records) must not appear at all. A shape that fails either check, or holds an output
 of another kind (a stream, an error, another MIME type), is rendered by the template
 for every copy, as before. Marks are random for each process and replaced in one pass
-over the skeleton, so no text in a value can be taken for a mark.
-tests/report/test_page_skeleton.py holds the pages equal to the template's, byte for byte.
+over the skeleton, so no text in a value can be taken for a mark. Cell ids are values
+too: papermill draws a new one for the cell it injects in every process.
+
+Skeletons are kept between runs (`skeleton_store.py`), so a process that finds its
+shapes there never imports nbconvert. A copy's notebook text is made the same way
+(`TextSkeletons`): the JSON encoder's walk over the template's part is the same for
+every copy. tests/report/test_page_skeleton.py holds pages and texts equal to the
+template's and the encoder's, byte for byte.
 """
 
 from __future__ import annotations
@@ -265,8 +271,7 @@ class TextSkeletons(_Skeletons[str]):
             skeleton)
 
     def _skeleton(self, nb: Any, values: tuple[str, ...]) -> str | None:
-        marked, _values, _kinds = _with_marks(
-            nb, self._mark, exact=True)
+        marked, _values, _kinds = _with_marks(nb, self._mark, exact=True)
         skeleton = self._dump(marked)
         found = [int(index) for index in self._marks.findall(skeleton)]
         if sorted(found) != list(range(len(values))):
