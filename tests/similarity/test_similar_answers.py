@@ -158,3 +158,34 @@ def test_a_report_keeps_no_fingerprint_per_answer_similar_to_the_reference(
         assert all(not pair.left.fingerprint.spans for pair in result.pairs)
         del result
     assert (kept[800] - kept[400]) / 400 < 6_000  # bytes for each candidate more
+
+
+def test_the_similarity_files_written_a_part_at_a_time_are_the_whole_renderings(
+        question: Question, tmp_path: Path) -> None:
+    """write_similarity streams its files; they hold exactly what rendering each whole
+    gives, past a chunk of CSV rows and with names that need quoting and escaping."""
+    import json
+
+    from grading.spreadsheet import csv_text
+    from workbook.similarity.cohort import SimilarityReport
+    from workbook.similarity.page import (
+        similarity_html,
+        similarity_json,
+        similarity_rows,
+        write_similarity,
+    )
+
+    owners = ["=cmd|' /C calc'!A0", "<b>x</b>\r\n\"q\"", "é\u2028"] + \
+        [f"c{index:04}" for index in range(1_200)]
+    result = compare(question, [(owner, question.reference) for owner in owners])
+    report = SimilarityReport(settings=SimilaritySettings(), questions=(result,),
+                              not_in_bank=("gone<?>",))
+    assert len(similarity_rows(report)[1]) > 1_000  # more than one chunk of rows
+
+    page, table, data = write_similarity(report, tmp_path, title="Similar <answers>")
+
+    assert page.read_bytes() == similarity_html(report,
+                                                title="Similar <answers>").encode("utf-8")
+    assert table.read_bytes() == csv_text(*similarity_rows(report)).encode("utf-8")
+    assert data.read_bytes() == (json.dumps(similarity_json(report), indent=1,
+                                            ensure_ascii=False) + "\n").encode("utf-8")

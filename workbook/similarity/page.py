@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from grading.spreadsheet import csv_text
+from grading.spreadsheet import csv_rows
 from workbook.similarity.cohort import SimilarityReport
 from workbook.similarity.compare import Pair, QuestionSimilarity
 
@@ -94,15 +95,24 @@ pre{background:#f7f7fa;padding:4px;font-size:85%}mark{background:#ffe58a;display
 
 
 def similarity_html(report: SimilarityReport, *, title: str) -> str:
-    body = [f"<h1>{_e(title)}</h1>", f"<p>{_e(NOTICE)}</p>",
-            f"<p>Listed from score {report.settings.threshold:.2f} (the share of the "
-            f"smaller answer's fingerprint found in the other).</p>"]
+    return "".join(_html_parts(report, title=title))
+
+
+def _html_parts(report: SimilarityReport, *, title: str) -> Iterator[str]:
+    """The page a part at a time: a question's side-by-side views are most of a large
+    cohort's page, and are written and let go one question after another."""
+    yield (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}'
+           f"</title><style>{_CSS}</style></head><body>")
+    yield f"<h1>{_e(title)}</h1>"
+    yield f"<p>{_e(NOTICE)}</p>"
+    yield (f"<p>Listed from score {report.settings.threshold:.2f} (the share of the "
+           f"smaller answer's fingerprint found in the other).</p>")
     if report.not_in_bank:
-        body.append(f"<p>Not in the bank, compared without subtracting given code: "
-                    f"{_e(', '.join(report.not_in_bank))}.</p>")
-    body += [_question(q) for q in report.questions]
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}'
-            f"</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+        yield (f"<p>Not in the bank, compared without subtracting given code: "
+               f"{_e(', '.join(report.not_in_bank))}.</p>")
+    for question in report.questions:
+        yield _question(question)
+    yield "</body></html>\n"
 
 
 def similarity_rows(report: SimilarityReport) -> tuple[list[str], list[list[Any]]]:
@@ -127,11 +137,23 @@ def write_similarity(report: SimilarityReport, outdir: Path, *, title: str) -> l
     """Write similarity.html, .csv and .json into `outdir`; returns their paths."""
     outdir.mkdir(parents=True, exist_ok=True)
     page, table, data = outdir / PAGE, outdir / CSV, outdir / JSON
-    page.write_text(similarity_html(report, title=title), encoding="utf-8")
-    table.write_text(csv_text(*similarity_rows(report)), encoding="utf-8", newline="")
-    data.write_text(json.dumps(similarity_json(report), indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    # each file written as it is made, never held whole: at 4,000 candidates the three
+    # as strings were 30 MB of the report stage's peak (bench/scale_bench.py --reports)
+    with page.open("w", encoding="utf-8") as handle:
+        handle.writelines(_html_parts(report, title=title))
+    header, rows = similarity_rows(report)
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(csv_rows([header]))
+        for start in range(0, len(rows), _ROWS_AT_ONCE):
+            handle.write(csv_rows(rows[start:start + _ROWS_AT_ONCE]))
+    with data.open("w", encoding="utf-8") as handle:
+        json.dump(similarity_json(report), handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
     return [page, table, data]
+
+
+#: CSV rows made into text at once
+_ROWS_AT_ONCE = 1000
 
 
 def cohort_section(report: SimilarityReport, *, top: int = 10) -> str:
