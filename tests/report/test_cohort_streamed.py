@@ -56,6 +56,32 @@ def test_the_ranking_read_from_disk_is_the_ranking_held_in_memory(
         assert spool.overview == cohort_report(reports).overview
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cohorts(), cohorts())
+def test_a_small_cohorts_ranking_kept_in_memory_is_the_one_on_disk(
+        reports: list[CandidateReport], more: list[CandidateReport]) -> None:
+    """A cohort up to KEPT_IN_MEMORY keeps its ranking once read whole; reading it
+    again, or after more candidates are added, gives what a cohort too large to keep
+    reads from disk every time."""
+    import workbook.report.cohort_spool as cohort_spool
+
+    with _spooled(reports) as kept, _spooled(reports) as unkept:
+        unkept_limit = cohort_spool.KEPT_IN_MEMORY
+        cohort_spool.KEPT_IN_MEMORY = -1
+        try:
+            from_disk = list(unkept.ranked())
+            assert list(unkept.ranked()) == from_disk
+        finally:
+            cohort_spool.KEPT_IN_MEMORY = unkept_limit
+        assert list(kept.ranked()) == from_disk
+        assert list(kept.ranked()) == from_disk  # the second read, from memory
+        partly = kept.ranked()
+        next(partly, None)  # a read stopped early keeps nothing wrong
+        for report in more:
+            kept.add(report, None)
+        assert list(kept.ranked()) == list(cohort_report(reports + more).candidates)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cohorts())
 def test_every_candidate_is_ranked_once_by_percentage_with_statistics_over_all_of_them(

@@ -299,6 +299,11 @@ def main(argv: list[str]) -> None:
         # the grading process is gone (EOF), or it writes the reports itself and says
         # what is wrong, if anything still is: a worker's traceback would be noise
         sys.exit(1)
+    # every file is written and closed, and the drafts removed: the grading process
+    # waits for this exit, and tearing down the report stack's modules took ~5 ms more
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
