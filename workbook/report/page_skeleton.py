@@ -33,10 +33,9 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from secrets import token_hex
 from typing import Any, Generic, TypeVar
 
-from workbook.report.skeleton_store import SkeletonStore, StoredSkeleton
+from workbook.report.skeleton_store import SkeletonStore, StoredSkeleton, new_mark_prefix
 
 #: how the template writes a value into the page, by what the value is
 SHOWN_AS_IS, ESCAPED, NOT_SHOWN = "as-is", "escaped", "not-shown"
@@ -151,7 +150,7 @@ class _Skeletons(Generic[T]):
     `LIMIT` shapes' skeletons (None: that shape is made in full every time)."""
 
     def __init__(self) -> None:
-        self._prefix = f"wb{token_hex(12)}m"
+        self._prefix = new_mark_prefix()
         self._marks = _marks_of(self._prefix)
         self._kept: OrderedDict[str, T | None] = OrderedDict()
 

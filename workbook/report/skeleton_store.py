@@ -9,11 +9,11 @@ of everything that renders a page: the installed versions of nbconvert and the p
 its template rendering runs (read from their `.dist-info` folders' names, without
 importing them), every file of the `lab` and `base` templates on nbconvert's template
 path (a user's own copy in `~/.local/share/jupyter` included: name, size, time), and the
-source of `html_export.py`, `page_skeleton.py` and this module. When any of that changes, the stamp
-changes and the page is rendered and checked again as on a first run. When the stamp
-cannot be made (a package found without its metadata), nothing is kept. A file that is
-missing, damaged or does not match its shape only means rendering again. The folder
-keeps the `LIMIT` newest skeletons.
+source of `html_export.py`, `page_skeleton.py` and this module. When any of that
+changes, the stamp changes and the page is rendered and checked again as on a first run.
+When the stamp cannot be made (a package found without its metadata), nothing is kept.
+A file that is missing, damaged or does not match its shape only means rendering again.
+The folder keeps the `LIMIT` newest skeletons.
 """
 
 from __future__ import annotations
@@ -35,7 +35,15 @@ TEMPLATE_FOLDERS = ("lab", "base")
 _RENDERING_SOURCES = ("html_export.py", "page_skeleton.py", "skeleton_store.py")
 #: skeleton files kept
 LIMIT = 256
-_PREFIX = re.compile(r"wb[0-9a-f]{24}m")
+#: how a skeleton's marks begin: random for each process that renders skeletons
+MARK_PREFIX = re.compile(r"wb[0-9a-f]{24}m")
+
+
+def new_mark_prefix() -> str:
+    """A fresh `MARK_PREFIX`, for one process's skeletons."""
+    from secrets import token_hex
+
+    return f"wb{token_hex(12)}m"
 
 
 def _distribution(name: str) -> str | None:
@@ -139,7 +147,7 @@ class SkeletonStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if stored.kinds != kinds or not isinstance(stored.page, str) \
-                or not isinstance(stored.prefix, str) or not _PREFIX.fullmatch(stored.prefix):
+                or not isinstance(stored.prefix, str) or not MARK_PREFIX.fullmatch(stored.prefix):
             return None
         return stored
 
