@@ -122,7 +122,7 @@ def breakdown(root: Path, n: int, jobs: int | None, kernel_sample: int) -> None:
             written = write_copies(reports, outdir / label, settings, jobs=workers,
                                    progress=False)
             timed[label] = (time.perf_counter() - started) / n
-            assert len(written) == n
+            assert written == n
 
         started = time.perf_counter()
         write_reports(gradebook, bank, outdir / "cohort-only", copies=False, progress=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from contextlib import closing, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -73,20 +74,21 @@ def _report(args: argparse.Namespace) -> int:
         similar = (similarity_for_reports(gradebook, bank, args.output,
                                           title="Similar answers")
                    if args.candidates else None)
-        for candidate in args.candidates:
-            reports = load_reports(gradebook, bank, candidate=candidate)
-            if not reports:
-                known = sorted(r.candidate for r in gradebook.results())
-                shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
-                raise WorkbookError(f"gradebook {gradebook.url}: no submission of candidate "
-                                    f"{candidate!r} (candidates: {shown or 'none'})")
-            render = execute_copy if args.execute else write_copy
-            for report in reports:  # several when files conflict: each gets its own copy
-                if similar is not None:  # the copy lists its close matches
-                    report = replace(report, similar=similar.lines_for(candidate))
-                path = render(report, args.output, settings)
-                print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
-                                         if args.html else ""))
+        with closing(similar) if similar is not None else nullcontext():
+            for candidate in args.candidates:
+                reports = load_reports(gradebook, bank, candidate=candidate)
+                if not reports:
+                    known = sorted(r.candidate for r in gradebook.results())
+                    shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+                    raise WorkbookError(f"gradebook {gradebook.url}: no submission of candidate "
+                                        f"{candidate!r} (candidates: {shown or 'none'})")
+                render = execute_copy if args.execute else write_copy
+                for report in reports:  # several when files conflict: each gets its own copy
+                    if similar is not None:  # the copy lists its close matches
+                        report = replace(report, similar=similar.lines_for(candidate))
+                    path = render(report, args.output, settings)
+                    print(f"wrote {path}" + (f" and {path.with_suffix('.html').name}"
+                                             if args.html else ""))
         if args.cohort:
             files = write_reports(gradebook, bank, args.output, copies=False, date=date)
             print(f"wrote {', '.join(str(p) for p in (*files.cohort, *files.exports))}")

@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
                             f"gradebook {url}")
     for question in report.questions:
         print(f"{question.question_id}: {question.answers} answers, {question.similar_pairs} "
-              f"similar pairs, {len(question.clusters)} groups")
+              f"similar pairs, {question.findings.cluster_count(question.question_id)} groups")
     print(f"wrote {', '.join(str(p) for p in found.files)}")
     return 0

@@ -34,7 +34,8 @@ class ReportFiles:
     reports worker sends it to the grading process, which imports nothing of the
     report stack (`ahead.py`)."""
 
-    copies: tuple[Path, ...] = ()
+    #: how many graded copies there are, written or kept
+    copies: int = 0
     cohort: tuple[Path, ...] = ()
     exports: tuple[Path, ...] = ()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import replace
 from datetime import date as _date
 from itertools import chain, islice
@@ -81,19 +82,18 @@ def _write_batch(batch: Sequence[CandidateReport], outdir: Path,
     return written
 
 
-def _copy_files(outdir: Path, report: CandidateReport, settings: CopySettings
-                ) -> tuple[Path, ...]:
-    notebook, page = report_paths(outdir, report)
-    return (notebook, page) if settings.html else (notebook,)
+def _copy_files(notebook: Path, settings: CopySettings) -> tuple[Path, ...]:
+    """A copy's files: its notebook, and its page beside it (`copy_paths`)."""
+    return (notebook, notebook.with_suffix(".html")) if settings.html else (notebook,)
 
 
 def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: CopySettings,
                  *, progress: bool | None = None, jobs: int | None = None,
-                 drafts: Drafts | None = None) -> list[Path]:
-    """One graded copy (notebook and HTML) per report, under a progress bar; returns the
-    notebook paths. A copy whose report, settings and rendering code are those it was
-    last written from, and whose files nobody touched since, is kept as it is; one
-    drafted while grading ran (`drafts`) is finished from its draft.
+                 drafts: Drafts | None = None) -> int:
+    """One graded copy (notebook and HTML) per report, under a progress bar; returns how
+    many copies there are, written or kept. A copy whose report, settings and rendering
+    code are those it was last written from, and whose files nobody touched since, is
+    kept as it is; one drafted while grading ran (`drafts`) is finished from its draft.
 
     `reports` may be a stream: each is rendered as it comes and let go. A large cohort
     is rendered in batches by `jobs` worker processes (default: the number of cores),
@@ -103,22 +103,24 @@ def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: Cop
     folder = outdir / GRADED_DIR
     manifest = read_manifest(folder)
     entries: dict[str, str] = {}
-    prints: dict[str, tuple[str, tuple[Path, ...]]] = {}
-    kept: list[Path] = []
+    #: copy's name -> the fingerprint of what it is written from; only names and
+    #: digests are held for the cohort, not paths (~0.5 KB each at 10,000)
+    prints: dict[str, str] = {}
+    kept = 0
     finished: list[Path] = []
     seen = 0
 
     def changed() -> Iterator[CandidateReport]:
-        nonlocal seen
+        nonlocal seen, kept
         for report in reports:
             seen += 1
-            files = _copy_files(outdir, report, settings)
+            files = _copy_files(report_paths(outdir, report)[0], settings)
             print_ = fingerprint(report, settings)
             if unchanged(manifest, files[0].name, print_, files):
                 entries[files[0].name] = manifest[files[0].name]
-                kept.append(files[0])
+                kept += 1
             else:
-                prints[files[0].name] = (print_, files)
+                prints[files[0].name] = print_
                 drafted = _finish_draft(drafts, report, outdir, settings) if drafts else None
                 if drafted is None:
                     yield report
@@ -128,13 +130,11 @@ def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: Cop
     # the bar counts the copies rendered as they stream past; how many will be is not
     # known before the last report is read
     rendered = _render(changed(), outdir, settings, progress=progress, jobs=jobs)
-    written = finished + rendered
-    for path in written:  # a copy that failed keeps no entry: the next run tries again
-        print_, files = prints[path.name]
-        entries[path.name] = stamp(print_, files)
+    for path in chain(finished, rendered):  # one that failed keeps no entry: tried again
+        entries[path.name] = stamp(prints[path.name], _copy_files(path, settings))
     if seen:
         write_manifest(folder, entries)
-    return kept + written
+    return kept + len(finished) + len(rendered)
 
 
 def _finish_draft(drafts: Drafts, report: CandidateReport, outdir: Path,
@@ -221,7 +221,7 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     similar = similarity_for_reports(gradebook, bank, outdir, title=f"Similar answers: {title}")
     settings = CopySettings(gradebook=gradebook.url, date=date, bank=bank_folder(bank),
                             html=html)
-    with CohortSpool() as spool:
+    with closing(similar), CohortSpool() as spool:
         def each() -> Iterator[CandidateReport]:
             for report in chain([first] if first else [], stream):
                 report = replace(report, similar=similar.lines_for(report.candidate))
@@ -233,7 +233,7 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
             written = write_copies(each(), outdir, settings, progress=progress, jobs=jobs,
                                    drafts=drafts)
         else:
-            written = []
+            written = 0
             for _report in each():
                 pass
         spool.drop_missing_copies(outdir)
@@ -244,7 +244,7 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
         files = [outdir / name for name in names]
         if names and unchanged(manifest, "cohort", print_, files):
             count = int(manifest.get("cohort-pages", "0"))
-            return ReportFiles(copies=tuple(written),
+            return ReportFiles(copies=written,
                                cohort=(*files[:count], *similar.files),
                                exports=tuple(files[count:]))
         links = spool.copies
@@ -255,5 +255,5 @@ def write_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *, copies: boo
     write_manifest(outdir, {"cohort": stamp(print_, made), "cohort-pages": str(len(pages)),
                             "cohort-files": "\n".join(p.relative_to(outdir).as_posix()
                                                       for p in made)})
-    return ReportFiles(copies=tuple(written), cohort=(*pages, *similar.files),
+    return ReportFiles(copies=written, cohort=(*pages, *similar.files),
                        exports=tuple(exports))

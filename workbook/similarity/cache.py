@@ -10,9 +10,11 @@ light):
   tuple hash the k-grams use), so a changed answer, or changed code, is computed afresh;
 - `outputs`: the digest of everything the similarity files were made from (every answer,
   the questions' given code and known sources, the settings, the title, the code of this
-  package) with the files' modification times, the cohort page's section and each
-  candidate's lines for their graded copy: a rerun with the same digest and untouched
-  files reuses these as they are.
+  package) with the files' modification times and the cohort page's section, and
+  `copy_lines`, each candidate's lines for their graded copy (written in the same
+  transaction): a rerun with the same digest and untouched files reuses these as they
+  are. The lines are read a candidate at a time as copies are written (`KeptLines`),
+  never all at once: at 10,000 candidates they were 12 MB.
 
 A cache that is missing, unreadable, or written by another version only costs the work
 again: nothing in it is trusted beyond its shape, and it is never the only copy of anything.
@@ -24,7 +26,7 @@ import hashlib
 import json
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -36,7 +38,8 @@ from workbook.similarity.fingerprint import Fingerprint, K, W, fingerprint
 #: the cache's name inside the output folder
 CACHE = ".similarity-cache.sqlite"
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS fingerprints (key TEXT PRIMARY KEY, spans TEXT NOT NULL)",
-           "CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, entry TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS outputs (name TEXT PRIMARY KEY, entry TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS copy_lines (owner TEXT PRIMARY KEY, lines TEXT NOT NULL)")
 #: rows of answers no longer in the gradebook are dropped once they outnumber the live ones
 _STALE_SHARE = 1.0
 #: how long to wait for another process writing the cache, before doing without it
@@ -70,20 +73,20 @@ def _text_key(text: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class KeptFiles:
-    """What the last run's similarity files were made from, and what it gave the reports."""
+    """What the last run's similarity files were made from, and the cohort page's section."""
 
     inputs: str
     #: the files' modification times when written
     stamps: tuple[int, ...]
     section: str
-    lines: dict[str, tuple[str, ...]]
 
 
 class SimilarityCache:
     """The cache file of one output folder; every method degrades to "nothing kept"."""
 
-    def __init__(self, connection: sqlite3.Connection | None) -> None:
+    def __init__(self, connection: sqlite3.Connection | None, path: Path) -> None:
         self._db = connection
+        self.path = path
         #: how many fingerprints this run computed (not found in the cache)
         self.computed = 0
         self._used: set[str] = set()
@@ -94,10 +97,10 @@ class SimilarityCache:
         """The cache in `outdir`, created when missing and replaced when unreadable."""
         connection = _connect(outdir / CACHE)
         if connection is None:
-            yield cls(None)
+            yield cls(None, outdir / CACHE)
             return
         with closing(connection):
-            yield cls(connection)
+            yield cls(connection, outdir / CACHE)
 
     def fingerprints(self, texts: Iterable[str]) -> dict[str, Fingerprint]:
         """Each text's fingerprint: read from the cache, or computed and kept."""
@@ -137,11 +140,33 @@ class SimilarityCache:
         rows = self._rows("SELECT entry FROM outputs WHERE name = ?", name)
         return _kept_files(rows[0][0]) if rows else None
 
-    def keep_files(self, name: str, kept: KeptFiles) -> None:
+    def keep_files(self, name: str, kept: KeptFiles,
+                   lines: Iterable[tuple[str, tuple[str, ...]]]) -> bool:
+        """Keep `kept` under `name` and each (candidate, lines) in place of the last ones,
+        in one transaction; False when the cache cannot hold them."""
+        if self._db is None:
+            return False
         entry = json.dumps({"inputs": kept.inputs, "stamps": list(kept.stamps),
-                            "section": kept.section,
-                            "lines": {k: list(v) for k, v in kept.lines.items()}})
-        self._write("INSERT OR REPLACE INTO outputs VALUES (?, ?)", [(name, entry)])
+                            "section": kept.section})
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM copy_lines")
+                self._db.executemany("INSERT OR REPLACE INTO copy_lines VALUES (?, ?)",
+                                     ((owner, json.dumps(list(kept_lines)))
+                                      for owner, kept_lines in lines))
+                self._db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, entry))
+        except sqlite3.Error:
+            return False
+        return True
+
+    def kept_lines(self) -> KeptLines | None:
+        """The lines `keep_files` kept, read as asked; None when the file cannot be read."""
+        if self._db is None:
+            return None
+        try:
+            return KeptLines(self.path)
+        except sqlite3.Error:
+            return None
 
     def _rows(self, query: str, *parameters: object) -> list[Any]:
         if self._db is None:
@@ -215,16 +240,52 @@ def _kept_files(text: object) -> KeptFiles | None:
         return None
     if not isinstance(data, dict):
         return None
-    inputs, stamps = data.get("inputs"), data.get("stamps")
-    section, lines = data.get("section"), data.get("lines")
+    inputs, stamps, section = data.get("inputs"), data.get("stamps"), data.get("section")
     if not (isinstance(inputs, str) and isinstance(section, str)
-            and isinstance(stamps, list) and all(map(_is_int, stamps))
-            and isinstance(lines, dict) and all(
-                isinstance(v, list) and all(isinstance(s, str) for s in v)
-                for v in lines.values())):
+            and isinstance(stamps, list) and all(map(_is_int, stamps))):
         return None
-    return KeptFiles(inputs=inputs, stamps=tuple(stamps), section=section,
-                     lines={k: tuple(v) for k, v in lines.items()})
+    return KeptFiles(inputs=inputs, stamps=tuple(stamps), section=section)
+
+
+class KeptLines(Mapping[str, tuple[str, ...]]):
+    """Each candidate's lines for their graded copy, read from the cache file as asked
+    (a connection of its own, open until `close`). A row that is not a list of strings
+    reads as no lines: the cache is never trusted beyond its shape."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                   timeout=_BUSY_SECONDS, check_same_thread=False)
+
+    def __getitem__(self, owner: str) -> tuple[str, ...]:
+        try:
+            row = self._db.execute("SELECT lines FROM copy_lines WHERE owner = ?",
+                                   (owner,)).fetchone()
+        except sqlite3.Error:
+            row = None  # a copy without its lines beats no copies
+        if row is None:
+            raise KeyError(owner)
+        return _lines(row[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return (owner for (owner,) in self._db.execute(
+            "SELECT owner FROM copy_lines ORDER BY owner"))
+
+    def __len__(self) -> int:
+        (count,), = self._db.execute("SELECT count(*) FROM copy_lines")
+        return int(count)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _lines(text: object) -> tuple[str, ...]:
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return ()
+    if not (isinstance(data, list) and all(isinstance(line, str) for line in data)):
+        return ()
+    return tuple(data)
 
 
 def inputs_digest(parts: Iterable[object]) -> str:

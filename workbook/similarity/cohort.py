@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
 from workbook.model import Bank, Question
-from workbook.similarity.compare import QuestionSimilarity, SimilaritySettings, compare_question
-from workbook.similarity.fingerprint import Fingerprint
+from workbook.similarity.compare import (
+    Fingerprints,
+    QuestionSimilarity,
+    SimilaritySettings,
+    compare_found,
+    computed,
+)
+from workbook.similarity.findings import Findings
 from workbook.similarity.sources import known_sources, shared_kgrams
 
 
@@ -21,20 +26,17 @@ class SimilarityReport:
     #: questions answered in the gradebook but absent from the bank: nothing subtracted
     not_in_bank: tuple[str, ...] = ()
 
+    def _findings(self) -> list[Findings]:
+        """The databases the questions' findings are in (one, when the report made them)."""
+        return list({id(q.findings): q.findings for q in self.questions}.values())
+
     def matches_of(self, candidate: str) -> list[tuple[str, str, str, float]]:
         """(question, the other side's kind, its owner, score) of each similar pair
         `candidate` is in, highest score first: what the candidate's graded copy lists."""
-        found = []
-        for question in self.questions:
-            for pair in question.pairs:
-                if pair.left.owner == candidate and pair.left.kind == "candidate":
-                    found.append((question.question_id, pair.right.kind, pair.right.owner,
-                                  pair.score))
-                elif pair.right.owner == candidate and pair.right.kind == "candidate":
-                    found.append((question.question_id, pair.left.kind, pair.left.owner,
-                                  pair.score))
+        asked = {q.question_id for q in self.questions}
+        found = [match for findings in self._findings()
+                 for match in findings.matches_of(candidate) if match[0] in asked]
         return sorted(found, key=lambda m: (-m[3], m[0], m[2]))
-
 
     def lines_for(self, candidate: str) -> tuple[str, ...]:
         """What a graded copy lists: one line per similar answer or known source, and for a
@@ -46,21 +48,30 @@ class SimilarityReport:
         for question in self.questions:
             if not question.pairs_not_listed:
                 continue
-            group = next((g for g in question.clusters if candidate in g), ())
-            if group:
-                lines.append(f"{question.question_id}: one of {len(group)} similar answers "
+            size = question.findings.cluster_size(question.question_id, candidate)
+            if size:
+                lines.append(f"{question.question_id}: one of {size} similar answers "
                              "(too many pairs to list each; see similarity.html)")
         return tuple(lines)
 
+    def owners(self) -> Iterator[str]:
+        """Every candidate whose graded copy lists something, sorted."""
+        crowded = [q.question_id for q in self.questions if q.pairs_not_listed]
+        seen: set[str] = set()
+        for findings in self._findings():
+            for owner in findings.owners_with_findings(crowded):
+                if owner not in seen:  # several databases only when built by hand
+                    seen.add(owner)
+                    yield owner
 
-def answers_by_question(rows: Iterable[tuple[str, str, str | None, str | None]]
-                        ) -> dict[str, list[tuple[str, str]]]:
-    """question id -> (owner, answer) of every recorded submission, from (candidate,
-    source, question id, answer) rows grouped by candidate (`Gradebook.iter_answers`: plain
-    rows, read a page at a time; a question of None is a submission without answers). When
-    several files claim one candidate, each answer is named by candidate and file, so
-    neither hides the other."""
-    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+
+def owned_answers(rows: Iterable[tuple[str, str, str | None, str | None]]
+                  ) -> Iterator[tuple[str, str, str, str]]:
+    """(question id, owner, "candidate", answer) of every recorded answer, from
+    (candidate, source, question id, answer) rows grouped by candidate
+    (`Gradebook.iter_answers`: plain rows, read a page at a time; a question of None is a
+    submission without answers). When several files claim one candidate, each answer is
+    named by candidate and file, so neither hides the other."""
     for name, claiming in groupby(rows, key=lambda row: row[0]):
         group = list(claiming)
         several = len({source for _name, source, _question, _answer in group}) > 1
@@ -68,17 +79,16 @@ def answers_by_question(rows: Iterable[tuple[str, str, str | None, str | None]]
             if question is None or answer is None:
                 continue
             owner = f"{name} ({Path(source).name})" if several else name
-            found[question].append((owner, answer))
-    return found
+            yield question, owner, "candidate", answer
 
 
-def compared_questions(answers: Mapping[str, object], bank: Bank,
+def compared_questions(answered: Iterable[str], bank: Bank,
                        question_id: str | None = None) -> list[tuple[str, Question | None]]:
     """The questions a report compares, in order, each with its bank question (None when
     the bank lacks it): every answered one, or `question_id` alone; written answers are
     prose, not what these fingerprints compare."""
     compared: list[tuple[str, Question | None]] = []
-    for qid in sorted(answers):
+    for qid in sorted(answered):
         if question_id is not None and qid != question_id:
             continue
         question = bank.get(qid) if qid in bank.ids else None
@@ -87,23 +97,17 @@ def compared_questions(answers: Mapping[str, object], bank: Bank,
     return compared
 
 
-def similarity_report(answers: dict[str, list[tuple[str, str]]], bank: Bank,
-                      bank_folder: Path | None, *, question_id: str | None = None,
+def similarity_report(findings: Findings, bank: Bank, bank_folder: Path | None, *,
+                      question_id: str | None = None,
                       settings: SimilaritySettings | None = None,
-                      fingerprints: Callable[[list[str]], Mapping[str, Fingerprint]] | None
-                      = None) -> SimilarityReport:
-    """Compare the answers of every question (or of `question_id` alone); `fingerprints`
-    gives the fingerprint of each code of a question at once (a cache), else they are
-    computed."""
+                      fingerprints: Fingerprints = computed) -> SimilarityReport:
+    """Compare the answers in `findings` to every question (or to `question_id` alone);
+    `fingerprints` gives codes' fingerprints (a cache), else they are computed."""
     settings = settings or SimilaritySettings()
-    questions = []
-    for qid, question in compared_questions(answers, bank, question_id):
-        known = known_sources(question, qid, bank_folder)
-        codes = [code for _owner, code in answers[qid]] + [k.code for k in known]
-        questions.append(compare_question(
-            qid, answers[qid], known, shared_kgrams(question), settings,
-            fingerprints=fingerprints(codes) if fingerprints else None))
-    missing = [qid for qid, question in compared_questions(answers, bank, question_id)
-               if question is None]
-    return SimilarityReport(settings=settings, questions=tuple(questions),
-                            not_in_bank=tuple(missing))
+    compared = compared_questions(findings.questions(), bank, question_id)
+    questions = tuple(
+        compare_found(findings, qid, known_sources(question, qid, bank_folder),
+                      shared_kgrams(question), settings, fingerprints=fingerprints)
+        for qid, question in compared)
+    return SimilarityReport(settings=settings, questions=questions,
+                            not_in_bank=tuple(qid for qid, q in compared if q is None))

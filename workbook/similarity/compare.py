@@ -12,17 +12,25 @@ found only below `exhaustive_up_to`.
 Identical fingerprints are compared once: a cohort where hundreds of candidates wrote the
 same obvious solution would otherwise score (and hold) every pair of them, which grows as
 the square of the cohort. Their pairs are counted, and only the `max_pairs` most similar
-are listed with their lines; the clusters still hold every candidate.
+are listed; the clusters still hold every candidate.
+
+Answers, pairs and clusters live in the run's `Findings` (a temporary SQLite database):
+what is held in memory is one entry per distinct fingerprint, never one per candidate.
+A pair's matched lines are worked out when it is shown, from the two sides' code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from itertools import chain, combinations, islice
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, combinations, islice, product
 
+from workbook.similarity.findings import Findings, PairRow
 from workbook.similarity.fingerprint import Fingerprint, fingerprint
 from workbook.similarity.sources import KnownSource
+
+#: codes -> their fingerprints, computed or read from a cache (`cache.py`)
+Fingerprints = Callable[[Sequence[str]], Mapping[str, Fingerprint]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,14 +52,13 @@ class SimilaritySettings:
 
 @dataclass(frozen=True, kw_only=True)
 class Compared:
-    """One side of a comparison: a candidate's answer or a known source."""
+    """One side of a listed pair: a candidate's answer or a known source."""
 
     #: the candidate's name, or a known source's label
     owner: str
     #: "candidate", "reference", "alternative", "decoy" or "known source"
     kind: str
     code: str
-    fingerprint: Fingerprint = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,50 +72,83 @@ class Pair:
     right_lines: frozenset[int]
 
 
+def computed(codes: Sequence[str]) -> dict[str, Fingerprint]:
+    """Fingerprints without a cache."""
+    return {code: fingerprint(code) for code in codes}
+
+
 @dataclass(frozen=True, kw_only=True)
 class QuestionSimilarity:
+    """One question's comparison; its pairs and clusters are read from `findings`."""
+
     question_id: str
     answers: int
-    #: candidate pairs, then answers similar to a known source, highest score first
-    pairs: tuple[Pair, ...]
-    #: groups of candidates linked by similar pairs, largest first
-    clusters: tuple[tuple[str, ...], ...]
     #: answers too small to judge once the given code is subtracted (starter-only ones)
     too_small: int
     method: str
+    #: pairs listed: candidate pairs, then answers similar to a known source
+    listed: int
     #: similar candidate pairs beyond `max_pairs`, counted but not listed
     pairs_not_listed: int = 0
+    findings: Findings = field(repr=False, compare=False)
+    #: the k-grams subtracted from every fingerprint, to show a pair's matched lines
+    shared: frozenset[int] = field(repr=False, compare=False)
+    fingerprints: Fingerprints = field(default=computed, repr=False, compare=False)
 
     @property
     def similar_pairs(self) -> int:
         """Every similar pair, listed or not."""
-        return len(self.pairs) + self.pairs_not_listed
+        return self.listed + self.pairs_not_listed
+
+    @property
+    def pairs(self) -> tuple[Pair, ...]:
+        """Every listed pair with its matched lines, highest score first (candidate pairs,
+        then pairs with a known source); `shown` reads fewer."""
+        return tuple(self.shown(-1))
+
+    def shown(self, limit: int) -> Iterator[Pair]:
+        """The first `limit` listed pairs (-1: all) with their matched lines."""
+        rows = list(self.findings.pairs(self.question_id, limit))
+        prints = self.fingerprints([code for row in rows for code in row[5:]])
+        for left, left_kind, right, right_kind, score, left_code, right_code in rows:
+            mine = prints[left_code].without(self.shared)
+            theirs = prints[right_code].without(self.shared)
+            both = mine.hashes & theirs.hashes
+            yield Pair(question_id=self.question_id,
+                       left=Compared(owner=left, kind=left_kind, code=left_code),
+                       right=Compared(owner=right, kind=right_kind, code=right_code),
+                       score=score, left_lines=mine.lines(both), right_lines=theirs.lines(both))
+
+    def rows(self) -> Iterator[PairRow]:
+        """Every listed pair as a row, without its lines: what the CSV and JSON list."""
+        return self.findings.pairs(self.question_id)
+
+    @property
+    def clusters(self) -> tuple[tuple[str, ...], ...]:
+        """Groups of candidates linked by similar pairs, largest first."""
+        return tuple(self.findings.clusters(self.question_id))
 
 
-#: what a listed pair's sides carry in place of their fingerprints
-_SCORED = Fingerprint(spans={})
+@dataclass(kw_only=True)
+class _Group:
+    """Answers with one fingerprint: compared once, for all of them."""
+
+    index: int
+    hashes: frozenset[int]
+    size: int = 0
+    #: (known source's id, score) of each known source it is similar to
+    known: list[tuple[int, float]] = field(default_factory=list)
 
 
-def _score(left: Compared, right: Compared, question_id: str) -> Pair:
-    """The pair, its sides without their fingerprints: a report lists every answer similar
-    to a known source, so keeping them held ~25 KB per candidate of the cohort until the
-    report was written (the reports worker's growth with the batch, issue 13)."""
-    shared = left.fingerprint.hashes & right.fingerprint.hashes
-    return Pair(question_id=question_id, left=replace(left, fingerprint=_SCORED),
-                right=replace(right, fingerprint=_SCORED), score=_overlap(left, right),
-                left_lines=left.fingerprint.lines(shared),
-                right_lines=right.fingerprint.lines(shared))
-
-
-def _lsh_candidates(entries: Sequence[Compared], settings: SimilaritySettings
+def _lsh_candidates(groups: Sequence[_Group], settings: SimilaritySettings
                     ) -> set[tuple[int, int]]:
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
     sketches = []
-    for index, entry in enumerate(entries):
+    for index, group in enumerate(groups):
         sketch = MinHash(num_perm=settings.num_perm, hashfunc=_hash32)
-        sketch.update_batch(list(entry.fingerprint.hashes))
+        sketch.update_batch(list(group.hashes))
         lsh.insert(index, sketch)
         sketches.append(sketch)
     found = set()
@@ -123,101 +163,114 @@ def _hash32(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
-def _clusters(groups: Sequence[Sequence[str]],
-              links: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], ...]:
-    """Owners joined by identical answers (`groups`) and by similar pairs (`links`)."""
-    parent: dict[str, str] = {}
+def _clusters(groups: Sequence[_Group], links: Iterable[tuple[int, int]]
+              ) -> Iterator[tuple[int, int]]:
+    """(group, cluster) of every group in a cluster: a group of several answers, or one
+    linked to another by a similar pair."""
+    parent = list(range(len(groups)))
 
-    def root(name: str) -> str:
-        parent.setdefault(name, name)
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
 
-    for group in groups:
-        for owner in group[1:]:
-            parent[root(owner)] = root(group[0])
+    linked: set[int] = set()
     for left, right in links:
         parent[root(left)] = root(right)
-    found: dict[str, list[str]] = {}
-    for name in parent:
-        found.setdefault(root(name), []).append(name)
-    return tuple(sorted((tuple(sorted(g)) for g in found.values() if len(g) > 1),
-                        key=lambda g: (-len(g), g)))
+        linked.update((left, right))
+    for group in groups:
+        if group.size > 1 or group.index in linked:
+            yield group.index, root(group.index)
 
 
-def _order(pair: Pair) -> tuple[float, str, str]:
-    return (-pair.score, pair.left.owner, pair.right.owner)
-
-
-def compare_question(question_id: str, answers: Sequence[tuple[str, str]],
+def compare_question(question_id: str, answers: Iterable[tuple[str, str]],
                      known: Sequence[KnownSource], shared: frozenset[int],
                      settings: SimilaritySettings | None = None, *,
-                     fingerprints: Mapping[str, Fingerprint] | None = None
-                     ) -> QuestionSimilarity:
+                     fingerprints: Fingerprints = computed) -> QuestionSimilarity:
     """Similar pairs among `answers` ((candidate, code), one per candidate) and between
     each answer and each known source; `shared` k-grams are subtracted from all of them.
-    `fingerprints` holds codes fingerprinted already (`cache.py`); others are computed."""
+    The result's pairs and clusters are kept in a `Findings` of its own."""
+    findings = Findings()
+    findings.add_answers((question_id, owner, "candidate", code) for owner, code in answers)
+    return compare_found(findings, question_id, known, shared, settings,
+                         fingerprints=fingerprints)
+
+
+def compare_found(findings: Findings, question_id: str, known: Sequence[KnownSource],
+                  shared: frozenset[int], settings: SimilaritySettings | None = None, *,
+                  fingerprints: Fingerprints = computed) -> QuestionSimilarity:
+    """Compare `question_id`'s answers in `findings`, and keep what is found there."""
     settings = settings or SimilaritySettings()
-    given = fingerprints or {}
-
-    def print_of(code: str) -> Fingerprint:
-        found = given.get(code)
-        return (fingerprint(code) if found is None else found).without(shared)
-
-    entries = [Compared(owner=owner, kind="candidate", code=code, fingerprint=print_of(code))
-               for owner, code in answers]
-    judged = [e for e in entries if len(e.fingerprint) >= settings.min_fingerprints]
-    sources = [Compared(owner=k.label, kind=k.kind, code=k.code, fingerprint=print_of(k.code))
-               for k in known]
-    sources = [s for s in sources if len(s.fingerprint) >= settings.min_fingerprints]
-    # answers with the same fingerprint: one representative each is compared
-    by_print: dict[frozenset[int], list[Compared]] = {}
-    for entry in judged:
-        by_print.setdefault(entry.fingerprint.hashes, []).append(entry)
-    groups = list(by_print.values())
-    representatives = [group[0] for group in groups]
-    if len(representatives) <= settings.exhaustive_up_to:
+    findings.add_answers((question_id, k.label, k.kind, k.code) for k in known)
+    sources = [(ident, hashes) for page in findings.answers(question_id, sources=True)
+               for ident, hashes in _judged(page, shared, settings, fingerprints)]
+    groups: list[_Group] = []
+    by_print: dict[frozenset[int], _Group] = {}
+    answers = too_small = 0
+    for page in findings.answers(question_id):
+        judged = _judged(page, shared, settings, fingerprints)
+        answers += len(page)
+        too_small += len(page) - len(judged)
+        grouped, with_known = [], []
+        for ident, hashes in judged:
+            group = by_print.get(hashes)
+            if group is None:
+                group = by_print[hashes] = _Group(index=len(groups), hashes=hashes, known=[
+                    (source, score) for source, theirs in sources
+                    if (score := _overlap(hashes, theirs)) >= settings.threshold])
+                groups.append(group)
+            group.size += 1
+            grouped.append((group.index, ident))
+            with_known += [(ident, source, score) for source, score in group.known]
+        findings.assign(grouped)
+        findings.add_pairs(question_id, 1, with_known)
+    if len(groups) <= settings.exhaustive_up_to:
         method = "every pair"
-        proposed: Sequence[tuple[int, int]] = list(combinations(range(len(groups)), 2))
+        proposed: Iterable[tuple[int, int]] = combinations(range(len(groups)), 2)
     else:
         method = "MinHash LSH"
-        proposed = sorted(_lsh_candidates(representatives, settings))
+        proposed = sorted(_lsh_candidates(groups, settings))
     similar = [(a, b, score) for a, b in proposed
-               if (score := _overlap(representatives[a], representatives[b]))
+               if (score := _overlap(groups[a].hashes, groups[b].hashes))
                >= settings.threshold]
-    listed, counted = _listed_pairs(groups, similar, settings.max_pairs)
-    between = [_score(left, right, question_id) for left, right in listed]
-    with_known = [_score(member, source, question_id)
-                  for group in groups for source in sources
-                  if _overlap(group[0], source) >= settings.threshold for member in group]
-    clusters = _clusters([[e.owner for e in g] for g in groups],
-                         [(groups[a][0].owner, groups[b][0].owner) for a, b, _ in similar])
+    counted = sum(g.size * (g.size - 1) // 2 for g in groups) + sum(
+        groups[a].size * groups[b].size for a, b, _ in similar)
+    listed = list(_listed_pairs(findings, question_id, groups, similar, settings.max_pairs))
+    findings.add_pairs(question_id, 0, listed)
+    findings.add_clusters(question_id, _clusters(groups, ((a, b) for a, b, _ in similar)))
     return QuestionSimilarity(
-        question_id=question_id, answers=len(entries),
-        pairs=(*sorted(between, key=_order), *sorted(with_known, key=_order)),
-        clusters=clusters, too_small=len(entries) - len(judged), method=method,
-        pairs_not_listed=counted - len(between))
+        question_id=question_id, answers=answers, too_small=too_small, method=method,
+        listed=findings.pair_count(question_id), pairs_not_listed=counted - len(listed),
+        findings=findings, shared=shared, fingerprints=fingerprints)
 
 
-def _overlap(left: Compared, right: Compared) -> float:
-    smaller = min(len(left.fingerprint), len(right.fingerprint))
-    shared = len(left.fingerprint.hashes & right.fingerprint.hashes)
-    return shared / smaller if smaller else 0.0
+def _judged(page: Sequence[tuple[int, str, str]], shared: frozenset[int],
+            settings: SimilaritySettings, fingerprints: Fingerprints
+            ) -> list[tuple[int, frozenset[int]]]:
+    """(id, kept hashes) of each row large enough to judge once `shared` is subtracted."""
+    prints = fingerprints([code for _ident, _owner, code in page])
+    kept = [(ident, prints[code].hashes - shared) for ident, _owner, code in page]
+    return [(ident, hashes) for ident, hashes in kept
+            if len(hashes) >= settings.min_fingerprints]
 
 
-def _listed_pairs(groups: Sequence[Sequence[Compared]],
+def _overlap(left: frozenset[int], right: frozenset[int]) -> float:
+    smaller = min(len(left), len(right))
+    return len(left & right) / smaller if smaller else 0.0
+
+
+def _listed_pairs(findings: Findings, question_id: str, groups: Sequence[_Group],
                   similar: Sequence[tuple[int, int, float]], limit: int
-                  ) -> tuple[list[tuple[Compared, Compared]], int]:
-    """The `limit` most similar candidate pairs (identical answers first, score 1.0) and
-    how many similar pairs there are in all; pairs are made lazily, never all at once."""
-    def across(a: int, b: int) -> Iterator[tuple[Compared, Compared]]:
-        return ((left, right) for left in groups[a] for right in groups[b])
+                  ) -> Iterator[tuple[int, int, float]]:
+    """(left id, right id, score) of the `limit` most similar candidate pairs: identical
+    answers first (score 1.0), then pairs of similar groups. Only a group's first `limit`
+    + 1 members can be in them, and only those are read."""
+    def members(group: int) -> list[int]:
+        return findings.members(question_id, group, limit + 1)
 
-    counted = sum(len(g) * (len(g) - 1) // 2 for g in groups) + sum(
-        len(groups[a]) * len(groups[b]) for a, b, _ in similar)
-    ordered = chain(chain.from_iterable(combinations(g, 2) for g in groups),
-                    chain.from_iterable(across(a, b) for a, b, _ in
-                                        sorted(similar, key=lambda s: -s[2])))
-    return list(islice(ordered, limit)), counted
+    within = (((left, right, 1.0) for left, right in combinations(members(g.index), 2))
+              for g in groups if g.size > 1)
+    across = (((left, right, score) for left, right in product(members(a), members(b)))
+              for a, b, score in sorted(similar, key=lambda s: -s[2]))
+    return islice(chain(chain.from_iterable(within), chain.from_iterable(across)), limit)

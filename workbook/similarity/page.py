@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 from collections.abc import Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -66,24 +67,26 @@ def _view(pair: Pair, anchor: str) -> str:
 def _counted(result: QuestionSimilarity) -> str:
     if not result.pairs_not_listed:
         return f"{result.similar_pairs} similar pairs"
-    return (f"{result.similar_pairs} similar pairs, the {len(result.pairs)} most similar "
+    return (f"{result.similar_pairs} similar pairs, the {result.listed} most similar "
             "listed (the groups below hold every answer)")
 
 
-def _question(result: QuestionSimilarity) -> str:
-    parts = [f'<h2 id="q-{_e(result.question_id)}">{_e(result.question_id)}</h2>',
-             f"<p>{result.answers} answers compared ({_e(result.method)}); "
-             f"{result.too_small} too small to compare once the given code is subtracted; "
-             f"{_counted(result)}.</p>"]
-    if result.clusters:
-        parts.append("<p>Groups of similar answers:</p><ul>" + "".join(
-            f"<li>{len(c)} answers: {_e(', '.join(c))}</li>" for c in result.clusters)
-            + "</ul>")
-    for index, pair in enumerate(result.pairs[:MAX_VIEWS]):
-        parts.append(_view(pair, pair_anchor(result.question_id, index)))
-    if len(result.pairs) > MAX_VIEWS:
-        parts.append(f"<p>... and {len(result.pairs) - MAX_VIEWS} more pairs in {CSV}.</p>")
-    return "\n".join(parts)
+def _question(result: QuestionSimilarity) -> Iterator[str]:
+    yield (f'<h2 id="q-{_e(result.question_id)}">{_e(result.question_id)}</h2>\n'
+           f"<p>{result.answers} answers compared ({_e(result.method)}); "
+           f"{result.too_small} too small to compare once the given code is subtracted; "
+           f"{_counted(result)}.</p>")
+    clusters = result.findings.clusters(result.question_id)
+    first = next(clusters, None)
+    if first is not None:
+        yield "\n<p>Groups of similar answers:</p><ul>"
+        for cluster in chain((first,), clusters):
+            yield f"<li>{len(cluster)} answers: {_e(', '.join(cluster))}</li>"
+        yield "</ul>"
+    for index, pair in enumerate(result.shown(MAX_VIEWS)):
+        yield "\n" + _view(pair, pair_anchor(result.question_id, index))
+    if result.listed > MAX_VIEWS:
+        yield f"\n<p>... and {result.listed - MAX_VIEWS} more pairs in {CSV}.</p>"
 
 
 _CSS = """
@@ -111,26 +114,62 @@ def _html_parts(report: SimilarityReport, *, title: str) -> Iterator[str]:
         yield (f"<p>Not in the bank, compared without subtracting given code: "
                f"{_e(', '.join(report.not_in_bank))}.</p>")
     for question in report.questions:
-        yield _question(question)
+        yield from _question(question)
     yield "</body></html>\n"
 
 
+_HEADER = ["question", "left", "left_kind", "right", "right_kind", "score"]
+
+
+def _rows(report: SimilarityReport) -> Iterator[list[Any]]:
+    for question in report.questions:
+        for left, left_kind, right, right_kind, score, _codes, _also in question.rows():
+            yield [question.question_id, left, left_kind, right, right_kind, round(score, 3)]
+
+
 def similarity_rows(report: SimilarityReport) -> tuple[list[str], list[list[Any]]]:
-    header = ["question", "left", "left_kind", "right", "right_kind", "score"]
-    rows: list[list[Any]] = [[q.question_id, p.left.owner, p.left.kind, p.right.owner,
-                              p.right.kind, round(p.score, 3)]
-                             for q in report.questions for p in q.pairs]
-    return header, rows
+    """The CSV's header and rows, whole (the files are written from `_rows`)."""
+    return list(_HEADER), list(_rows(report))
 
 
 def similarity_json(report: SimilarityReport) -> dict[str, Any]:
-    header, rows = similarity_rows(report)
+    """The JSON file's content, whole (the file is written from `_json_parts`)."""
     return {"threshold": report.settings.threshold, "not_in_bank": list(report.not_in_bank),
-            "questions": [{"question": q.question_id, "answers": q.answers,
-                           "too_small": q.too_small, "method": q.method,
-                           "clusters": [list(c) for c in q.clusters]}
-                          for q in report.questions],
-            "pairs": [dict(zip(header, row, strict=True)) for row in rows]}
+            "questions": [_question_json(q) for q in report.questions],
+            "pairs": [dict(zip(_HEADER, row, strict=True)) for row in _rows(report)]}
+
+
+def _question_json(question: QuestionSimilarity) -> dict[str, Any]:
+    return {"question": question.question_id, "answers": question.answers,
+            "too_small": question.too_small, "method": question.method,
+            "clusters": [list(c) for c in question.findings.clusters(question.question_id)]}
+
+
+def _json_parts(report: SimilarityReport) -> Iterator[str]:
+    """`similarity_json` as `json.dump(indent=1)` writes it, an item at a time: at depth
+    d, an item is its own indented dump with every line break followed by d spaces."""
+    def nested(value: object, depth: int) -> str:
+        return json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+
+    def listed(items: Iterator[object]) -> Iterator[str]:
+        first = next(items, _NOTHING)
+        if first is _NOTHING:
+            yield "[]"
+            return
+        yield "[\n  " + nested(first, 2)
+        for item in items:
+            yield ",\n  " + nested(item, 2)
+        yield "\n ]"
+
+    yield "{\n " + f'"threshold": {nested(report.settings.threshold, 1)},\n '
+    yield f'"not_in_bank": {nested(list(report.not_in_bank), 1)},\n "questions": '
+    yield from listed(_question_json(q) for q in report.questions)
+    yield ',\n "pairs": '
+    yield from listed(dict(zip(_HEADER, row, strict=True)) for row in _rows(report))
+    yield "\n}\n"
+
+
+_NOTHING = object()
 
 
 def write_similarity(report: SimilarityReport, outdir: Path, *, title: str) -> list[Path]:
@@ -141,14 +180,13 @@ def write_similarity(report: SimilarityReport, outdir: Path, *, title: str) -> l
     # as strings were 30 MB of the report stage's peak (bench/scale_bench.py --reports)
     with page.open("w", encoding="utf-8") as handle:
         handle.writelines(_html_parts(report, title=title))
-    header, rows = similarity_rows(report)
     with table.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(csv_rows([header]))
-        for start in range(0, len(rows), _ROWS_AT_ONCE):
-            handle.write(csv_rows(rows[start:start + _ROWS_AT_ONCE]))
+        handle.write(csv_rows([_HEADER]))
+        rows = _rows(report)
+        while chunk := list(islice(rows, _ROWS_AT_ONCE)):
+            handle.write(csv_rows(chunk))
     with data.open("w", encoding="utf-8") as handle:
-        json.dump(similarity_json(report), handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
+        handle.writelines(_json_parts(report))
     return [page, table, data]
 
 
@@ -160,20 +198,32 @@ def cohort_section(report: SimilarityReport, *, top: int = 10) -> str:
     """The cohort page's similarity section: per question, the most similar pairs and the
     groups, each linked to its side-by-side view on similarity.html."""
     parts = ['<h2 id="similarity">Similar answers</h2>', f"<p>{_e(NOTICE)}</p>"]
-    listed = [q for q in report.questions if q.pairs]
+    listed = [q for q in report.questions if q.listed]
     if not listed:
         parts.append(f"<p>No answers similar at score {report.settings.threshold:.2f} or "
                      f"above.</p>")
     for result in listed:
         rows = "".join(
-            f'<tr><td class="name">{_who(p.left.kind, p.left.owner)}</td>'
-            f'<td class="name">{_who(p.right.kind, p.right.owner)}</td>'
-            f'<td>{p.score:.2f}</td><td class="name"><a href="{PAGE}#'
+            f'<tr><td class="name">{_who(left_kind, left)}</td>'
+            f'<td class="name">{_who(right_kind, right)}</td>'
+            f'<td>{score:.2f}</td><td class="name"><a href="{PAGE}#'
             f'{pair_anchor(result.question_id, i)}">side by side</a></td></tr>'
-            for i, p in enumerate(result.pairs[:top]))
-        groups = "; ".join(", ".join(c) for c in result.clusters if len(c) > 2)
+            for i, (left, left_kind, right, right_kind, score, *_codes)
+            in enumerate(result.findings.pairs(result.question_id, top)))
+        groups = "; ".join(_named(c) for c in result.findings.clusters(result.question_id)
+                           if len(c) > 2)
         parts.append(f"<h3>{_e(result.question_id)}</h3><p>{_counted(result)}"
                      + (f"; groups: {_e(groups)}" if groups else "") + "</p>"
                      f'<table><tr><th class="name">answer</th><th class="name">similar to'
                      f"</th><th>score</th><th></th></tr>{rows}</table>")
     return "\n".join(parts)
+
+
+#: names of a group shown on the cohort page; similarity.html lists them all
+GROUP_NAMES_SHOWN = 20
+
+
+def _named(cluster: tuple[str, ...]) -> str:
+    shown = ", ".join(cluster[:GROUP_NAMES_SHOWN])
+    more = len(cluster) - GROUP_NAMES_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import html
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook.errors import BankError
 from workbook.model import Bank
-from workbook.similarity.cache import KeptFiles, SimilarityCache, inputs_digest
+from workbook.similarity.cache import KeptFiles, KeptLines, SimilarityCache, inputs_digest
 from workbook.similarity.cohort import (
     SimilarityReport,
-    answers_by_question,
     compared_questions,
+    owned_answers,
     similarity_report,
 )
 from workbook.similarity.compare import SimilaritySettings
+from workbook.similarity.findings import Findings
 from workbook.similarity.page import CSV, JSON, PAGE, cohort_section, write_similarity
 from workbook.similarity.sources import given_code, known_sources
 
@@ -86,33 +87,45 @@ def write_similarity_files(gradebook: Gradebook, bank: Bank, outdir: Path, *, ti
                            threshold: float | None = None) -> SimilarityFiles:
     folder, settings = _settings(bank, threshold)
     with SimilarityCache.of(outdir) as cache:
-        return _compute(answers_by_question(gradebook.iter_answers()), bank, folder, outdir,
-                        cache, title=title, question_id=question_id, settings=settings)
+        return _compute(_answers_of(gradebook), bank, folder, outdir, cache, title=title,
+                        question_id=question_id, settings=settings)
 
 
-def _compute(answers: dict[str, list[tuple[str, str]]], bank: Bank, folder: Path | None,
-             outdir: Path, cache: SimilarityCache, *, title: str, question_id: str | None,
+def _answers_of(gradebook: Gradebook) -> Findings:
+    """Every candidate's latest answers, read from the gradebook into a new `Findings`."""
+    findings = Findings()
+    findings.add_answers(owned_answers(gradebook.iter_answers()))
+    return findings
+
+
+def _compute(findings: Findings, bank: Bank, folder: Path | None, outdir: Path,
+             cache: SimilarityCache, *, title: str, question_id: str | None,
              settings: SimilaritySettings) -> SimilarityFiles:
     """Compare and write the files, with the fingerprints the cache holds."""
-    report = similarity_report(answers, bank, folder, question_id=question_id,
+    report = similarity_report(findings, bank, folder, question_id=question_id,
                                settings=settings, fingerprints=cache.fingerprints)
-    cache.forget_unused()
     files = write_similarity(report, outdir, title=title)
+    cache.forget_unused()
     return SimilarityFiles(report=report, files=files, section=cohort_section(report))
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReportSimilarity:
     """What the reports need of the similarity step: its files, the cohort page's section
-    and what each candidate's graded copy lists."""
+    and what each candidate's graded copy lists. `close` when done with it."""
 
     files: list[Path]
     section: str
-    #: answer owner -> lines of their graded copy (an owner not here has none)
+    #: answer owner -> lines of their graded copy (an owner not here has none): read
+    #: from the cache as asked, or held here when the cache cannot keep them
     lines: Mapping[str, tuple[str, ...]]
 
     def lines_for(self, candidate: str) -> tuple[str, ...]:
         return self.lines.get(candidate, ())
+
+    def close(self) -> None:
+        if isinstance(self.lines, KeptLines):
+            self.lines.close()
 
 
 #: the cache's entry for the files the report stage writes
@@ -143,34 +156,43 @@ def similarity_for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
 def _for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
                  title: str) -> ReportSimilarity:
     folder, settings = _settings(bank, None)
-    answers = answers_by_question(gradebook.iter_answers())
-    inputs = inputs_digest([title, settings, *_question_inputs(answers, bank, folder)])
-    paths = [outdir / name for name in (PAGE, CSV, JSON)]
-    with SimilarityCache.of(outdir) as cache:
-        kept = cache.kept_files(_REPORT_STAGE)
-        if kept is not None and kept.inputs == inputs and kept.stamps == _stamps(paths):
-            return ReportSimilarity(files=paths, section=kept.section, lines=kept.lines)
-        found = _compute(answers, bank, folder, outdir, cache, title=title,
-                         question_id=None, settings=settings)
-        owners = {side.owner for question in found.report.questions
-                  for pair in question.pairs for side in (pair.left, pair.right)
-                  if side.kind == "candidate"}
-        lines = {owner: found.report.lines_for(owner) for owner in sorted(owners)}
-        cache.keep_files(_REPORT_STAGE, KeptFiles(inputs=inputs, stamps=_stamps(found.files),
-                                                  section=found.section, lines=lines))
-        return ReportSimilarity(files=found.files, section=found.section, lines=lines)
+    findings = _answers_of(gradebook)
+    try:
+        inputs = inputs_digest(_inputs(findings, bank, folder, title, settings))
+        paths = [outdir / name for name in (PAGE, CSV, JSON)]
+        lines: Mapping[str, tuple[str, ...]] | None = None
+        with SimilarityCache.of(outdir) as cache:
+            kept = cache.kept_files(_REPORT_STAGE)
+            if kept is not None and kept.inputs == inputs and kept.stamps == _stamps(paths):
+                lines = cache.kept_lines()
+                if lines is not None:
+                    return ReportSimilarity(files=paths, section=kept.section, lines=lines)
+            found = _compute(findings, bank, folder, outdir, cache, title=title,
+                             question_id=None, settings=settings)
+            report = found.report
+            kept = KeptFiles(inputs=inputs, stamps=_stamps(found.files), section=found.section)
+            if cache.keep_files(_REPORT_STAGE, kept, ((owner, report.lines_for(owner))
+                                                      for owner in report.owners())):
+                lines = cache.kept_lines()
+            if lines is None:  # the cache cannot keep them: held here
+                lines = {owner: report.lines_for(owner) for owner in report.owners()}
+            return ReportSimilarity(files=found.files, section=found.section, lines=lines)
+    finally:
+        findings.close()
 
 
-def _question_inputs(answers: dict[str, list[tuple[str, str]]], bank: Bank,
-                     folder: Path | None) -> list[object]:
-    """Per question compared: its answers, whether the bank has it, the code its
-    candidates were given and the sources they are compared with."""
-    parts: list[object] = [sorted(answers)]
-    for qid, question in compared_questions(answers, bank):
-        parts.append((qid, question is not None,
-                      given_code(question) if question is not None else None,
-                      known_sources(question, qid, folder), answers[qid]))
-    return parts
+def _inputs(findings: Findings, bank: Bank, folder: Path | None, title: str,
+            settings: SimilaritySettings) -> Iterator[object]:
+    """Everything the files are made from: per question compared, whether the bank has
+    it, the code its candidates were given and the sources they are compared with; then
+    every answer."""
+    yield title
+    yield settings
+    for qid, question in compared_questions(findings.questions(), bank):
+        yield (qid, question is not None,
+               given_code(question) if question is not None else None,
+               known_sources(question, qid, folder))
+    yield from findings.answer_rows()
 
 
 def _stamps(paths: list[Path]) -> tuple[int, ...]:
