@@ -130,6 +130,81 @@ def test_listing_fewer_pairs_never_changes_the_groups_or_the_count(
     assert not listed or not left_out or min(p.score for p in listed) >= max(left_out)
 
 
+def _model(question: Question, answers: list[tuple[str, str]], threshold: float
+           ) -> tuple[set[frozenset[str]], set[tuple[str, str]], tuple[tuple[str, ...], ...]]:
+    """What the comparison must find, worked out the slow, obvious way: every pair of
+    answers scored, every answer against every known source, clusters by search."""
+    from itertools import combinations
+
+    from workbook.similarity.fingerprint import fingerprint
+
+    shared, least = shared_kgrams(question), SimilaritySettings().min_fingerprints
+
+    def kept(code: str) -> frozenset[int]:
+        return fingerprint(code).hashes - shared
+
+    def score(left: frozenset[int], right: frozenset[int]) -> float:
+        return len(left & right) / min(len(left), len(right))
+
+    prints = {owner: kept(code) for owner, code in answers if len(kept(code)) >= least}
+    known = {k.label: kept(k.code) for k in known_sources(question, QUESTION, None)}
+    known = {label: hashes for label, hashes in known.items() if len(hashes) >= least}
+    pairs = {frozenset((a, b)) for a, b in combinations(prints, 2)
+             if score(prints[a], prints[b]) >= threshold}
+    with_known = {(owner, label) for owner in prints for label in known
+                  if score(prints[owner], known[label]) >= threshold}
+    groups: list[set[str]] = []
+    for owner in prints:
+        linked = [g for g in groups if any(frozenset((owner, o)) in pairs for o in g)]
+        merged = {owner}.union(*linked)
+        groups = [g for g in groups if g not in linked] + [merged]
+    clusters = tuple(sorted((tuple(sorted(g)) for g in groups if len(g) > 1),
+                            key=lambda g: (-len(g), g)))
+    return pairs, with_known, clusters
+
+
+_EDITS = [lambda code: code, lambda code: code + "\nprint('done')\n",
+          lambda code: code[: len(code) // 2], lambda code: code.replace("(", "( ")]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.tuples(st.integers(0, 6), st.integers(0, len(_EDITS) - 1)),
+                      min_size=2, max_size=25),
+       threshold=st.sampled_from([0.3, 0.6, 0.9, 1.0]))
+def test_the_pairs_and_groups_are_those_every_pair_scored_by_hand_gives(
+        question: Question, picks: list[tuple[int, int]], threshold: float) -> None:
+    codes = [ORIGINAL, DISGUISED, INDEPENDENT, STACKED, question.reference,
+             question.decoys[0].code, question.starter]
+    answers = [(f"c{index:02}", _EDITS[edit](codes[pick]))
+               for index, (pick, edit) in enumerate(picks)]
+    pairs, with_known, clusters = _model(question, answers, threshold)
+
+    result = compare(question, answers, threshold=threshold, max_pairs=10**6)
+
+    assert pairs_between_candidates(result) == pairs
+    assert {(p.left.owner, p.right.owner) for p in result.pairs
+            if p.right.kind != "candidate"} == with_known
+    assert result.clusters == clusters
+    assert result.similar_pairs == len(pairs) + len(with_known)
+
+
+def test_a_crowded_question_tells_every_member_of_a_group_in_its_copy(
+        question: Question) -> None:
+    """With more similar pairs than are listed, a candidate in none of the listed pairs
+    still reads, in their copy, that their answer is one of a group."""
+    from workbook.similarity.cohort import SimilarityReport
+
+    answers = [(f"c{index}", ORIGINAL) for index in range(6)]
+    result = compare(question, answers, max_pairs=2)
+    report = SimilarityReport(settings=SimilaritySettings(), questions=(result,))
+
+    assert {p.left.owner for p in result.pairs} | {p.right.owner for p in result.pairs} \
+        == {"c0", "c1", "c2"}
+    assert list(report.owners()) == [owner for owner, _ in answers]
+    assert any("one of 6 similar answers" in line for line in report.lines_for("c5"))
+
+
 def test_a_cohort_of_one_answer_lists_a_bounded_number_of_pairs(question: Question) -> None:
     answers = [(f"c{index:04}", ORIGINAL) for index in range(2_000)]
     result = compare(question, answers, max_pairs=100)

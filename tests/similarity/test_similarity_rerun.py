@@ -297,3 +297,36 @@ def test_a_fingerprint_read_back_from_the_cache_is_the_one_computed(
         assert cache.computed == 0
 
     assert kept[source] == fingerprint(source)
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE copy_lines SET lines = 'not json'",
+    "UPDATE copy_lines SET lines = '[1, 2]'",
+    "DELETE FROM copy_lines WHERE rowid = (SELECT min(rowid) FROM copy_lines)",
+    "DROP TABLE copy_lines",
+    "UPDATE outputs SET entry = json_set(entry, '$.owners', 99)",
+], ids=["not-json", "not-strings", "one-missing", "no-table", "wrong-count"])
+def test_damaged_copy_lines_with_unchanged_answers_are_computed_again(
+        outdir: Path, bank_dir: Path, tmp_path: Path, damage: str) -> None:
+    """The lines graded copies list are read from the cache a candidate at a time; a
+    damaged row is found before any copy is written, and costs the work again."""
+    bank = load_bank(bank_dir)
+    run(outdir, bank)
+    _sql(outdir / CACHE, damage)
+
+    again = run(outdir, bank)
+
+    files, answer = fresh(outdir, bank, tmp_path)
+    assert contents(outdir) == files and same(again, answer) and again.lines_for("ada")
+
+
+def test_without_a_usable_cache_the_lines_are_held_in_memory(
+        outdir: Path, bank_dir: Path, tmp_path: Path) -> None:
+    (outdir / CACHE).mkdir()  # not a file SQLite can open: no cache this run
+    bank = load_bank(bank_dir)
+
+    found = run(outdir, bank)
+
+    files, answer = fresh(outdir, bank, tmp_path)
+    assert isinstance(found.lines, dict)
+    assert contents(outdir) == files and same(found, answer) and found.lines_for("ada")

@@ -28,7 +28,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,8 @@ class KeptFiles:
     #: the files' modification times when written
     stamps: tuple[int, ...]
     section: str
+    #: how many candidates' lines were kept with it (set by `keep_files`)
+    owners: int = 0
 
 
 class SimilarityCache:
@@ -141,30 +143,39 @@ class SimilarityCache:
         return _kept_files(rows[0][0]) if rows else None
 
     def keep_files(self, name: str, kept: KeptFiles,
-                   lines: Iterable[tuple[str, tuple[str, ...]]]) -> bool:
+                   lines: Iterable[tuple[str, tuple[str, ...]]]) -> KeptFiles | None:
         """Keep `kept` under `name` and each (candidate, lines) in place of the last ones,
-        in one transaction; False when the cache cannot hold them."""
+        in one transaction; what was kept, or None when the cache cannot hold them."""
         if self._db is None:
-            return False
-        entry = json.dumps({"inputs": kept.inputs, "stamps": list(kept.stamps),
-                            "section": kept.section})
+            return None
         try:
             with self._db:
                 self._db.execute("DELETE FROM copy_lines")
                 self._db.executemany("INSERT OR REPLACE INTO copy_lines VALUES (?, ?)",
                                      ((owner, json.dumps(list(kept_lines)))
                                       for owner, kept_lines in lines))
+                (owners,), = self._db.execute("SELECT count(*) FROM copy_lines")
+                entry = json.dumps({"inputs": kept.inputs, "stamps": list(kept.stamps),
+                                    "section": kept.section, "owners": owners})
                 self._db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (name, entry))
         except sqlite3.Error:
-            return False
-        return True
+            return None
+        return replace(kept, owners=owners)
 
-    def kept_lines(self) -> KeptLines | None:
-        """The lines `keep_files` kept, read as asked; None when the file cannot be read."""
+    def kept_lines(self, kept: KeptFiles) -> KeptLines | None:
+        """The lines kept with `kept`, read as asked; None when the file cannot be read
+        or they are not all there, each a list of strings (read through once, a row at
+        a time, so a damaged cache costs the work again rather than a copy its lines)."""
         if self._db is None:
             return None
         try:
-            return KeptLines(self.path)
+            rows = self._db.execute("SELECT lines FROM copy_lines")
+            count = 0
+            for (text,) in rows:
+                if _lines(text) is None:
+                    return None
+                count += 1
+            return KeptLines(self.path) if count == kept.owners else None
         except sqlite3.Error:
             return None
 
@@ -241,16 +252,18 @@ def _kept_files(text: object) -> KeptFiles | None:
     if not isinstance(data, dict):
         return None
     inputs, stamps, section = data.get("inputs"), data.get("stamps"), data.get("section")
+    owners = data.get("owners")
     if not (isinstance(inputs, str) and isinstance(section, str)
+            and isinstance(owners, int) and not isinstance(owners, bool)
             and isinstance(stamps, list) and all(map(_is_int, stamps))):
         return None
-    return KeptFiles(inputs=inputs, stamps=tuple(stamps), section=section)
+    return KeptFiles(inputs=inputs, stamps=tuple(stamps), section=section, owners=owners)
 
 
 class KeptLines(Mapping[str, tuple[str, ...]]):
     """Each candidate's lines for their graded copy, read from the cache file as asked
-    (a connection of its own, open until `close`). A row that is not a list of strings
-    reads as no lines: the cache is never trusted beyond its shape."""
+    (a connection of its own, open until `close`); `SimilarityCache.kept_lines` checked
+    every row's shape first."""
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
@@ -262,9 +275,10 @@ class KeptLines(Mapping[str, tuple[str, ...]]):
                                    (owner,)).fetchone()
         except sqlite3.Error:
             row = None  # a copy without its lines beats no copies
-        if row is None:
+        lines = None if row is None else _lines(row[0])
+        if lines is None:
             raise KeyError(owner)
-        return _lines(row[0])
+        return lines
 
     def __iter__(self) -> Iterator[str]:
         return (owner for (owner,) in self._db.execute(
@@ -278,13 +292,13 @@ class KeptLines(Mapping[str, tuple[str, ...]]):
         self._db.close()
 
 
-def _lines(text: object) -> tuple[str, ...]:
+def _lines(text: object) -> tuple[str, ...] | None:
     try:
         data = json.loads(text) if isinstance(text, str) else None
     except ValueError:
-        return ()
+        return None
     if not (isinstance(data, list) and all(isinstance(line, str) for line in data)):
-        return ()
+        return None
     return tuple(data)
 
 

@@ -164,16 +164,17 @@ def _for_reports(gradebook: Gradebook, bank: Bank, outdir: Path, *,
         with SimilarityCache.of(outdir) as cache:
             kept = cache.kept_files(_REPORT_STAGE)
             if kept is not None and kept.inputs == inputs and kept.stamps == _stamps(paths):
-                lines = cache.kept_lines()
+                lines = cache.kept_lines(kept)
                 if lines is not None:
                     return ReportSimilarity(files=paths, section=kept.section, lines=lines)
             found = _compute(findings, bank, folder, outdir, cache, title=title,
                              question_id=None, settings=settings)
             report = found.report
             kept = KeptFiles(inputs=inputs, stamps=_stamps(found.files), section=found.section)
-            if cache.keep_files(_REPORT_STAGE, kept, ((owner, report.lines_for(owner))
-                                                      for owner in report.owners())):
-                lines = cache.kept_lines()
+            kept = cache.keep_files(_REPORT_STAGE, kept, ((owner, report.lines_for(owner))
+                                                          for owner in report.owners()))
+            if kept is not None:
+                lines = cache.kept_lines(kept)
             if lines is None:  # the cache cannot keep them: held here
                 lines = {owner: report.lines_for(owner) for owner in report.owners()}
             return ReportSimilarity(files=found.files, section=found.section, lines=lines)
