@@ -64,7 +64,7 @@ SUBMISSIONS = REPO / "notebooks" / "submissions"
 LEDGER = REPO / "notebooks" / "issued-assignments.jsonl"
 #: libraries a rerun with nothing to write has no use for
 HEAVY = ("sqlalchemy", "nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas",
-         "jsonschema", "nbclient", "jupyter_client", "zmq", "hypothesis", "datasketch", "numpy")
+         "jsonschema", "nbclient", "jupyter_client", "zmq", "hypothesis", "numpy")
 #: (module, attribute, label): the parts of a rerun, timed where they are looked up
 PARTS = (
     ("workbook.cli.grade", "load_bank_from", "load the bank"),

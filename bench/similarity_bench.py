@@ -1,20 +1,26 @@
-"""How the cost of comparing answers grows with the cohort: 100, 1,000 and 10,000 answers.
+"""How comparing answers grows with the cohort: 100, 1,000 and 10,000 distinct answers.
 
     .venv/bin/python bench/similarity_bench.py [--sizes 100,1000,10000] [--seed N]
+                                               [--repeat R]
 
 Each cohort answers the shipped bank's ds-merge-intervals with generated programs
 (`tests/similarity/generated.py`: independent answers from a small grammar, one in twenty
-a disguised copy of an earlier one). Each run is timed end to end through
-`compare_question` (fingerprints, subtraction of the given code, pairs, known sources);
-every figure is printed as seconds (the best of --repeat runs for cohorts under 10,000,
-since the machine is shared) and as a ratio to the first size's, with seconds per answer
-and how many of the planted copies were found. Scoring every pair would grow with the square
-of the cohort (x10,000 from 100 to 10,000); MinHash LSH keeps it near x100.
+a disguised copy of an earlier one), so nearly every answer is distinct: the hard case
+for memory, where no two candidates share a fingerprint. Each size runs in a fresh process
+through `compare_question` (fingerprints, subtraction of the given code, pairs, known
+sources, the run's findings database) and reports its seconds (the best of --repeat runs
+for cohorts under 10,000), its peak RSS and how many of the planted copies it found.
+Printed: each figure and its ratio to the first size's, measured in the same run. Scoring
+every pair would grow with the square of the cohort (x10,000 from 100 to 10,000); the
+k-gram index (`workbook/similarity/index.py`) keeps it near x100 and finds the same pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,12 +28,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.similarity.generated import cohort  # noqa: E402
-from workbook.bank import SHIPPED_BANK, load_bank  # noqa: E402
-from workbook.similarity.compare import compare_question  # noqa: E402
-from workbook.similarity.sources import known_sources, shared_kgrams  # noqa: E402
-
 QUESTION = "ds-merge-intervals"
+
+
+def one(size: int, seed: int, repeat: int) -> dict[str, object]:
+    """In a fresh process: compare a cohort of `size`; what it took."""
+    from tests.similarity.generated import cohort
+    from workbook.bank import SHIPPED_BANK, load_bank
+    from workbook.similarity.compare import compare_question
+    from workbook.similarity.sources import known_sources, shared_kgrams
+
+    question = load_bank(SHIPPED_BANK).get(QUESTION)
+    known = known_sources(question, QUESTION, None)
+    answers, copies = cohort(size, seed=seed)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds = float("inf")
+    for _ in range(repeat if size < 10_000 else 1):
+        started = time.perf_counter()
+        result = compare_question(QUESTION, iter(answers), known, shared_kgrams(question))
+        seconds = min(seconds, time.perf_counter() - started)
+    found = {frozenset((left, right)) for left, left_kind, right, right_kind, *_ in result.rows()
+             if left_kind == right_kind == "candidate"}
+    return {"seconds": seconds, "method": result.method,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "before_mib": before / 1024, "found": len(found & copies), "copies": len(copies),
+            "others": len(found - copies)}
 
 
 def main() -> None:
@@ -36,28 +61,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per size under 10,000 answers; the best is kept")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    import datasketch  # noqa: F401  (imported once, before any timing: ~1-6 s here)
-
-    question = load_bank(SHIPPED_BANK).get(QUESTION)
-    known = known_sources(question, QUESTION, None)
-    baseline = None
+    if args.one:
+        print(json.dumps(one(args.one, args.seed, args.repeat)))
+        return
+    first: dict[str, float] = {}
     print(f"{'answers':>8} {'method':>12} {'seconds':>8} {'ratio':>7} {'ms/answer':>9} "
-          f"{'copies found':>13}")
+          f"{'peak MiB':>9} {'ratio':>6} {'cohort MiB':>10} {'copies found':>13}")
     for size in (int(s) for s in args.sizes.split(",")):
-        answers, copies = cohort(size, seed=args.seed)
-        seconds = float("inf")
-        for _ in range(args.repeat if size < 10_000 else 1):
-            started = time.perf_counter()
-            result = compare_question(QUESTION, answers, known, shared_kgrams(question))
-            seconds = min(seconds, time.perf_counter() - started)
-        baseline = baseline or seconds
-        found = {frozenset((p.left.owner, p.right.owner)) for p in result.pairs
-                 if p.right.kind == "candidate"}
-        print(f"{size:>8} {result.method:>12} {seconds:>8.2f} {seconds / baseline:>6.1f}x "
-              f"{1000 * seconds / size:>9.2f} "
-              f"{len(found & copies):>6}/{len(copies):<6}"
-              + (f" (+{len(found - copies)} other pairs)" if found - copies else ""))
+        output = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed),
+             "--repeat", str(args.repeat)], check=True, capture_output=True, text=True,
+            cwd=REPO).stdout
+        run = json.loads(output.splitlines()[-1])
+        seconds, peak = float(run["seconds"]), float(run["peak_mib"])
+        first = first or {"seconds": seconds, "peak": peak}
+        print(f"{size:>8} {run['method']:>12} {seconds:>8.2f} "
+              f"{seconds / first['seconds']:>6.1f}x {1000 * seconds / size:>9.2f} "
+              f"{peak:>9.1f} {peak / first['peak']:>5.2f}x {run['before_mib']:>10.1f} "
+              f"{run['found']:>6}/{run['copies']:<6}"
+              + (f" (+{run['others']} other pairs)" if run["others"] else ""))
+    print("(peak MiB: the process's peak, the generated answers themselves included; "
+          "cohort MiB: its peak before comparing)")
 
 
 if __name__ == "__main__":

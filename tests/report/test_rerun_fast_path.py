@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 #: what only rendering, grading or writing the gradebook needs; a rerun with nothing to do
 #: imports none of them
 HEAVY = ("sqlalchemy", "nbformat", "nbconvert", "papermill", "matplotlib", "jinja2", "pandas",
-         "jsonschema", "nbclient", "jupyter_client", "tqdm", "datasketch")
+         "jsonschema", "nbclient", "jupyter_client", "tqdm")
 
 
 def _files(outdir: Path) -> dict[str, int]:

@@ -94,15 +94,16 @@ def test_answers_that_do_not_parse_are_compared_by_their_tokens(question: Questi
     assert pairs_between_candidates(result) == {frozenset({"ada", "bob"})}
 
 
-def test_lsh_finds_the_pairs_that_scoring_every_pair_finds(question: Question) -> None:
+def test_the_index_finds_the_pairs_that_scoring_every_pair_finds(question: Question) -> None:
     from tests.similarity.generated import cohort
 
     answers, copies = cohort(120, seed=3)
     every = compare(question, answers)
-    sketched = compare(question, answers, exhaustive_up_to=0)
-    assert sketched.method == "MinHash LSH" and every.method == "every pair"
+    indexed = compare(question, answers, exhaustive_up_to=0)
+    assert indexed.method == "k-gram index" and every.method == "every pair"
     assert pairs_between_candidates(every) == copies
-    assert pairs_between_candidates(sketched) == copies
+    assert pairs_between_candidates(indexed) == copies
+    assert indexed.pairs == every.pairs and indexed.clusters == every.clusters
 
 
 @settings(max_examples=25, deadline=None,
@@ -167,20 +168,22 @@ _EDITS = [lambda code: code, lambda code: code + "\nprint('done')\n",
           lambda code: code[: len(code) // 2], lambda code: code.replace("(", "( ")]
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(picks=st.lists(st.tuples(st.integers(0, 6), st.integers(0, len(_EDITS) - 1)),
                       min_size=2, max_size=25),
-       threshold=st.sampled_from([0.3, 0.6, 0.9, 1.0]))
+       threshold=st.sampled_from([0.3, 0.6, 0.9, 1.0]), indexed=st.booleans())
 def test_the_pairs_and_groups_are_those_every_pair_scored_by_hand_gives(
-        question: Question, picks: list[tuple[int, int]], threshold: float) -> None:
+        question: Question, picks: list[tuple[int, int]], threshold: float,
+        indexed: bool) -> None:
     codes = [ORIGINAL, DISGUISED, INDEPENDENT, STACKED, question.reference,
              question.decoys[0].code, question.starter]
     answers = [(f"c{index:02}", _EDITS[edit](codes[pick]))
                for index, (pick, edit) in enumerate(picks)]
     pairs, with_known, clusters = _model(question, answers, threshold)
 
-    result = compare(question, answers, threshold=threshold, max_pairs=10**6)
+    result = compare(question, answers, threshold=threshold, max_pairs=10**6,
+                     exhaustive_up_to=0 if indexed else 300)
 
     assert pairs_between_candidates(result) == pairs
     assert {(p.left.owner, p.right.owner) for p in result.pairs

@@ -6,8 +6,7 @@ outputs) goes into a SQLite file of its own as it passes, with its sort keys as 
 The ranking is then an ORDER BY over that file, read a row at a time as often as the
 cohort page, CSV, JSON and ATS exports need it, and the statistics are taken from one
 such read (`cohort.CohortTally`). So the cohort files hold one candidate, never the
-cohort (what still grows with it in the report stage is the similarity step, which
-compares every answer: bench/report_memory_bench.py).
+cohort (bench/report_memory_bench.py measures the report stage at two sizes).
 
 Why a scratch database (`grading.scratch`: SQLite's temporary database, on disk, unlinked
 as it is made, so gone with the process however it ends) rather than the gradebook: a
@@ -60,9 +59,11 @@ def _name(candidate: str) -> bytes:
     return candidate.encode("utf-8", "surrogatepass")
 
 
-#: cohorts up to this many candidates keep their ranking in memory once read (about
-#: 2-5 KB a summary): a bound, so a large cohort's memory does not grow with it
-KEPT_IN_MEMORY = 2_000
+#: cohorts up to this many candidates keep their ranking in memory once read: a bound,
+#: so a large cohort's memory does not grow with it. A summary of the junior workbook is
+#: 2-5 KB pickled but ~33 KB decoded: at the 2,000 this was once, the report stage's
+#: peak rose by 65 MB (145 MiB, against 82 MiB at 4,000 read from disk)
+KEPT_IN_MEMORY = 200
 
 
 class CohortSpool:

@@ -3,7 +3,9 @@
 normalise.py    source -> tokens that survive renaming, reformatting, reordering, comments
 fingerprint.py  tokens -> winnowed k-gram hashes, each remembering the lines it covers
 sources.py      what every answer of a question shares (subtracted) and the known sources
-compare.py      a question's answers -> similar pairs and clusters (MinHash LSH when large)
+compare.py      a question's answers -> similar pairs and clusters
+index.py        many distinct answers -> the pairs that can be similar, through their hashes
+findings.py     where a run keeps answers, pairs and clusters: a temporary SQLite database
 cohort.py       the whole gradebook -> a `SimilarityReport`
 page.py         similarity.html / .json / .csv, and the cohort page's section
 cache.py        what a rerun keeps: fingerprints by answer, the last files' inputs

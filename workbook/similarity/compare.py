@@ -2,12 +2,10 @@
 
 The score of two answers is the share of the smaller fingerprint found in the other one
 (after the question's given code is subtracted): 1.0 when one answer is contained in the
-other, whatever else was added around it. Up to `exhaustive_up_to` answers every pair is
-scored; above that, MinHash LSH (datasketch) proposes the pairs whose fingerprints'
-Jaccard similarity is likely above `lsh_threshold`, and only those are scored, so the cost
-grows with the number of answers rather than the number of pairs. LSH estimates Jaccard,
-not containment: an answer copied into one more than 1 / lsh_threshold times its size is
-found only below `exhaustive_up_to`.
+other, whatever else was added around it. Up to `exhaustive_up_to` distinct answers every
+pair is scored; above that, an index of their hashes proposes only the pairs that can
+reach the threshold (`index.py`), so the cost grows with the number of answers rather
+than the number of pairs, and the pairs found are the same.
 
 Identical fingerprints are compared once: a cohort where hundreds of candidates wrote the
 same obvious solution would otherwise score (and hold) every pair of them, which grows as
@@ -27,6 +25,7 @@ from itertools import chain, combinations, islice, product
 
 from workbook.similarity.findings import Findings, PairRow
 from workbook.similarity.fingerprint import Fingerprint, fingerprint
+from workbook.similarity.index import indexed_pairs, pack, unpack
 from workbook.similarity.sources import KnownSource
 
 #: codes -> their fingerprints, computed or read from a cache (`cache.py`)
@@ -39,13 +38,9 @@ class SimilaritySettings:
     threshold: float = 0.6
     #: an answer with fewer kept hashes than this (after subtraction) is too small to judge
     min_fingerprints: int = 5
-    #: up to this many answers per question every pair is scored; above, LSH proposes pairs
+    #: up to this many distinct answers per question every pair is scored; above, an
+    #: index of their hashes finds the same pairs without scoring them all (`index.py`)
     exhaustive_up_to: int = 300
-    #: the Jaccard similarity from which LSH proposes a pair (below `threshold`: it is an
-    #: estimate, and containment is larger than Jaccard)
-    lsh_threshold: float = 0.3
-    #: MinHash permutations: more is a better estimate and slower
-    num_perm: int = 128
     #: the most similar candidate pairs listed per question; the others are only counted
     max_pairs: int = 1000
 
@@ -134,33 +129,11 @@ class _Group:
     """Answers with one fingerprint: compared once, for all of them."""
 
     index: int
-    hashes: frozenset[int]
+    #: the fingerprint's hashes, packed (`index.pack`)
+    packed: bytes
     size: int = 0
     #: (known source's id, score) of each known source it is similar to
     known: list[tuple[int, float]] = field(default_factory=list)
-
-
-def _lsh_candidates(groups: Sequence[_Group], settings: SimilaritySettings
-                    ) -> set[tuple[int, int]]:
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
-    sketches = []
-    for index, group in enumerate(groups):
-        sketch = MinHash(num_perm=settings.num_perm, hashfunc=_hash32)
-        sketch.update_batch(list(group.hashes))
-        lsh.insert(index, sketch)
-        sketches.append(sketch)
-    found = set()
-    for index, sketch in enumerate(sketches):
-        for other in lsh.query(sketch):
-            if other != index:
-                found.add((min(index, other), max(index, other)))
-    return found
-
-
-def _hash32(value: int) -> int:
-    return value & 0xFFFFFFFF
 
 
 def _clusters(groups: Sequence[_Group], links: Iterable[tuple[int, int]]
@@ -206,7 +179,7 @@ def compare_found(findings: Findings, question_id: str, known: Sequence[KnownSou
     sources = [(ident, hashes) for page in findings.answers(question_id, sources=True)
                for ident, hashes in _judged(page, shared, settings, fingerprints)]
     groups: list[_Group] = []
-    by_print: dict[frozenset[int], _Group] = {}
+    by_print: dict[bytes, _Group] = {}
     answers = too_small = 0
     for page in findings.answers(question_id):
         judged = _judged(page, shared, settings, fingerprints)
@@ -214,9 +187,10 @@ def compare_found(findings: Findings, question_id: str, known: Sequence[KnownSou
         too_small += len(page) - len(judged)
         grouped, with_known = [], []
         for ident, hashes in judged:
-            group = by_print.get(hashes)
+            packed = pack(hashes)
+            group = by_print.get(packed)
             if group is None:
-                group = by_print[hashes] = _Group(index=len(groups), hashes=hashes, known=[
+                group = by_print[packed] = _Group(index=len(groups), packed=packed, known=[
                     (source, score) for source, theirs in sources
                     if (score := _overlap(hashes, theirs)) >= settings.threshold])
                 groups.append(group)
@@ -227,13 +201,14 @@ def compare_found(findings: Findings, question_id: str, known: Sequence[KnownSou
         findings.add_pairs(question_id, 1, with_known)
     if len(groups) <= settings.exhaustive_up_to:
         method = "every pair"
-        proposed: Iterable[tuple[int, int]] = combinations(range(len(groups)), 2)
+        prints = [unpack(group.packed) for group in groups]
+        similar = [(a, b, score) for a, b in combinations(range(len(groups)), 2)
+                   if (score := _overlap(prints[a], prints[b])) >= settings.threshold]
+        del prints
     else:
-        method = "MinHash LSH"
-        proposed = sorted(_lsh_candidates(groups, settings))
-    similar = [(a, b, score) for a, b in proposed
-               if (score := _overlap(groups[a].hashes, groups[b].hashes))
-               >= settings.threshold]
+        method = "k-gram index"
+        similar = sorted(indexed_pairs(findings, question_id, [g.packed for g in groups],
+                                       settings.threshold))
     counted = sum(g.size * (g.size - 1) // 2 for g in groups) + sum(
         groups[a].size * groups[b].size for a, b, _ in similar)
     listed = list(_listed_pairs(findings, question_id, groups, similar, settings.max_pairs))

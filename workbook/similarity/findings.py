@@ -13,7 +13,9 @@ Rows:
 - `pairs`: the listed similar pairs (`section` 0: two candidates, 1: a candidate and a
   known source), each side an `answers` row;
 - `groups`: each group's cluster (candidates joined by identical answers or similar pairs)
-  with the cluster's rank on the page and its size.
+  with the cluster's rank on the page and its size;
+- `prints` and `rarity`: each group's hashes, and how many groups hold each hash, for a
+  question with too many distinct answers to score every pair (`index.py`).
 
 Owners are compared with SQLite's BINARY collation, which orders valid UTF-8 as Python
 orders str, so a list sorted here is the list Python's `sorted` gives.
@@ -22,7 +24,7 @@ orders str, so a list sorted here is the list Python's `sorted` gives.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 
 #: SQLite's page cache for the run; beyond it, pages go to a temporary file
@@ -36,7 +38,13 @@ _SCHEMA = (
     "score REAL NOT NULL, left_id INTEGER NOT NULL, right_id INTEGER NOT NULL)",
     "CREATE TABLE groups (question TEXT NOT NULL, grp INTEGER NOT NULL, "
     "rank INTEGER, size INTEGER, PRIMARY KEY (question, grp))",
+    "CREATE TABLE prints (question TEXT NOT NULL, grp INTEGER NOT NULL, "
+    "hash INTEGER NOT NULL)",
+    "CREATE TABLE rarity (question TEXT NOT NULL, hash INTEGER NOT NULL, "
+    "holders INTEGER NOT NULL, PRIMARY KEY (question, hash)) WITHOUT ROWID",
 )
+#: values bound in one query (SQLite allowed 999 on old builds)
+_CHUNK = 500
 #: created once every question is compared: maintained row by row they slow the inserts
 _LOOKUP_INDEXES = (
     "CREATE INDEX IF NOT EXISTS answers_by_owner ON answers (owner, kind)",
@@ -191,6 +199,40 @@ class Findings:
             "WHERE a.kind = 'candidate' UNION SELECT a.owner FROM answers a JOIN groups g "
             "ON g.question = a.question AND g.grp = a.grp WHERE a.kind = 'candidate' "
             f"AND g.size > 1 AND a.question IN ({marks}) ORDER BY 1", crowded))
+
+    def index_prints(self, question: str, packed: Sequence[bytes]) -> None:
+        """Index each group's packed hashes (`index.pack`), group by position."""
+        from workbook.similarity.index import unpack
+
+        with self._db:
+            self._db.executemany("INSERT INTO prints VALUES (?, ?, ?)",
+                                 ((question, group, value) for group, one in enumerate(packed)
+                                  for value in unpack(one)))
+            self._db.execute("CREATE INDEX IF NOT EXISTS prints_by_hash "
+                             "ON prints (question, hash)")
+            self._db.execute("INSERT INTO rarity SELECT question, hash, count(*) FROM prints "
+                             "WHERE question = ? GROUP BY hash", (question,))
+
+    def rarest_first(self, question: str, hashes: Iterable[int]) -> list[int]:
+        """`hashes`, those fewest groups hold first (then by value: a fixed order)."""
+        found: list[tuple[int, int]] = []
+        values = list(hashes)
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start:start + _CHUNK]
+            found += self._db.execute(
+                f"SELECT holders, hash FROM rarity WHERE question = ? "
+                f"AND hash IN ({', '.join('?' * len(chunk))})", (question, *chunk))
+        return [value for _holders, value in sorted(found)]
+
+    def holding(self, question: str, hashes: Sequence[int]) -> set[int]:
+        """The groups holding any of `hashes`."""
+        found: set[int] = set()
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[start:start + _CHUNK]
+            found.update(group for (group,) in self._db.execute(
+                f"SELECT DISTINCT grp FROM prints WHERE question = ? "
+                f"AND hash IN ({', '.join('?' * len(chunk))})", (question, *chunk)))
+        return found
 
     def _index(self) -> None:
         if not self._indexed:
