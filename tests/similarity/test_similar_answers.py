@@ -192,6 +192,43 @@ def test_the_pairs_and_groups_are_those_every_pair_scored_by_hand_gives(
     assert result.similar_pairs == len(pairs) + len(with_known)
 
 
+def test_a_cohort_of_near_copies_is_counted_without_holding_its_pairs(
+        question: Question) -> None:
+    """Distinct answers that are all similar to each other make as many similar pairs as
+    the square of their number; they are counted and joined as they stream past, and
+    only the most similar are kept (Python's memory while comparing, fingerprints made
+    beforehand; SQLite's pages aside)."""
+    import random
+    import tracemalloc
+
+    from tests.similarity.generated import answer
+    from workbook.similarity.fingerprint import fingerprint
+
+    # one long program, and a short function of each candidate's own after it
+    common = "\n\n".join(answer(random.Random(seed)) for seed in (1, 2))
+    answers = [(f"c{index:03}", common + "\n\n"
+                + answer(random.Random(1000 + index)).split("\n\n")[0])
+               for index in range(180)]
+    known = known_sources(question, QUESTION, None)
+    prints = {code: fingerprint(code) for code in [c for _, c in answers] + [k.code for k in known]}
+    tracemalloc.start()
+    try:
+        result = compare_question(
+            QUESTION, answers, known, shared_kgrams(question),
+            SimilaritySettings(max_pairs=50, exhaustive_up_to=0),
+            fingerprints=lambda codes: {code: prints[code] for code in codes})
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result.method == "k-gram index"
+    assert result.similar_pairs == 180 * 179 // 2
+    assert len([p for p in result.pairs if p.right.kind == "candidate"]) == 50
+    assert result.clusters == (tuple(owner for owner, _ in answers),)
+    # holding the 16,110 pairs to sort them took 4.9 MB here; streaming them, 2.2 MB
+    assert peak < 3_500_000
+
+
 def test_a_crowded_question_tells_every_member_of_a_group_in_its_copy(
         question: Question) -> None:
     """With more similar pairs than are listed, a candidate in none of the listed pairs

@@ -19,6 +19,7 @@ A pair's matched lines are worked out when it is shown, from the two sides' code
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, combinations, islice, product
@@ -136,25 +137,30 @@ class _Group:
     known: list[tuple[int, float]] = field(default_factory=list)
 
 
-def _clusters(groups: Sequence[_Group], links: Iterable[tuple[int, int]]
-              ) -> Iterator[tuple[int, int]]:
-    """(group, cluster) of every group in a cluster: a group of several answers, or one
-    linked to another by a similar pair."""
-    parent = list(range(len(groups)))
+class _Links:
+    """Which groups similar pairs join (union-find), taken as the pairs stream past."""
 
-    def root(index: int) -> int:
+    def __init__(self, count: int) -> None:
+        self._parent = list(range(count))
+        self._linked = bytearray(count)
+
+    def _root(self, index: int) -> int:
+        parent = self._parent
         while parent[index] != index:
             parent[index] = parent[parent[index]]
             index = parent[index]
         return index
 
-    linked: set[int] = set()
-    for left, right in links:
-        parent[root(left)] = root(right)
-        linked.update((left, right))
-    for group in groups:
-        if group.size > 1 or group.index in linked:
-            yield group.index, root(group.index)
+    def join(self, left: int, right: int) -> None:
+        self._parent[self._root(left)] = self._root(right)
+        self._linked[left] = self._linked[right] = 1
+
+    def clusters(self, groups: Sequence[_Group]) -> Iterator[tuple[int, int]]:
+        """(group, cluster) of every group in a cluster: a group of several answers, or
+        one joined to another by a similar pair."""
+        for group in groups:
+            if group.size > 1 or self._linked[group.index]:
+                yield group.index, self._root(group.index)
 
 
 def compare_question(question_id: str, answers: Iterable[tuple[str, str]],
@@ -199,21 +205,33 @@ def compare_found(findings: Findings, question_id: str, known: Sequence[KnownSou
             with_known += [(ident, source, score) for source, score in group.known]
         findings.assign(grouped)
         findings.add_pairs(question_id, 1, with_known)
+    similar: Iterable[tuple[int, int, float]]
     if len(groups) <= settings.exhaustive_up_to:
         method = "every pair"
         prints = [unpack(group.packed) for group in groups]
-        similar = [(a, b, score) for a, b in combinations(range(len(groups)), 2)
-                   if (score := _overlap(prints[a], prints[b])) >= settings.threshold]
-        del prints
+        similar = ((a, b, score) for a, b in combinations(range(len(groups)), 2)
+                   if (score := _overlap(prints[a], prints[b])) >= settings.threshold)
     else:
         method = "k-gram index"
-        similar = sorted(indexed_pairs(findings, question_id, [g.packed for g in groups],
-                                       settings.threshold))
-    counted = sum(g.size * (g.size - 1) // 2 for g in groups) + sum(
-        groups[a].size * groups[b].size for a, b, _ in similar)
-    listed = list(_listed_pairs(findings, question_id, groups, similar, settings.max_pairs))
+        similar = indexed_pairs(findings, question_id, [g.packed for g in groups],
+                                settings.threshold)
+    # similar pairs of distinct answers can be as many as their square (a cohort of
+    # near-copies): they are counted and joined as they stream past, and only the
+    # `max_pairs` most similar are kept, which are all the listing can use
+    links = _Links(len(groups))
+    counted = sum(g.size * (g.size - 1) // 2 for g in groups)
+
+    def tallied() -> Iterator[tuple[int, int, float]]:
+        nonlocal counted
+        for a, b, score in similar:
+            counted += groups[a].size * groups[b].size
+            links.join(a, b)
+            yield a, b, score
+
+    most = heapq.nsmallest(settings.max_pairs, tallied(), key=lambda s: (-s[2], s[0], s[1]))
+    listed = list(_listed_pairs(findings, question_id, groups, most, settings.max_pairs))
     findings.add_pairs(question_id, 0, listed)
-    findings.add_clusters(question_id, _clusters(groups, ((a, b) for a, b, _ in similar)))
+    findings.add_clusters(question_id, links.clusters(groups))
     return QuestionSimilarity(
         question_id=question_id, answers=answers, too_small=too_small, method=method,
         listed=findings.pair_count(question_id), pairs_not_listed=counted - len(listed),
@@ -236,16 +254,16 @@ def _overlap(left: frozenset[int], right: frozenset[int]) -> float:
 
 
 def _listed_pairs(findings: Findings, question_id: str, groups: Sequence[_Group],
-                  similar: Sequence[tuple[int, int, float]], limit: int
+                  most: Sequence[tuple[int, int, float]], limit: int
                   ) -> Iterator[tuple[int, int, float]]:
     """(left id, right id, score) of the `limit` most similar candidate pairs: identical
-    answers first (score 1.0), then pairs of similar groups. Only a group's first `limit`
-    + 1 members can be in them, and only those are read."""
+    answers first (score 1.0), then pairs of the `most` similar groups, in that order.
+    Only a group's first `limit` + 1 members can be in them, and only those are read."""
     def members(group: int) -> list[int]:
         return findings.members(question_id, group, limit + 1)
 
     within = (((left, right, 1.0) for left, right in combinations(members(g.index), 2))
               for g in groups if g.size > 1)
     across = (((left, right, score) for left, right in product(members(a), members(b)))
-              for a, b, score in sorted(similar, key=lambda s: -s[2]))
+              for a, b, score in most)
     return islice(chain(chain.from_iterable(within), chain.from_iterable(across)), limit)

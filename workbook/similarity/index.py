@@ -52,14 +52,16 @@ def indexed_pairs(findings: Findings, question_id: str, packed: Sequence[bytes],
         size = sizes[mine]
         if not size:
             continue
-        rarest = findings.rarest_first(question_id, unpack(one))
-        probe = rarest[:size - least_shared(size, threshold) + 1]
         hashes = unpack(one)
-        # the smaller of a pair (by size, then position) probes for the other
-        for other in findings.holding(question_id, probe):
+        rarest = findings.rarest_first(question_id, hashes)
+        probe = rarest[:size - least_shared(size, threshold) + 1]
+        # the smaller of a pair (by size, then position) probes for the other, whose
+        # hashes are read straight from its bytes (a set of each cost 20x the scoring)
+        for other in sorted(findings.holding(question_id, probe)):
             if (sizes[other], other) <= (size, mine):
                 continue
-            theirs = unpack(packed[other])
-            score = len(hashes & theirs) / size
+            theirs = array("q")
+            theirs.frombytes(packed[other])
+            score = len(hashes.intersection(theirs)) / size
             if score >= threshold:
                 yield min(mine, other), max(mine, other), score
