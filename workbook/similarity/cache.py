@@ -279,7 +279,7 @@ class KeptLines(Mapping[str, tuple[str, ...]]):
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   timeout=_BUSY_SECONDS, check_same_thread=False)
+                                   timeout=_BUSY_SECONDS)
 
     def __getitem__(self, owner: str) -> tuple[str, ...]:
         try:

@@ -61,7 +61,7 @@ class Findings:
 
     def __init__(self) -> None:
         # "": a private temporary database, deleted when the connection closes
-        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db = sqlite3.connect("")
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
@@ -193,6 +193,7 @@ class Findings:
     def owners_with_findings(self, crowded: Iterable[str]) -> Iterator[str]:
         """Every candidate in a listed pair, or in a cluster of a question in `crowded`
         (those whose pairs were too many to list), sorted."""
+        self._index()  # before the read starts: lookups follow while it is open
         crowded = list(crowded)
         marks = ", ".join("?" * len(crowded))
         yield from (owner for (owner,) in self._db.execute(
