@@ -20,16 +20,16 @@ smallest size measured in the same run: time should grow linearly (ratio near 1.
 memory stay flat. The load average is printed too: on a shared machine only the ratios
 mean anything.
 
-With reports (2026-12-02, fourth session, `--sizes 100,1000,10000 --jobs 0 --reports
---workdir /tmp/scale-work`, load 2-3, other work beside it for part of the time):
+With reports (2026-12-02, fifth session, `--sizes 100,1000,10000 --jobs 0 --reports
+--workdir /tmp/scale-work`, load 1.5-4, tests running beside it for part of the time):
 
     size     s/sub  vs 100   RSS MiB  vs 100   report worker MiB  vs 100
-    100      0.138  1.00x    49.6     1.00x     86.5              1.00x
-    1,000    0.128  0.93x    50.8     1.02x    101.4              1.17x
-    10,000   0.120  0.87x    56.6     1.14x    242.8              2.81x
+    100      0.152  1.00x    49.1     1.00x     73.3              1.00x
+    1,000    0.146  0.96x    51.0     1.04x     78.5              1.07x
+    10,000   0.171  1.12x    55.9     1.14x     88.4              1.21x
 
-(the report worker's peak is the similarity step once grading ends: ARCHITECTURE.md,
-"How a batch grows")
+The fourth session's run, before the similarity step moved to disk, gave the report
+worker 86.5, 101.4 and 242.8 MiB (2.81x): ARCHITECTURE.md, "How a batch grows".
 
 Earlier figures (2026-12-02, third session, `nice -n 5`, `--workdir /tmp/scale-work`; the
 two runs shared the 2 cores with each other and a CI run for most of their time, after a
