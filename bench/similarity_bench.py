@@ -22,7 +22,8 @@ k-gram index (`workbook/similarity/index.py`) keeps it near x100 and finds the s
       10,000 k-gram index    24.11  148.2x      58.3  2.38x        35.0     448/448
 
 The code before (MinHash LSH, every answer and pair held), same cohorts: 0.31, 3.44 and
-41.15 s; peaks 85.8, 132.4 and 583.1 MiB (487 MB above the answers at 10,000).
+41.15 s; peaks 85.8, 132.4 and 583.1 MiB with numpy and datasketch imported (487 MB
+above the answers at 10,000).
 """
 
 from __future__ import annotations
