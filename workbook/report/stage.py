@@ -103,8 +103,8 @@ def write_copies(reports: Iterable[CandidateReport], outdir: Path, settings: Cop
     folder = outdir / GRADED_DIR
     manifest = read_manifest(folder)
     entries: dict[str, str] = {}
-    #: copy's name -> the fingerprint of what it is written from; only names and
-    #: digests are held for the cohort, not paths (~0.5 KB each at 10,000)
+    #: copy's name -> the fingerprint of what it is written from (with each copy's
+    #: paths too, this held ~0.5 KB more per candidate until the end)
     prints: dict[str, str] = {}
     kept = 0
     finished: list[Path] = []
