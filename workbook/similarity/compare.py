@@ -117,7 +117,7 @@ class QuestionSimilarity:
 
     def rows(self) -> Iterator[PairRow]:
         """Every listed pair as a row, without its lines: what the CSV and JSON list."""
-        return self.findings.pairs(self.question_id)
+        return self.findings.pairs(self.question_id, code=False)
 
     @property
     def clusters(self) -> tuple[tuple[str, ...], ...]:

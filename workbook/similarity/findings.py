@@ -67,6 +67,7 @@ class Findings:
         self._db.execute("PRAGMA synchronous = OFF")
         for statement in _SCHEMA:
             self._db.execute(statement)
+        #: whether the lookup indexes are made (SQLite keeps them up from then on)
         self._indexed = False
 
     def close(self) -> None:
@@ -78,7 +79,6 @@ class Findings:
             self._db.executemany(
                 "INSERT INTO answers (question, owner, kind, code) VALUES (?, ?, ?, ?)",
                 (_storable(row) for row in rows))
-        self._indexed = False
 
     def questions(self) -> list[str]:
         return [q for (q,) in self._db.execute(
@@ -120,7 +120,6 @@ class Findings:
             self._db.executemany(
                 "INSERT INTO pairs VALUES (?, ?, ?, ?, ?)",
                 ((question, section, score, left, right) for left, right, score in pairs))
-        self._indexed = False
 
     def add_clusters(self, question: str, clustered: Iterable[tuple[int, int]]) -> None:
         """(group, cluster) of each group in a cluster; clusters are then ranked as the
@@ -160,11 +159,14 @@ class Findings:
                                      (question,))
         return int(count)
 
-    def pairs(self, question: str, limit: int = -1) -> Iterator[PairRow]:
+    def pairs(self, question: str, limit: int = -1, *, code: bool = True
+              ) -> Iterator[PairRow]:
         """The question's listed pairs: candidate pairs, then pairs with a known source,
-        each highest score first, then by the owners' names."""
+        each highest score first, then by the owners' names; without `code`, the sides'
+        code is read as "" (the CSV and JSON list names and scores only)."""
+        codes = "l.code, r.code" if code else "'', ''"
         yield from self._db.execute(
-            "SELECT l.owner, l.kind, r.owner, r.kind, p.score, l.code, r.code FROM pairs p "
+            f"SELECT l.owner, l.kind, r.owner, r.kind, p.score, {codes} FROM pairs p "
             "JOIN answers l ON l.id = p.left_id JOIN answers r ON r.id = p.right_id "
             "WHERE p.question = ? ORDER BY p.section, p.score DESC, l.owner, r.owner "
             "LIMIT ?", (question, limit))

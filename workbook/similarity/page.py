@@ -222,7 +222,7 @@ def cohort_section(report: SimilarityReport, *, top: int = 10) -> str:
             f'<td>{score:.2f}</td><td class="name"><a href="{PAGE}#'
             f'{pair_anchor(result.question_id, i)}">side by side</a></td></tr>'
             for i, (left, left_kind, right, right_kind, score, *_codes)
-            in enumerate(result.findings.pairs(result.question_id, top)))
+            in enumerate(result.findings.pairs(result.question_id, top, code=False)))
         groups = "; ".join(_named(c) for c in result.findings.clusters(result.question_id)
                            if len(c) > 2)
         parts.append(f"<h3>{_e(result.question_id)}</h3><p>{_counted(result)}"
